@@ -1,0 +1,184 @@
+"""Choose facts from the knowledge file and format cited replies.
+
+This is the one formatter: every sentence the bot sends about its subject comes from
+data/knowledge.yml through here. Replies are Markdown: citation markers [n] after
+each fact, then a numbered source list with links. Channels adapt the Markdown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable, List, Mapping, Optional, Sequence
+
+from bot.entities import EntityNormaliser
+from bot.knowledge import Fact, Knowledge, Source
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+FACT_KEY_LABELS = ("pay_statistic", "degree_level", "data_source")
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[Button] = field(default_factory=list)
+    topic: Optional[str] = None  # the topic a fact answer was about
+    facts: List[str] = field(default_factory=list)  # ids of the facts stated, in order
+
+
+def human_date(value: str) -> str:
+    """'2022-06' -> 'June 2022'; '2022-11-08' -> 'November 8, 2022'."""
+    parts = [int(p) for p in str(value).split("-")]
+    month = MONTHS[parts[1] - 1]
+    return f"{month} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
+
+
+def source_age(source: Source) -> str:
+    if source.accessed is not None:
+        return f"accessed {human_date(source.accessed.isoformat())}"
+    return str(source.date_note)
+
+
+def _fill(template: str, **values: str) -> str:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+class Answers:
+    def __init__(self, kb: Knowledge, entities: EntityNormaliser):
+        self.kb = kb
+        self.entities = entities
+
+    # -- formatting ------------------------------------------------------------
+    def _sources_list(self, facts: Sequence[Fact]) -> List[str]:
+        """Source ids in order of first citation."""
+        order: List[str] = []
+        for fact in facts:
+            for source_id in fact.sources:
+                if source_id not in order:
+                    order.append(source_id)
+        return order
+
+    def _source_line(self, number: int, source_id: str, facts: Sequence[Fact]) -> str:
+        source = self.kb.source(source_id)
+        line = f"[{number}] {source.publisher}: [{source.title}]({source.url}), {source_age(source)}"
+        dated = sorted({f.as_of for f in facts if source_id in f.sources and f.as_of})
+        if dated:
+            line += "; figure as of " + ", ".join(human_date(d) for d in dated)
+        return line
+
+    def _cite(self, facts: Sequence[Fact]) -> str:
+        order = self._sources_list(facts)
+        sentences = []
+        for fact in facts:
+            body = fact.text.rstrip()
+            stop = body[-1] if body[-1] in ".!?" else "."
+            body = body[:-1] if body[-1] in ".!?" else body
+            if fact.as_of:
+                body += f" (as of {human_date(fact.as_of)})"
+            markers = "".join(f"[{order.index(s) + 1}]" for s in fact.sources)
+            sentences.append(f"{body} {markers}{stop}")
+        lines = [self.kb.messages["sources_heading"]]
+        lines += [self._source_line(n, s, facts) for n, s in enumerate(order, 1)]
+        return " ".join(sentences) + "\n\n" + "\n".join(lines)
+
+    def suggestion_buttons(self) -> List[Button]:
+        return [Button(s.title, s.payload) for s in self.kb.suggestions]
+
+    def _with_suggestions(self, text: str) -> Reply:
+        return Reply(text=text.strip(), buttons=self.suggestion_buttons())
+
+    # -- replies -------------------------------------------------------------------
+    def suggestions(self) -> Reply:
+        return Reply(text="", buttons=self.suggestion_buttons())
+
+    def decline(self, entities: Iterable[Mapping] = ()) -> Reply:
+        """A polite refusal with no figure in it, saying what the bot can answer."""
+        scope = self.entities.scope(self.entities.normalise(entities))
+        if scope is not None:
+            message = _fill(self.kb.messages[scope.message], subject=scope.subject)
+            return self._with_suggestions(message)
+        return self._with_suggestions(self.kb.messages["decline"])
+
+    def _topic_reply(self, topic_id: str, facts: List[Fact]) -> Reply:
+        text = self._cite(facts)
+        shown = {f.id for f in facts}
+        if any(f.id not in shown for f in self.kb.facts_of(topic_id)):
+            text += "\n\n" + self.kb.messages["more_prompt"]
+        return Reply(text=text, topic=topic_id, facts=[f.id for f in facts])
+
+    def _keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:
+        """Facts of the topic whose keys match an entity value, most specific label first."""
+        for label in FACT_KEY_LABELS:
+            wanted = values.get(label, [])
+            matched = [f for f in topic_facts if set(f.keys.get(label, [])) & set(wanted)]
+            if matched:
+                return matched
+        return []
+
+    def for_intent(self, intent: object, entities: Iterable[Mapping] = ()) -> Reply:
+        """The answer to a topic question, or a decline if there is none."""
+        values = self.entities.normalise(entities)
+        if self.entities.scope(values) is not None:
+            return self.decline(entities)
+        route = self.kb.routes.get(intent) if isinstance(intent, str) else None
+        if route is None:
+            return self.decline()
+        topic = self.kb.topic(route.topic)
+        topic_facts = self.kb.facts_of(topic.id)
+        if route.facts:
+            facts = [self.kb.fact(f) for f in route.facts]
+        else:
+            facts = self._keyed(topic_facts, values) or topic_facts[: topic.first]
+        return self._topic_reply(topic.id, facts)
+
+    def more(self, topic_id: object, seen: object) -> Reply:
+        """The next fact on the topic of the last answer."""
+        if not self.kb.has_topic(topic_id):
+            return self._with_suggestions(self.kb.messages["nothing_to_continue"])
+        seen_ids = set(seen) if isinstance(seen, (list, tuple)) else set()
+        remaining = [f for f in self.kb.facts_of(topic_id) if f.id not in seen_ids]
+        if not remaining:
+            title = self.kb.topic(topic_id).title
+            return self._with_suggestions(_fill(self.kb.messages["no_more"], topic=title))
+        return self._topic_reply(topic_id, remaining[:1])
+
+    def sources_of(self, fact_ids: object) -> Reply:
+        """Where the facts of the last answer come from."""
+        ids = fact_ids if isinstance(fact_ids, (list, tuple)) else [fact_ids]
+        facts = [self.kb.fact(f) for f in ids if self.kb.has_fact(f)]
+        if not facts:
+            return self._with_suggestions(self.kb.messages["no_answer_yet"])
+        order = self._sources_list(facts)
+        lines = [self.kb.messages["sources_of_last"]]
+        lines += [self._source_line(n, s, facts) for n, s in enumerate(order, 1)]
+        return Reply(text="\n".join(lines), facts=[f.id for f in facts])
+
+
+def seen_after(seen: object, reply: Reply) -> List[str]:
+    """The facts shown so far on a topic, after `reply` (junk slot values dropped)."""
+    before = [f for f in seen if isinstance(f, str)] if isinstance(seen, (list, tuple)) else []
+    return before + [f for f in reply.facts if f not in before]
+
+
+def load_answers(knowledge_file=None, domain_file=None, patterns_file=None) -> Answers:
+    """Load and validate everything an answer needs; raises KnowledgeError on a bad file.
+
+    KNOWLEDGE_FILE in the environment overrides the default data/knowledge.yml.
+    """
+    import os
+
+    from bot import DOMAIN_FILE, KNOWLEDGE_FILE
+    from bot.entities import PATTERNS_FILE
+    from bot.knowledge import load_knowledge, topic_intents
+
+    knowledge_file = knowledge_file or os.environ.get("KNOWLEDGE_FILE") or KNOWLEDGE_FILE
+    kb = load_knowledge(knowledge_file, required_intents=topic_intents(domain_file or DOMAIN_FILE))
+    return Answers(kb, EntityNormaliser.from_file(patterns_file or PATTERNS_FILE))

@@ -1,0 +1,272 @@
+"""Load and validate the knowledge file (data/knowledge.yml).
+
+Every problem stops loading with one KnowledgeError whose message names the file,
+the entry and the problem, e.g.::
+
+    data/knowledge.yml: facts[3] (pay_median): unknown source id 'blss'
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Union
+
+import yaml
+from pydantic import BaseModel, Extra, PrivateAttr, ValidationError, root_validator, validator
+
+TOPIC_INTENT_PREFIX = "ask_"
+
+
+class KnowledgeError(Exception):
+    """The knowledge file cannot be used; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        anystr_strip_whitespace = True
+        allow_mutation = False
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+class Source(_Strict):
+    id: str
+    publisher: str
+    title: str
+    url: str
+    accessed: Optional[date] = None
+    date_note: Optional[str] = None
+
+    _blank = validator("id", "publisher", "title", "url", allow_reuse=True)(_not_blank)
+
+    @validator("url")
+    def _http(cls, value: str) -> str:
+        if not re.match(r"https?://\S+$", value):
+            raise ValueError(f"url must start with http:// or https://, got {value!r}")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _dated(cls, values):
+        if values.get("accessed") is None and not values.get("date_note"):
+            raise ValueError("needs `accessed` (YYYY-MM-DD) or a `date_note` saying how old it is")
+        return values
+
+
+AS_OF_PATTERN = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+class Fact(_Strict):
+    id: str
+    topic: Union[str, List[str]]
+    text: str
+    sources: List[str]
+    as_of: Optional[str] = None
+    keys: Dict[str, List[str]] = {}
+
+    _blank = validator("id", "text", allow_reuse=True)(_not_blank)
+
+    @validator("as_of", pre=True)
+    def _as_of(cls, value):
+        if value is None:
+            return None
+        value = str(value)
+        match = AS_OF_PATTERN.match(value)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"as_of must be YYYY-MM or YYYY-MM-DD, got {value!r}")
+        return value
+
+    @validator("sources")
+    def _has_source(cls, value: List[str]) -> List[str]:
+        if not value:
+            raise ValueError("needs at least one source id")
+        return value
+
+    @property
+    def topics(self) -> List[str]:
+        return [self.topic] if isinstance(self.topic, str) else list(self.topic)
+
+
+class Topic(_Strict):
+    id: str
+    title: str
+    first: int = 1
+
+    @validator("first")
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("first must be at least 1")
+        return value
+
+
+class Route(_Strict):
+    topic: str
+    facts: List[str] = []
+
+
+class Suggestion(_Strict):
+    title: str
+    payload: str
+
+    @validator("payload")
+    def _intent_payload(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"payload must be an intent such as /ask_pay, got {value!r}")
+        return value
+
+
+REQUIRED_MESSAGES = (
+    "sources_heading", "sources_of_last", "no_answer_yet", "more_prompt", "no_more",
+    "nothing_to_continue", "decline", "out_of_region", "other_occupation",
+)
+
+
+class Knowledge(_Strict):
+    sources: List[Source]
+    facts: List[Fact]
+    topics: List[Topic]
+    routes: Dict[str, Route]
+    messages: Dict[str, str]
+    suggestions: List[Suggestion]
+
+    _sources: Dict[str, Source] = PrivateAttr(default_factory=dict)
+    _facts: Dict[str, Fact] = PrivateAttr(default_factory=dict)
+    _topics: Dict[str, Topic] = PrivateAttr(default_factory=dict)
+
+    # Lookups, built once after validation.
+    def source(self, source_id: str) -> Source:
+        return self._sources[source_id]
+
+    def fact(self, fact_id: str) -> Fact:
+        return self._facts[fact_id]
+
+    def topic(self, topic_id: str) -> Topic:
+        return self._topics[topic_id]
+
+    def has_fact(self, fact_id: object) -> bool:
+        return isinstance(fact_id, str) and fact_id in self._facts
+
+    def has_topic(self, topic_id: object) -> bool:
+        return isinstance(topic_id, str) and topic_id in self._topics
+
+    def facts_of(self, topic_id: str) -> List[Fact]:
+        """The topic's facts in file order."""
+        return [f for f in self.facts if topic_id in f.topics]
+
+
+def _entry_name(section: str, index: int, raw: object) -> str:
+    if isinstance(raw, dict) and raw.get("id"):
+        return f"{section}[{index}] ({raw['id']})"
+    return f"{section}[{index}]"
+
+
+def _describe(error: ValidationError, raw: dict) -> str:
+    """The first pydantic error, phrased as 'entry: problem'."""
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    entry, field = [], []
+    if loc and loc[0] in ("sources", "facts", "topics", "suggestions") and len(loc) > 1:
+        section, index = loc[0], loc[1]
+        items = raw.get(section) or []
+        item = items[index] if isinstance(index, int) and index < len(items) else None
+        entry = [_entry_name(section, index, item)]
+        field = loc[2:]
+    elif loc and loc[0] in ("routes", "messages") and len(loc) > 1:
+        entry = [f"{loc[0]}.{loc[1]}"]
+        field = loc[2:]
+    else:
+        entry = [".".join(str(part) for part in loc) or "top level"]
+    message = first["msg"]
+    if first["type"] == "value_error.missing":
+        message = "missing field"
+    elif first["type"] == "value_error.extra":
+        message = "unknown field"
+    where = f"{entry[0]} field '{'.'.join(str(p) for p in field)}'" if field else entry[0]
+    return f"{where}: {message}"
+
+
+def _duplicates(section: str, items: Iterable) -> Optional[str]:
+    seen = set()
+    for index, item in enumerate(items):
+        if item.id in seen:
+            return f"{section}[{index}] ({item.id}): duplicate id '{item.id}'"
+        seen.add(item.id)
+    return None
+
+
+def _cross_check(kb: Knowledge, required_intents: Iterable[str]) -> Optional[str]:
+    for section, items in (("sources", kb.sources), ("facts", kb.facts), ("topics", kb.topics)):
+        problem = _duplicates(section, items)
+        if problem:
+            return problem
+    source_ids = {s.id for s in kb.sources}
+    topic_ids = {t.id for t in kb.topics}
+    fact_ids = {f.id for f in kb.facts}
+    for index, fact in enumerate(kb.facts):
+        where = f"facts[{index}] ({fact.id})"
+        for source_id in fact.sources:
+            if source_id not in source_ids:
+                return f"{where}: unknown source id '{source_id}'"
+        for topic_id in fact.topics:
+            if topic_id not in topic_ids:
+                return f"{where}: unknown topic '{topic_id}' (add it under topics)"
+    for index, topic in enumerate(kb.topics):
+        if not kb.facts_of(topic.id):
+            return f"topics[{index}] ({topic.id}): no fact covers this topic"
+    for intent, route in kb.routes.items():
+        where = f"routes.{intent}"
+        if not intent.startswith(TOPIC_INTENT_PREFIX):
+            return f"{where}: route names must be topic intents starting with '{TOPIC_INTENT_PREFIX}'"
+        if route.topic not in topic_ids:
+            return f"{where}: unknown topic '{route.topic}'"
+        for fact_id in route.facts:
+            if fact_id not in fact_ids:
+                return f"{where}: unknown fact id '{fact_id}'"
+            if route.topic not in kb.fact(fact_id).topics:
+                return f"{where}: fact '{fact_id}' is not in topic '{route.topic}'"
+    for intent in sorted(set(required_intents) - set(kb.routes)):
+        return f"routes: intent '{intent}' needs a topic, but no route covers it"
+    for name in REQUIRED_MESSAGES:
+        if not kb.messages.get(name):
+            return f"messages.{name}: missing message"
+    return None
+
+
+def load_knowledge(path: Union[str, Path], required_intents: Iterable[str] = ()) -> Knowledge:
+    """Read, validate and index the knowledge file, or raise KnowledgeError."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise KnowledgeError(f"{path}: cannot read the file: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise KnowledgeError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{path}: top level: expected a mapping with sources, facts, topics, routes, messages and suggestions")
+    try:
+        kb = Knowledge.parse_obj(raw)
+    except ValidationError as error:
+        raise KnowledgeError(f"{path}: {_describe(error, raw)}") from None
+    kb._sources = {s.id: s for s in kb.sources}
+    kb._facts = {f.id: f for f in kb.facts}
+    kb._topics = {t.id: t for t in kb.topics}
+    problem = _cross_check(kb, required_intents)
+    if problem:
+        raise KnowledgeError(f"{path}: {problem}")
+    return kb
+
+
+def topic_intents(domain_path: Union[str, Path]) -> List[str]:
+    """The domain's topic intents (named ask_*), which the knowledge file must route."""
+    domain = yaml.safe_load(Path(domain_path).read_text(encoding="utf-8")) or {}
+    names = []
+    for intent in domain.get("intents", []):
+        name = next(iter(intent)) if isinstance(intent, dict) else str(intent)
+        if name.startswith(TOPIC_INTENT_PREFIX):
+            names.append(name)
+    return names

@@ -1,0 +1,202 @@
+"""Start the action server and the Rasa server together, and stop them together.
+
+    python -m bot.launcher run     # REST (and other channels) on BOT_HOST:BOT_PORT
+    python -m bot.launcher shell   # chat in the terminal (rasa shell)
+
+Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
+TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz).
+Tests use `Servers` directly, on free ports with their own tracker database.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import List, Optional
+
+from bot import PROJECT_ROOT
+
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
+DEFAULT_TRACKER_DB = PROJECT_ROOT / "state" / "tracker.db"
+BIN = Path(sys.executable).parent
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def base_env(action_port: int, tracker_db: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        ACTION_PORT=str(action_port),
+        TRACKER_DB=str(tracker_db),
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    return env
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float, name: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode} during start-up")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{name} did not answer at {url} within {timeout:.0f} s")
+
+
+class Servers:
+    """The action server plus `rasa run` (or `rasa shell`), as child processes."""
+
+    def __init__(self, bot_port: int, action_port: int, host: str = "127.0.0.1",
+                 tracker_db: Path = DEFAULT_TRACKER_DB, model: Path = DEFAULT_MODEL,
+                 credentials: Optional[Path] = None, log_dir: Optional[Path] = None,
+                 extra_env: Optional[dict] = None):
+        self.bot_port, self.action_port, self.host = bot_port, action_port, host
+        self.tracker_db, self.model = Path(tracker_db), Path(model)
+        self.credentials = credentials or PROJECT_ROOT / "credentials.yml"
+        self.log_dir = log_dir
+        self.env = base_env(action_port, self.tracker_db)
+        self.env.update(extra_env or {})
+        self.processes: List[subprocess.Popen] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.bot_port}"
+
+    def _spawn(self, name: str, args: List[str], interactive: bool = False) -> subprocess.Popen:
+        out = None
+        if self.log_dir is not None and not interactive:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{name}.log", "wb")
+        process = subprocess.Popen(
+            args, cwd=PROJECT_ROOT, env=self.env, stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=not interactive,
+        )
+        self.processes.append(process)
+        return process
+
+    def start_actions(self, timeout: float = 120) -> None:
+        process = self._spawn("actions", [
+            str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+            "--port", str(self.action_port),
+        ])
+        wait_until_up(f"http://127.0.0.1:{self.action_port}/health", process, timeout, "action server")
+
+    def rasa_args(self, command: str, port: int, host: str) -> List[str]:
+        return [
+            str(BIN / "rasa"), command, "--model", str(self.model),
+            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+            "--port", str(port), "--interface", host,
+        ]
+
+    def start_bot(self, timeout: float = 300) -> None:
+        self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        process = self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host) + [
+            "--credentials", str(self.credentials)])
+        wait_until_up(f"http://127.0.0.1:{self.bot_port}/", process, timeout, "rasa server")
+
+    def start(self) -> "Servers":
+        try:
+            self.start_actions()
+            self.start_bot()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, grace: float = 15) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+    def __enter__(self) -> "Servers":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _check_ready(model: Path) -> None:
+    from bot.answers import load_answers
+    from bot.knowledge import KnowledgeError
+
+    try:
+        load_answers()
+    except KnowledgeError as error:
+        sys.exit(f"Cannot start: {error}")
+    if not model.exists():
+        sys.exit(f"No trained model at {model}: run `make train` (make run does it for you).")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[0] if argv else "run"
+    if command not in ("run", "shell"):
+        sys.exit("usage: python -m bot.launcher [run|shell]")
+    model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
+    _check_ready(model)
+    servers = Servers(
+        bot_port=int(os.environ.get("BOT_PORT", 5005)),
+        action_port=int(os.environ.get("ACTION_PORT", 5055)),
+        host=os.environ.get("BOT_HOST", "127.0.0.1"),
+        tracker_db=Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB)),
+        model=model,
+    )
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print(f"Starting the action server on http://127.0.0.1:{servers.action_port} ...", flush=True)
+        servers.start_actions()
+        if command == "shell":
+            shell_port = free_port()
+            args = servers.rasa_args("shell", shell_port, "127.0.0.1")
+            return servers._spawn("shell", args, interactive=True).wait()
+        print(f"Starting the bot on {servers.url} (loading the model takes a while) ...", flush=True)
+        servers.start_bot()
+        print(
+            "\nThe career bot is up.\n"
+            f"  REST:    POST {servers.url}/webhooks/rest/webhook  "
+            '{"sender": "me", "message": "what do ML engineers earn?"}\n'
+            f"  Actions: http://127.0.0.1:{servers.action_port}/health\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while all(p.poll() is None for p in servers.processes):
+            time.sleep(0.5)
+        print("A server exited unexpectedly; stopping.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        servers.stop()
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The knowledge file: schema, sources, exact figures, and the start-up errors."""
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from bot import DOMAIN_FILE, KNOWLEDGE_FILE, PROJECT_ROOT
+from bot.knowledge import KnowledgeError, load_knowledge, topic_intents
+
+RAW = yaml.safe_load(KNOWLEDGE_FILE.read_text(encoding="utf-8"))
+INTENTS = topic_intents(DOMAIN_FILE)
+
+
+def test_real_file_loads_and_covers_every_topic_intent():
+    kb = load_knowledge(KNOWLEDGE_FILE, required_intents=INTENTS)
+    assert set(INTENTS) == set(kb.routes)
+    assert len(INTENTS) >= 16
+
+
+def test_every_fact_cites_known_sources_and_every_source_is_used():
+    kb = load_knowledge(KNOWLEDGE_FILE)
+    source_ids = {s.id for s in kb.sources}
+    cited = {s for f in kb.facts for s in f.sources}
+    assert cited <= source_ids
+    assert cited == source_ids  # no source listed that nothing cites
+
+
+def test_sources_are_the_article_and_its_five_footnotes():
+    kb = load_knowledge(KNOWLEDGE_FILE)
+    urls = {s.url for s in kb.sources}
+    assert {
+        "https://www.ibm.com/cloud/learn/machine-learning",
+        "https://www.bigcommerce.com/blog/ecommerce-machine-learning/",
+        "https://www.bls.gov/ooh/computer-and-information-technology/computer-and-information-research-scientists.htm",
+        "https://www.indeed.com/lead/best-jobs-2019",
+        "https://www.indeed.com/career/machine-learning-engineer/salaries",
+    } <= urls
+    footnotes = [s for s in kb.sources if s.accessed is not None]
+    assert len(footnotes) == 5
+    assert {s.accessed.isoformat() for s in footnotes} == {"2022-11-08"}
+
+
+@pytest.mark.parametrize(
+    "fact_id, figure, source_id, as_of",
+    [
+        ("pay_median", "$131,490", "bls", None),
+        ("pay_average", "$125,672", "indeed_salary", "2022-06"),
+        ("outlook_bls_growth", "21%", "bls", None),
+        ("outlook_bls_growth", "2031", "bls", None),
+        ("postings_growth", "344%", "coursera", None),
+        ("postings_growth", "between 2015 and 2018", "coursera", None),
+        ("postings_indeed_rank", "#1 job of 2019", "indeed_best_jobs", None),
+        ("course_stanford_first", "4.9 from 6,747 ratings", "coursera", None),
+        ("course_stanford_first", "220,274", "coursera", None),
+        ("course_stanford_first", "about 1 month", "coursera", None),
+    ],
+)
+def test_article_figures_carry_over_exactly(fact_id, figure, source_id, as_of):
+    fact = load_knowledge(KNOWLEDGE_FILE).fact(fact_id)
+    assert figure in fact.text
+    assert source_id in fact.sources
+    assert fact.as_of == as_of
+
+
+def _broken(tmp_path, mutate):
+    raw = copy.deepcopy(RAW)
+    mutate(raw)
+    path = tmp_path / "knowledge.yml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _set(path, value):
+    def mutate(raw):
+        target = raw
+        for key in path[:-1]:
+            target = target[key]
+        if value is KeyError:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+    return mutate
+
+
+FIRST_FACT = RAW["facts"][0]["id"]
+SECOND_SOURCE = RAW["sources"][1]["id"]
+
+
+@pytest.mark.parametrize(
+    "mutate, entry, problem",
+    [
+        (_set(["facts", 0, "text"], KeyError), f"facts[0] ({FIRST_FACT}) field 'text'", "missing field"),
+        (_set(["facts", 0, "sources"], KeyError), f"facts[0] ({FIRST_FACT}) field 'sources'", "missing field"),
+        (_set(["sources", 1, "url"], KeyError), f"sources[1] ({SECOND_SOURCE}) field 'url'", "missing field"),
+        (_set(["facts", 0, "sources"], []), f"facts[0] ({FIRST_FACT})", "needs at least one source"),
+        (_set(["facts", 0, "sources"], ["nowhere"]), f"facts[0] ({FIRST_FACT})", "unknown source id 'nowhere'"),
+        (_set(["facts", 1, "id"], FIRST_FACT), f"facts[1] ({FIRST_FACT})", f"duplicate id '{FIRST_FACT}'"),
+        (_set(["sources", 2, "id"], RAW["sources"][0]["id"]), "sources[2]", "duplicate id"),
+        (_set(["facts", 0, "as_of"], "June 2022"), f"facts[0] ({FIRST_FACT}) field 'as_of'", "YYYY-MM"),
+        (_set(["facts", 0, "colour"], "red"), f"facts[0] ({FIRST_FACT}) field 'colour'", "unknown field"),
+        (_set(["sources", 1, "accessed"], KeyError), f"sources[1] ({SECOND_SOURCE})", "needs `accessed`"),
+        (_set(["facts", 0, "topic"], "astrology"), f"facts[0] ({FIRST_FACT})", "unknown topic 'astrology'"),
+        (lambda raw: raw["topics"].append({"id": "astrology", "title": "stars"}),
+         f"topics[{len(RAW['topics'])}] (astrology)", "no fact covers this topic"),
+        (_set(["routes", "ask_pay", "topic"], "astrology"), "routes.ask_pay", "unknown topic 'astrology'"),
+        (_set(["routes", "ask_pay_median", "facts"], ["pay_typo"]), "routes.ask_pay_median", "unknown fact id 'pay_typo'"),
+        (_set(["routes", "ask_skills"], KeyError), "routes", "intent 'ask_skills' needs a topic"),
+        (_set(["messages", "decline"], KeyError), "messages.decline", "missing message"),
+    ],
+)
+def test_malformed_file_names_file_entry_and_problem(tmp_path, mutate, entry, problem):
+    path = _broken(tmp_path, mutate)
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(path, required_intents=INTENTS)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert entry in message
+    assert problem in message
+
+
+def test_invalid_yaml_and_missing_file(tmp_path):
+    bad = tmp_path / "knowledge.yml"
+    bad.write_text("facts: [unclosed\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="not valid YAML"):
+        load_knowledge(bad)
+    with pytest.raises(KnowledgeError, match="cannot read"):
+        load_knowledge(tmp_path / "absent.yml")
+
+
+def test_action_server_refuses_to_start_with_a_bad_file(tmp_path):
+    path = _broken(tmp_path, _set(["facts", 0, "sources"], ["nowhere"]))
+    env = {"KNOWLEDGE_FILE": str(path), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "rasa"), "run", "actions", "--actions", "actions",
+         "--port", "0"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert f"{path}: facts[0] ({FIRST_FACT}): unknown source id 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr
