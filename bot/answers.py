@@ -2,7 +2,8 @@
 
 This is the one formatter: every sentence the bot sends about its subject comes from
 data/knowledge.yml through here. Replies are Markdown: citation markers [n] after
-each fact, then a numbered source list with links. Channels adapt the Markdown.
+each fact, then a numbered source list with links, one item a line and no blank lines
+(Rasa splits a text at blank lines into separate messages). Channels adapt the Markdown.
 """
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ class Answers:
             sentences.append(f"{body} {markers}{stop}")
         lines = [self.kb.messages["sources_heading"]]
         lines += [self._source_line(n, s, facts) for n, s in enumerate(order, 1)]
-        return " ".join(sentences) + "\n\n" + "\n".join(lines)
+        return " ".join(sentences) + "\n" + "\n".join(lines)
 
     def suggestion_buttons(self) -> List[Button]:
         return [Button(s.title, s.payload) for s in self.kb.suggestions]
@@ -111,7 +112,7 @@ class Answers:
         text = self._cite(facts)
         shown = {f.id for f in facts}
         if any(f.id not in shown for f in self.kb.facts_of(topic_id)):
-            text += "\n\n" + self.kb.messages["more_prompt"]
+            text += "\n" + self.kb.messages["more_prompt"]
         return Reply(text=text, topic=topic_id, facts=[f.id for f in facts])
 
     def _keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:

@@ -10,6 +10,7 @@ Tests use `Servers` directly, on free ports with their own tracker database.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,10 +39,36 @@ def base_env(action_port: int, tracker_db: Path) -> dict:
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         ACTION_PORT=str(action_port),
+        SANIC_HOST="127.0.0.1",  # where rasa-sdk's action server listens
         TRACKER_DB=str(tracker_db),
         PYTHONPATH=str(PROJECT_ROOT),
     )
     return env
+
+
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def channel_credentials(source: Path, target: Path, env: dict) -> List[str]:
+    """Copy credentials.yml to `target` without the channels whose ${VARS} are unset.
+
+    A channel that needs secrets (Slack) is simply off until they are set, and Rasa
+    does not fail on an unresolved placeholder. Returns one notice per channel left out.
+    """
+    import yaml
+
+    channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    notices = []
+    for name in list(channels):
+        wanted = ENV_REFERENCE.findall(yaml.safe_dump(channels[name] or {}))
+        missing = [v for v in dict.fromkeys(wanted) if not env.get(v)]
+        if missing:
+            del channels[name]
+            label = name.rsplit(".", 1)[-1]
+            notices.append(f"{label}: off ({' and '.join(missing)} not set; see README).")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(channels, sort_keys=False), encoding="utf-8")
+    return notices
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float, name: str) -> None:
@@ -66,7 +93,8 @@ class Servers:
                  extra_env: Optional[dict] = None):
         self.bot_port, self.action_port, self.host = bot_port, action_port, host
         self.tracker_db, self.model = Path(tracker_db), Path(model)
-        self.credentials = credentials or PROJECT_ROOT / "credentials.yml"
+        self.credentials_source = credentials or PROJECT_ROOT / "credentials.yml"
+        self.notices: List[str] = []
         self.log_dir = log_dir
         self.env = base_env(action_port, self.tracker_db)
         self.env.update(extra_env or {})
@@ -105,8 +133,10 @@ class Servers:
 
     def start_bot(self, timeout: float = 300) -> None:
         self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        credentials = self.tracker_db.parent / f"credentials.{self.bot_port}.yml"
+        self.notices = channel_credentials(self.credentials_source, credentials, self.env)
         process = self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host) + [
-            "--credentials", str(self.credentials)])
+            "--credentials", str(credentials)])
         wait_until_up(f"http://127.0.0.1:{self.bot_port}/", process, timeout, "rasa server")
 
     def start(self) -> "Servers":
@@ -178,6 +208,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return servers._spawn("shell", args, interactive=True).wait()
         print(f"Starting the bot on {servers.url} (loading the model takes a while) ...", flush=True)
         servers.start_bot()
+        for notice in servers.notices:
+            print(notice, flush=True)
         print(
             "\nThe career bot is up.\n"
             f"  REST:    POST {servers.url}/webhooks/rest/webhook  "

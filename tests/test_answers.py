@@ -71,7 +71,7 @@ def test_chitchat_responses_state_no_figures():
 )
 def test_topic_answer_gives_figure_with_its_source(answers, intent, entities, figure, source):
     reply = answers.for_intent(intent, entities)
-    body, sources = reply.text.split("\n\nSources:\n")
+    body, sources = reply.text.split("\nSources:\n")
     assert figure in body
     assert "[1]" in body
     assert sources.startswith(f"[1] {source}: [")

@@ -1,0 +1,56 @@
+"""Compare NLU pipelines on the held-out set: `make compare`.
+
+Trains each candidate config's NLU part on data/nlu, times the training, scores intent
+classification on tests/nlu/heldout.yml and prints a table (also written to
+results/nlu_compare.json). config.yml is the pipeline in use; the others live in
+tests/nlu/candidates/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot import PROJECT_ROOT
+from bot.nlu_eval import evaluate
+
+CANDIDATES = {
+    "logistic regression (config.yml)": PROJECT_ROOT / "config.yml",
+    "DIET (tests/nlu/candidates/diet.yml)": PROJECT_ROOT / "tests" / "nlu" / "candidates" / "diet.yml",
+}
+
+
+def train_nlu(config: Path, out_dir: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config),
+         "--nlu", "data/nlu", "--out", str(out_dir), "--fixed-model-name", "nlu"],
+        cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+    )
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, config in CANDIDATES.items():
+            out = Path(tmp) / config.stem
+            seconds = train_nlu(config, out)
+            result = evaluate(out / "nlu.tar.gz")
+            rows[name] = {"train_seconds": round(seconds, 1), **{k: v for k, v in result.items() if k != "errors"}}
+            print(f"{name}: macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}, "
+                  f"fallbacks {result['fallbacks']}/{result['count']}, NLU training {seconds:.0f} s", flush=True)
+            for text, want, got in result["errors"]:
+                print(f"    {want:>20} -> {got:<20} {text}")
+    (PROJECT_ROOT / "results").mkdir(exist_ok=True)
+    (PROJECT_ROOT / "results" / "nlu_compare.json").write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
