@@ -139,6 +139,17 @@ class Servers:
             "--credentials", str(credentials)])
         wait_until_up(f"http://127.0.0.1:{self.bot_port}/", process, timeout, "rasa server")
 
+    def restart_bot(self) -> None:
+        """Stop `rasa run` and start it again (the action server keeps running)."""
+        bot = self.processes.pop()
+        bot.send_signal(signal.SIGTERM)
+        try:
+            bot.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+            bot.wait()
+        self.start_bot()
+
     def start(self) -> "Servers":
         try:
             self.start_actions()

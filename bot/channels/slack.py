@@ -1,0 +1,420 @@
+"""The Slack app channel: Rasa 3.6's SlackInput with its gaps fixed.
+
+Registered in credentials.yml as `bot.channels.slack.Slack`; its route is
+/webhooks/slack/webhook (name() stays "slack"), for both Events API requests and
+interactivity (button clicks). Environment:
+
+    SLACK_BOT_TOKEN       the app's Bot User OAuth Token (xoxb-...), via credentials.yml
+    SLACK_SIGNING_SECRET  the app's signing secret, via credentials.yml
+    SLACK_API_URL         base URL of the Slack Web API (default https://slack.com/api/),
+                          read here so tests can point the bot at a local fake
+
+What this adds to rasa.core.channels.slack.SlackInput:
+- Content-Type is compared without parameters ("application/json; charset=utf-8" too).
+- One answer per message: events are remembered by event_id and by (channel, ts), so a
+  retry (X-Slack-Retry-Num) of an event that reached the bot is acknowledged and not
+  processed again, whatever X-Slack-Retry-Reason says (rasa#3882) — only a retry whose
+  first delivery never arrived is answered — and a mention delivered both as
+  app_mention and as a channel message is answered once (rasa#2784).
+- The Web API client gets SLACK_API_URL as its base_url.
+- "<@BOT>" mentions are stripped before NLU; a bare mention is treated as a greeting.
+- Threads: a message in a thread is answered in that thread; an @mention in a channel
+  is answered in a thread under the mention; a top-level DM gets a top-level answer.
+- Replies are Slack mrkdwn: [t](u) -> <u|t>, **b** -> *b*, "Sources:" in bold;
+  buttons become a blocks message (section + actions) whose button values are the
+  payloads, and clicks (form-encoded `payload=` JSON) come back as user messages.
+
+The de-duplication memory lives in the process: Rasa runs one Sanic worker by default
+(several workers would need a shared lock store anyway).
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from http import HTTPStatus
+from typing import Any, Awaitable, Callable, Dict, Hashable, Iterable, List, Optional, Text
+from urllib.parse import parse_qs
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.slack import SlackBot, SlackInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+GREETING = "/greet"  # what a bare "@bot" mention means
+MAX_BUTTONS_PER_BLOCK = 25  # Slack's limit for the elements of one actions block
+MAX_SECTION_TEXT = 3000  # Slack's limit for a section's text
+MAX_BUTTON_TEXT = 75  # Slack's limit for a button label
+# message subtypes that are still a person writing to the bot
+USER_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+def slack_api_url() -> str:
+    url = os.environ.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+# -- Markdown -> Slack mrkdwn --------------------------------------------------------
+MARKDOWN_LINK = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+|mailto:[^\s()]+)\)")
+BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
+# a line that is only a short label ending in a colon, like "Sources:"
+LABEL_LINE = re.compile(r"^[^\[\]<>*_`|\n]{1,60}:$")
+_PLACEHOLDER = "\x00{}\x00"
+
+
+def escape(text: str) -> str:
+    """Slack needs &, < and > escaped in message text (and nothing else)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_to_mrkdwn(text: str) -> str:
+    """Convert the bot's Markdown replies to Slack mrkdwn.
+
+    [title](url) -> <url|title>; **bold** / __bold__ -> *bold*; *italic* -> _italic_;
+    "# heading" and label lines such as "Sources:" -> bold. Citation markers [n] and
+    line breaks are kept; &, < and > in the text are escaped as Slack requires.
+    """
+    links: List[str] = []
+
+    def keep_link(match: "re.Match") -> str:
+        title, url = match.group(1), match.group(2)
+        links.append(f"<{url.replace('|', '%7C').replace('>', '%3E')}|{escape(title)}>")
+        return _PLACEHOLDER.format(len(links) - 1)
+
+    text = MARKDOWN_LINK.sub(keep_link, text)
+    text = escape(text)
+    text = ITALIC.sub(r"_\1_", text)  # before bold, so **x** is not read as *(*x*)*
+    text = BOLD.sub(r"*\2*", text)
+    lines = []
+    for line in text.split("\n"):
+        heading = HEADING.match(line)
+        if heading:
+            line = f"*{heading.group(1)}*"
+        elif LABEL_LINE.match(line.strip()):
+            line = f"*{line.strip()}*"
+        lines.append(line)
+    text = "\n".join(lines)
+    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
+
+
+def _chunks(text: str, size: int) -> List[str]:
+    """Split a long text at line breaks into pieces of at most `size` characters."""
+    pieces, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:size])
+            line = line[size:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > size:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def buttons_to_blocks(text: str, buttons: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A section with the (mrkdwn) text, then actions blocks of buttons whose values are
+    the payloads. Titles are plain text, cut to Slack's 75 characters."""
+    blocks: List[Dict[str, Any]] = []
+    mrkdwn = markdown_to_mrkdwn(text).strip() if text else ""
+    for piece in _chunks(mrkdwn, MAX_SECTION_TEXT) if mrkdwn else []:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
+    elements = []
+    for index, button in enumerate(buttons):
+        title = str(button.get("title") or button.get("payload") or "")
+        if len(title) > MAX_BUTTON_TEXT:
+            title = title[: MAX_BUTTON_TEXT - 1] + "…"
+        elements.append({
+            "type": "button",
+            "text": {"type": "plain_text", "text": title, "emoji": True},
+            "value": str(button.get("payload") or title),
+            "action_id": f"suggestion_{index}",
+        })
+    for start in range(0, len(elements), MAX_BUTTONS_PER_BLOCK):
+        blocks.append({"type": "actions", "elements": elements[start:start + MAX_BUTTONS_PER_BLOCK]})
+    return blocks
+
+
+def fallback_text(text: str, buttons: Iterable[Dict[str, Any]]) -> str:
+    """The `text` of a blocks message (notifications, screen readers)."""
+    if text and text.strip():
+        return markdown_to_mrkdwn(text).strip()
+    titles = [str(b.get("title") or b.get("payload")) for b in buttons]
+    return "Suggested questions: " + ", ".join(titles) if titles else " "
+
+
+# -- Slack text -> user message --------------------------------------------------------
+SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+ANY_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def clean_user_text(text: str, bot_ids: Iterable[str] = (), leading_mention: bool = False) -> str:
+    """Slack message text -> what the NLU should read.
+
+    Drops mentions of the bot (<@U123> or <@U123|name>) — and, for an app_mention whose
+    bot id is unknown, a leading mention — turns <url|label> into label and <url> into
+    url, and unescapes &amp; &lt; &gt;.
+    """
+    for bot_id in bot_ids:
+        if bot_id:
+            text = re.sub(rf"<@{re.escape(bot_id)}(?:\|[^>]*)?>", " ", text)
+    if leading_mention:
+        text = re.sub(rf"^\s*{ANY_MENTION.pattern}", " ", text)
+    text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = html.unescape(text) if "&" in text else text
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Seen:
+    """Keys seen in the last `ttl` seconds (Slack retries for a few minutes)."""
+
+    def __init__(self, ttl: float = 3600, limit: int = 10000):
+        self.ttl, self.limit = ttl, limit
+        self._keys: "OrderedDict[Hashable, float]" = OrderedDict()
+
+    def _expire(self, now: float) -> None:
+        while self._keys:
+            key, when = next(iter(self._keys.items()))
+            if now - when <= self.ttl and len(self._keys) <= self.limit:
+                break
+            self._keys.popitem(last=False)
+
+    def check_and_add(self, *keys: Optional[Hashable]) -> bool:
+        """True if any of the (non-empty) keys was seen before; remembers them all."""
+        now = time.monotonic()
+        self._expire(now)
+        keys = tuple(k for k in keys if k and all(_parts(k)))
+        duplicate = any(k in self._keys for k in keys)
+        for key in keys:
+            self._keys[key] = now
+            self._keys.move_to_end(key)
+        return duplicate
+
+
+def _parts(key: Hashable) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
+# -- output ------------------------------------------------------------------------------
+class SlackOutput(SlackBot):
+    """Posts replies as mrkdwn (text) or blocks (buttons) through chat.postMessage."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "slack"
+
+    def __init__(self, token: Text, slack_channel: Optional[Text] = None,
+                 thread_id: Optional[Text] = None, proxy: Optional[Text] = None,
+                 base_url: Optional[Text] = None) -> None:
+        OutputChannel.__init__(self)
+        self.slack_channel = slack_channel
+        self.thread_id = thread_id
+        self.proxy = proxy
+        self.client = AsyncWebClient(token, base_url=base_url or slack_api_url(), proxy=proxy)
+
+    async def _post_message(self, channel: Text, **kwargs: Any) -> None:
+        if self.thread_id:
+            kwargs["thread_ts"] = self.thread_id
+        # no as_user: Slack apps with granular bot tokens post as the bot anyway
+        await self.client.chat_postMessage(channel=channel, **kwargs)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        recipient = self.slack_channel or recipient_id
+        # a blank line separates messages, as in Rasa's own channels; the bot's
+        # answers use single line breaks, so an answer is one message
+        for part in text.strip().split("\n\n"):
+            if part.strip():
+                await self._post_message(channel=recipient, text=markdown_to_mrkdwn(part),
+                                         mrkdwn=True, unfurl_links=False)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        recipient = self.slack_channel or recipient_id
+        await self._post_message(channel=recipient, text=fallback_text(text, buttons),
+                                 blocks=buttons_to_blocks(text, buttons), unfurl_links=False)
+
+    async def send_quick_replies(self, recipient_id: Text, text: Text,
+                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        message = dict(json_message)
+        channel = message.pop("channel", None) or self.slack_channel or recipient_id
+        message.pop("as_user", None)
+        await self._post_message(channel=channel, **message)
+
+
+# -- input ---------------------------------------------------------------------------
+class SlackAppInput(SlackInput):
+    """Slack Events API + interactivity on /webhooks/slack/webhook."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "slack"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials.get("slack_token"),
+            slack_channel=credentials.get("slack_channel"),
+            proxy=credentials.get("proxy"),
+            slack_signing_secret=credentials.get("slack_signing_secret", ""),
+            conversation_granularity=credentials.get("conversation_granularity", "sender"),
+        )
+
+    def __init__(self, slack_token: Text, slack_channel: Optional[Text] = None,
+                 proxy: Optional[Text] = None, slack_signing_secret: Text = "",
+                 conversation_granularity: Optional[Text] = "sender",
+                 api_url: Optional[Text] = None) -> None:
+        super().__init__(
+            slack_token, slack_channel=slack_channel, proxy=proxy,
+            slack_retry_reason_header="x-slack-retry-reason",
+            slack_retry_number_header="x-slack-retry-num",
+            use_threads=True, slack_signing_secret=slack_signing_secret,
+            conversation_granularity=conversation_granularity,
+        )
+        self.api_url = api_url or slack_api_url()
+        self.seen = Seen()
+
+    def get_output_channel(self, channel: Optional[Text] = None,
+                           thread_id: Optional[Text] = None) -> OutputChannel:
+        return SlackOutput(self.slack_token, channel or self.slack_channel, thread_id,
+                           self.proxy, base_url=self.api_url)
+
+    # -- parsing ---------------------------------------------------------------
+    @staticmethod
+    def _media_type(request: Request) -> str:
+        return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+    @staticmethod
+    def _bot_ids(body: Dict[Text, Any]) -> List[str]:
+        ids = [a.get("user_id") for a in body.get("authorizations") or [] if a.get("is_bot", True)]
+        return [i for i in ids if i]
+
+    def _reply_thread(self, event: Dict[Text, Any], is_dm: bool) -> Optional[Text]:
+        """In a thread: that thread. A mention in a channel: a thread under it. Else none."""
+        if event.get("thread_ts"):
+            return event["thread_ts"]
+        return None if is_dm else event.get("ts")
+
+    def _start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: Text,
+               user: Text, channel: Text, thread: Optional[Text], metadata: Dict) -> None:
+        sender = self._get_conversation_id(user, channel, thread)
+        message = UserMessage(text, self.get_output_channel(channel, thread), sender,
+                              input_channel=self.name(), metadata=metadata)
+        task = asyncio.create_task(on_new_message(message))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    async def _handle_event(self, body: Dict[Text, Any],
+                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        event = body.get("event") or {}
+        kind, channel_type = event.get("type"), event.get("channel_type")
+        is_dm = kind == "message" and channel_type == "im"
+        if not (is_dm or kind == "app_mention"):
+            # channel messages that do not mention the bot (message.channels, if someone
+            # subscribes to it) are not for the bot; mentions arrive as app_mention
+            return response.text("Not for the bot.")
+        bot_ids = self._bot_ids(body)
+        if (event.get("bot_id") or event.get("subtype") not in USER_SUBTYPES
+                or not event.get("user") or event.get("user") in bot_ids):
+            return response.text("Bot message delivered.")
+        channel = event.get("channel")
+        if self.seen.check_and_add(body.get("event_id"), (channel, event.get("ts"))):
+            logger.info("Slack event %s already handled; not answering twice.", body.get("event_id"))
+            return response.text("Already handled.", headers={"X-Slack-No-Retry": "1"})
+        text = clean_user_text(event.get("text") or "", bot_ids,
+                               leading_mention=kind == "app_mention") or GREETING
+        thread = self._reply_thread(event, is_dm)
+        metadata = {"out_channel": channel, "thread_id": thread, "users": bot_ids,
+                    "event_id": body.get("event_id"), "ts": event.get("ts")}
+        self._start(on_new_message, text, event["user"], channel, thread, metadata)
+        return response.text("")
+
+    async def _handle_interaction(self, payload: Dict[Text, Any],
+                                  on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        if not self._is_interactive_message(payload):
+            return response.text("Interaction ignored.")
+        action = payload["actions"][0]
+        text = self._get_interactive_response(action)
+        if text is None:
+            return response.text("User clicked link button")
+        user = (payload.get("user") or {}).get("id")
+        container = payload.get("container") or {}
+        message = payload.get("message") or {}
+        channel = (payload.get("channel") or {}).get("id") or container.get("channel_id")
+        if not user or not channel:
+            return response.text("Interaction without user or channel.", status=HTTPStatus.BAD_REQUEST)
+        if self.seen.check_and_add(("action", user, action.get("action_ts"), action.get("action_id"))):
+            return response.text("Already handled.")
+        thread = message.get("thread_ts") or container.get("thread_ts")
+        metadata = {"out_channel": channel, "thread_id": thread, "users": [user],
+                    "action_ts": action.get("action_ts")}
+        self._start(on_new_message, text, user, channel, thread, metadata)
+        return response.text("")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        slack_webhook = Blueprint("slack_webhook", __name__)
+
+        @slack_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @slack_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.is_request_from_slack_authentic(request):
+                return response.text("Request is not signed with a valid X-Slack-Signature.",
+                                     status=HTTPStatus.UNAUTHORIZED)
+            retry = request.headers.get(self.retry_num_header)
+            if retry:
+                # Slack retries when it saw no 2xx within 3 s, whatever the reason
+                # (http_timeout, http_error, connection_failed, ...). A retry of an event
+                # that reached us is dropped by the event_id / (channel, ts) memory in
+                # _handle_event; one whose first delivery never arrived is answered.
+                logger.info("Slack retry #%s (%s) of a delivery.", retry,
+                            request.headers.get(self.retry_reason_header))
+            media_type = self._media_type(request)
+            try:
+                if media_type == "application/json":
+                    body = json.loads(request.body or b"{}")
+                    if body.get("type") == "url_verification":
+                        return response.json({"challenge": body.get("challenge", "")})
+                    if body.get("type", "event_callback") != "event_callback":
+                        return response.text("Ignored.")
+                    return await self._handle_event(body, on_new_message)
+                if media_type == "application/x-www-form-urlencoded":
+                    form = parse_qs(request.body.decode("utf-8"))
+                    payload = json.loads(form["payload"][0])
+                    return await self._handle_interaction(payload, on_new_message)
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                logger.warning("Unreadable Slack request: %s", error)
+                return response.text("Unreadable request.", status=HTTPStatus.BAD_REQUEST)
+            return response.text("Unsupported content type.",
+                                 status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+
+        return slack_webhook
+
+
+# The name credentials.yml uses; the launcher calls the channel by it ("Slack: off ...").
+Slack = SlackAppInput

@@ -1,0 +1,216 @@
+"""The web chat: Rasa's socket.io channel (fixed) and the /chat page, both in the bot's process.
+
+credentials.yml registers two channels from here:
+
+    bot.channels.webchat.WebchatSocketIOInput   socket.io for the rasa-webchat widget
+    bot.channels.webchat.ChatPageInput          GET /chat: the page, the widget bundle
+
+WebchatSocketIOInput is Rasa's SocketIOInput with two changes:
+  * session persistence works with python-socketio >= 5.10: Rasa 3.6.21 calls
+    `sio.enter_room(...)` without `await`, so the socket never joins the session's room and
+    no reply reaches the browser (rasa#13027, "coroutine 'AsyncServer.enter_room' was never
+    awaited"). Here it is awaited.
+  * replies keep their line breaks: answers separate lines with a single "\\n", which
+    Markdown (the widget renders Markdown) folds into a space; they are sent as Markdown
+    hard breaks ("  \\n").
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import rasa.shared.utils.io
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = PROJECT_ROOT / "web"
+WIDGET_BUNDLE = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+
+# The page loads only its own files; the widget talks to the same origin over socket.io.
+# Inline styles are the widget's own (style-loader); its Google Fonts @import is refused.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def hard_breaks(text: Text) -> Text:
+    """Markdown for a text whose lines are separated by single newlines: keep the breaks."""
+    lines = text.split("\n")
+    return "  \n".join(line.rstrip() for line in lines)
+
+
+class WebchatOutput(SocketIOOutput):
+    """Socket.io replies for rasa-webchat: Markdown text with kept line breaks, quick replies."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    @staticmethod
+    def _parts(text: Text) -> List[Text]:
+        # Like Rasa: a blank line starts a new message bubble.
+        parts = [hard_breaks(part.strip("\n")) for part in (text or "").strip().split("\n\n")]
+        return [part for part in parts if part.strip()]
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        for part in self._parts(text):
+            await self._send_message(recipient_id, {"text": part})
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        messages: List[Dict[Text, Any]] = [{"text": part} for part in self._parts(text)]
+        if not messages:
+            messages = [{"text": ""}]
+        messages[-1]["quick_replies"] = [
+            {"content_type": "text", "title": button["title"], "payload": button["payload"]}
+            for button in buttons
+        ]
+        for message in messages:
+            await self._send_message(recipient_id, message)
+
+
+class WebchatSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel with the session-persistence room join awaited (rasa#13027)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        if self.sio is None:
+            return super().get_output_channel()
+        return WebchatOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        socketio_webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None
+
+        # Registering a handler again for the same event and namespace replaces Rasa's.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            data = data if isinstance(data, dict) else {}
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                entered = sio.enter_room(sid, data["session_id"], namespace=self.namespace)
+                if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
+                    await entered
+            await sio.emit("session_confirm", data["session_id"], room=sid,
+                           namespace=self.namespace)
+            logger.debug(f"User {sid} joined session {data['session_id']}.")
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Dict) -> None:
+            data = data if isinstance(data, dict) else {}
+            output_channel = WebchatOutput(sio, self.bot_message_evt)
+            if self.session_persistence:
+                if not data.get("session_id"):
+                    rasa.shared.utils.io.raise_warning(
+                        "A socket.io message without a session_id was ignored: with "
+                        "session_persistence the client must send session_request first."
+                    )
+                    return
+                sender_id = data["session_id"]
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            if not isinstance(metadata, dict):
+                metadata = {}
+            message = UserMessage(
+                str(data.get("message") or ""), output_channel, sender_id,
+                input_channel=self.name(), metadata=metadata,
+            )
+            await on_new_message(message)
+
+        return socketio_webhook
+
+
+# Files the page may load, by the name in its URL: (file, content type).
+def _static_files(web_dir: Path, bundle: Path) -> Dict[Text, tuple]:
+    return {
+        "webchat.js": (bundle, "text/javascript; charset=utf-8"),
+        "chat.js": (web_dir / "chat.js", "text/javascript; charset=utf-8"),
+        "chat.css": (web_dir / "chat.css", "text/css; charset=utf-8"),
+    }
+
+
+class ChatPageInput(InputChannel):
+    """GET /chat: the chat page and the widget bundle, served by the bot's own Sanic app.
+
+    Rasa mounts a channel at urljoin("/webhooks/", url_prefix()); an absolute prefix
+    puts this one at /chat. It receives no messages itself: the page talks socket.io.
+    """
+
+    @classmethod
+    def name(cls) -> Text:
+        return "chat"
+
+    def url_prefix(self) -> Text:
+        return "/chat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(web_dir=credentials.get("web_dir"), bundle=credentials.get("bundle"))
+
+    def __init__(self, web_dir: Optional[Text] = None, bundle: Optional[Text] = None) -> None:
+        self.web_dir = Path(web_dir) if web_dir else WEB_DIR
+        if not self.web_dir.is_absolute():
+            self.web_dir = PROJECT_ROOT / self.web_dir
+        self.bundle = Path(bundle) if bundle else self.web_dir / WIDGET_BUNDLE.relative_to(WEB_DIR)
+        if not self.bundle.is_absolute():
+            self.bundle = PROJECT_ROOT / self.bundle
+        if not self.bundle.is_file():
+            logger.warning(f"The chat widget is not installed ({self.bundle} is missing): "
+                           "run `npm ci --prefix web` (make does it).")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        chat_page = Blueprint("chat_page", __name__)
+        files = _static_files(self.web_dir, self.bundle)
+        headers = {
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-cache",
+        }
+
+        async def send_page() -> HTTPResponse:
+            return await response.file(self.web_dir / "chat.html", headers=headers,
+                                       mime_type="text/html; charset=utf-8")
+
+        @chat_page.route("/", methods=["GET", "HEAD"], strict_slashes=False)
+        async def page(_: Request) -> HTTPResponse:
+            return await send_page()
+
+        @chat_page.route("/<name:str>", methods=["GET", "HEAD"])
+        async def asset(_: Request, name: Text) -> HTTPResponse:
+            if not name:  # /chat/
+                return await send_page()
+            if name not in files:
+                return response.text("Not found", status=404)
+            path, content_type = files[name]
+            if not path.is_file():
+                return response.text(
+                    f"{name} is missing: run `npm ci --prefix web` (make does it).", status=503)
+            return await response.file(path, headers=headers, mime_type=content_type)
+
+        return chat_page
