@@ -4,7 +4,8 @@
     python -m bot.launcher shell   # chat in the terminal (rasa shell)
 
 Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
-TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz).
+TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz); SLACK_BOT_TOKEN and
+SLACK_SIGNING_SECRET turn the Slack channel on, SLACK_API_URL points it elsewhere.
 Tests use `Servers` directly, on free ports with their own tracker database.
 """
 from __future__ import annotations
@@ -221,14 +222,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         servers.start_bot()
         for notice in servers.notices:
             print(notice, flush=True)
-        print(
-            "\nThe career bot is up.\n"
-            f"  REST:    POST {servers.url}/webhooks/rest/webhook  "
-            '{"sender": "me", "message": "what do ML engineers earn?"}\n'
-            f"  Actions: http://127.0.0.1:{servers.action_port}/health\n"
-            "Press Ctrl-C to stop.",
-            flush=True,
-        )
+        lines = [
+            "",
+            "The career bot is up.",
+            f"  Chat page: {servers.url}/chat",
+            f"  REST:      POST {servers.url}/webhooks/rest/webhook  "
+            '{"sender": "me", "message": "what do ML engineers earn?"}',
+        ]
+        if not any(n.startswith("Slack") for n in servers.notices):
+            lines.append(f"  Slack:     POST {servers.url}/webhooks/slack/webhook  (events and interactivity)")
+        lines += [f"  Actions:   http://127.0.0.1:{servers.action_port}/health", "Press Ctrl-C to stop."]
+        print("\n".join(lines), flush=True)
         while all(p.poll() is None for p in servers.processes):
             time.sleep(0.5)
         print("A server exited unexpectedly; stopping.", file=sys.stderr)
