@@ -10,3 +10,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 KNOWLEDGE_FILE = DATA_DIR / "knowledge.yml"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+
+
+def save_results(filename: str, data) -> Path:
+    """Write a benchmark or comparison result as JSON under results/ (git-ignored)."""
+    import json
+
+    path = PROJECT_ROOT / "results" / filename
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path

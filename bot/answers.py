@@ -8,7 +8,6 @@ each fact, then a numbered source list with links, one item a line and no blank 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Iterable, List, Mapping, Optional, Sequence
 
 from bot.entities import EntityNormaliser

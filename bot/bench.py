@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot import PROJECT_ROOT
+from bot import save_results
 from bot.answers import load_answers
 from bot.launcher import Servers, free_port
 
@@ -86,8 +86,7 @@ def main() -> int:
             results["rss_mib_rasa_server"] = round(rss_mib(bot.pid), 1)
     for key, value in results.items():
         print(f"{key:>28}: {value}")
-    (PROJECT_ROOT / "results").mkdir(exist_ok=True)
-    (PROJECT_ROOT / "results" / "bench.json").write_text(json.dumps(results, indent=2))
+    save_results("bench.json", results)
     return 0
 
 

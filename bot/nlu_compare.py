@@ -7,7 +7,6 @@ tests/nlu/candidates/.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, save_results
 from bot.nlu_eval import evaluate
 
 CANDIDATES = {
@@ -47,8 +46,7 @@ def main() -> int:
                   f"fallbacks {result['fallbacks']}/{result['count']}, NLU training {seconds:.0f} s", flush=True)
             for text, want, got in result["errors"]:
                 print(f"    {want:>20} -> {got:<20} {text}")
-    (PROJECT_ROOT / "results").mkdir(exist_ok=True)
-    (PROJECT_ROOT / "results" / "nlu_compare.json").write_text(json.dumps(rows, indent=2))
+    save_results("nlu_compare.json", rows)
     return 0
 
 

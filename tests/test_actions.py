@@ -1,7 +1,6 @@
 """Custom actions in rasa-sdk's own test style: a Tracker and a CollectingDispatcher."""
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (ActionAnswer, ActionCiteSources, ActionDecline, ActionOffer,

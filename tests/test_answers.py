@@ -1,6 +1,5 @@
 """Grounding: every reply the core can produce states only figures from the knowledge
 file, and every reply with a figure carries its citation and source list."""
-import itertools
 
 import pytest
 import yaml

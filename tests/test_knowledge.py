@@ -1,7 +1,6 @@
 """The knowledge file: schema, sources, exact figures, and the start-up errors."""
 import copy
 import subprocess
-import sys
 
 import pytest
 import yaml
