@@ -126,18 +126,18 @@ class Servers:
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", process, timeout, "action server")
 
     def rasa_args(self, command: str, port: int, host: str) -> List[str]:
+        """Arguments for `rasa run` / `rasa shell`, with the channels whose secrets are set."""
+        self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        credentials = self.tracker_db.parent / f"credentials.{port}.yml"
+        self.notices = channel_credentials(self.credentials_source, credentials, self.env)
         return [
             str(BIN / "rasa"), command, "--model", str(self.model),
-            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(credentials),
             "--port", str(port), "--interface", host,
         ]
 
     def start_bot(self, timeout: float = 300) -> None:
-        self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-        credentials = self.tracker_db.parent / f"credentials.{self.bot_port}.yml"
-        self.notices = channel_credentials(self.credentials_source, credentials, self.env)
-        process = self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host) + [
-            "--credentials", str(credentials)])
+        process = self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host))
         wait_until_up(f"http://127.0.0.1:{self.bot_port}/", process, timeout, "rasa server")
 
     def restart_bot(self) -> None:
