@@ -14,6 +14,7 @@ SPACY_MODEL := models/spacy_en_career
 MODEL := models/career.tar.gz
 # Training data: the NLU files and rules (the knowledge file is read at run time, not trained on).
 TRAIN_DATA := data/nlu data/rules.yml
+WEB_STAMP := web/node_modules/.installed
 TRAIN_INPUTS := config.yml domain.yml data/rules.yml $(wildcard data/nlu/*.yml) $(SPACY_MODEL)/meta.json
 
 # Rasa 3.6 needs Python 3.10. PYTHON=... overrides; otherwise try the usual places,
@@ -22,7 +23,7 @@ PYTHON_CANDIDATES := $(PYTHON) /root/.pyenv/versions/3.10.13/bin/python3.10 \
 	$(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10) \
 	/usr/local/bin/python3.10 /usr/bin/python3.10 python3.10
 
-.PHONY: help install spacy train run shell test validate compare bench lock clean
+.PHONY: help install spacy web train run shell test validate compare bench lock clean
 
 help:
 	@echo "make run      install, build, train if needed, then serve (REST on 127.0.0.1:\$${BOT_PORT:-5005})"
@@ -55,6 +56,13 @@ $(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/spacy_pipeline.py bot/entities.
 
 spacy: $(SPACY_MODEL)/meta.json
 
+# The chat page's widget (rasa-webchat, pinned in web/package-lock.json; web/.npmrc: no scripts).
+$(WEB_STAMP): web/package.json web/package-lock.json
+	npm ci --prefix web
+	@touch $@
+
+web: $(WEB_STAMP)
+
 $(MODEL): $(TRAIN_INPUTS)
 	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
 	  --out models --fixed-model-name career
@@ -62,13 +70,13 @@ $(MODEL): $(TRAIN_INPUTS)
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(WEB_STAMP)
 	$(PY) -m bot.launcher run
 
 shell: $(MODEL)
 	$(PY) -m bot.launcher shell
 
-test: $(MODEL)
+test: $(MODEL) $(WEB_STAMP)
 	$(PY) -m pytest
 
 validate: $(VENV)/.installed
@@ -85,4 +93,4 @@ lock: $(VENV)/.installed
 	  $(PY) -m pip freeze --all --exclude pip --exclude wheel ) > requirements.lock
 
 clean:
-	rm -rf models results test-output
+	rm -rf models results test-output web/node_modules

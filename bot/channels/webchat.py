@@ -10,15 +10,16 @@ WebchatSocketIOInput is Rasa's SocketIOInput with two changes:
     `sio.enter_room(...)` without `await`, so the socket never joins the session's room and
     no reply reaches the browser (rasa#13027, "coroutine 'AsyncServer.enter_room' was never
     awaited"). Here it is awaited.
-  * replies keep their line breaks: answers separate lines with a single "\\n", which
-    Markdown (the widget renders Markdown) folds into a space; they are sent as Markdown
-    hard breaks ("  \\n").
+  * replies read as they are written: answers separate lines with a single "\\n", which
+    Markdown (the widget renders Markdown) folds into a space, so they are sent as hard
+    breaks ("  \\n"); citation markers "[1]" are escaped so they are not taken for links.
 """
 from __future__ import annotations
 
 import inspect
 import json
 import logging
+import re
 import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -41,15 +42,28 @@ WIDGET_BUNDLE = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 # Inline styles are the widget's own (style-loader); its Google Fonts @import is refused.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
+
+
+# A citation marker "[1]" that is not the text of a link "[title](url)".
+CITATION_MARKER = re.compile(r"\[(\d+)\](?![(:])")
 
 
 def hard_breaks(text: Text) -> Text:
     """Markdown for a text whose lines are separated by single newlines: keep the breaks."""
     lines = text.split("\n")
     return "  \n".join(line.rstrip() for line in lines)
+
+
+def webchat_markdown(text: Text) -> Text:
+    """A reply for the widget's Markdown renderer, shown the way it reads in plain text.
+
+    Citation markers are escaped (react-markdown would turn "[1]" into an empty link
+    showing "1") and single newlines become hard line breaks.
+    """
+    return hard_breaks(CITATION_MARKER.sub(r"\\[\1\\]", text))
 
 
 class WebchatOutput(SocketIOOutput):
@@ -62,7 +76,7 @@ class WebchatOutput(SocketIOOutput):
     @staticmethod
     def _parts(text: Text) -> List[Text]:
         # Like Rasa: a blank line starts a new message bubble.
-        parts = [hard_breaks(part.strip("\n")) for part in (text or "").strip().split("\n\n")]
+        parts = [webchat_markdown(part.strip("\n")) for part in (text or "").strip().split("\n\n")]
         return [part for part in parts if part.strip()]
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
