@@ -4,7 +4,6 @@ The /chat routes are tested against a running bot in test_webchat.py."""
 import asyncio
 import json
 
-import pytest
 import yaml
 
 from bot import PROJECT_ROOT
