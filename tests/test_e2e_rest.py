@@ -89,7 +89,19 @@ def test_out_of_scope_is_declined_without_figures(bot, question, says):
     assert any(m.get("buttons") for m in messages)
 
 
-@pytest.mark.parametrize("text", ["", " ", "?" * 500, "💼💰📈", "/ask_pay{\"pay_statistic\": [1, 2]}",
+def test_empty_message_is_ignored_and_the_conversation_goes_on(bot):
+    sender = f"empty-{uuid.uuid4().hex}"
+    for blank in ("", "   "):
+        request = urllib.request.Request(
+            f"{bot.url}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": blank}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+            assert json.load(response) == []  # nothing was said, so nothing to answer
+    assert "$131,490" in text_of(say(bot, sender, "median pay for ML engineers?"))
+
+
+@pytest.mark.parametrize("text", ["?" * 500, "💼💰📈", "/ask_pay{\"pay_statistic\": [1, 2]}",
                                   "/tell_more{\"last_topic\": \"<b>x</b>\"}", "/nonexistent_intent"])
 def test_odd_input_gets_a_polite_answer(bot, text):
     messages = say(bot, f"odd-{uuid.uuid4().hex}", text)
