@@ -41,6 +41,8 @@ def base_env(action_port: int, tracker_db: Path) -> dict:
         TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         ACTION_PORT=str(action_port),
         SANIC_HOST="127.0.0.1",  # where rasa-sdk's action server listens
+        # Rasa 3.6's dependencies print pages of deprecation warnings at start-up.
+        PYTHONWARNINGS=env.get("PYTHONWARNINGS", "ignore::DeprecationWarning"),
         TRACKER_DB=str(tracker_db),
         PYTHONPATH=str(PROJECT_ROOT),
     )
