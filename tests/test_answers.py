@@ -154,3 +154,9 @@ def test_entity_normaliser_maps_text_and_ids_and_drops_junk():
 def test_human_date():
     assert human_date("2022-06") == "June 2022"
     assert human_date("2022-11-08") == "November 8, 2022"
+
+
+def test_where_the_article_is_silent_the_bot_says_it_does_not_know(answers):
+    reply = answers.for_intent("ask_entry_level")
+    assert "not an entry-level job" in reply.text
+    assert "list of them is missing from our copy, so I can't tell you which job titles" in reply.text
