@@ -66,6 +66,12 @@ class Answers:
                     order.append(source_id)
         return order
 
+    def _source_block(self, heading: str, facts: Sequence[Fact]) -> str:
+        """A heading line, then one numbered line per source, in order of first citation."""
+        lines = [self.kb.messages[heading]]
+        lines += [self._source_line(n, s, facts) for n, s in enumerate(self._sources_list(facts), 1)]
+        return "\n".join(lines)
+
     def _source_line(self, number: int, source_id: str, facts: Sequence[Fact]) -> str:
         source = self.kb.source(source_id)
         line = f"[{number}] {source.publisher}: [{source.title}]({source.url}), {source_age(source)}"
@@ -85,9 +91,7 @@ class Answers:
                 body += f" (as of {human_date(fact.as_of)})"
             markers = "".join(f"[{order.index(s) + 1}]" for s in fact.sources)
             sentences.append(f"{body} {markers}{stop}")
-        lines = [self.kb.messages["sources_heading"]]
-        lines += [self._source_line(n, s, facts) for n, s in enumerate(order, 1)]
-        return " ".join(sentences) + "\n" + "\n".join(lines)
+        return " ".join(sentences) + "\n" + self._source_block("sources_heading", facts)
 
     def suggestion_buttons(self) -> List[Button]:
         return [Button(s.title, s.payload) for s in self.kb.suggestions]
@@ -156,10 +160,7 @@ class Answers:
         facts = [self.kb.fact(f) for f in ids if self.kb.has_fact(f)]
         if not facts:
             return self._with_suggestions(self.kb.messages["no_answer_yet"])
-        order = self._sources_list(facts)
-        lines = [self.kb.messages["sources_of_last"]]
-        lines += [self._source_line(n, s, facts) for n, s in enumerate(order, 1)]
-        return Reply(text="\n".join(lines), facts=[f.id for f in facts])
+        return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts])
 
 
 def seen_after(seen: object, reply: Reply) -> List[str]:

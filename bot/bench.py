@@ -8,17 +8,15 @@ Results are printed and written to results/bench.json.
 """
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bot import save_results
 from bot.answers import load_answers
-from bot.launcher import Servers, free_port
+from bot.launcher import Servers, free_port, post_rest as post
 
 QUESTIONS = [
     "what's the median salary for ML engineers?", "and the average?", "tell me more",
@@ -26,14 +24,6 @@ QUESTIONS = [
     "is demand growing?", "do i need a masters", "hi", "what skills do I need",
 ]
 ROUNDS = 10
-
-
-def post(url: str, sender: str, text: str) -> list:
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
 
 
 def rss_mib(pid: int) -> float:

@@ -74,6 +74,31 @@ def channel_credentials(source: Path, target: Path, env: dict) -> List[str]:
     return notices
 
 
+def terminate(processes: List[subprocess.Popen], grace: float = 15) -> None:
+    """SIGTERM every process, wait up to `grace` seconds in all, then kill the rest."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def post_rest(url: str, sender: str, text: str, timeout: float = 60) -> list:
+    """Send one message to the bot's REST channel at `url`; the bot's replies."""
+    import json
+
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.load(response)
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float, name: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -144,13 +169,7 @@ class Servers:
 
     def restart_bot(self) -> None:
         """Stop `rasa run` and start it again (the action server keeps running)."""
-        bot = self.processes.pop()
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            bot.kill()
-            bot.wait()
+        terminate([self.processes.pop()])
         self.start_bot()
 
     def start(self) -> "Servers":
@@ -162,17 +181,8 @@ class Servers:
             raise
         return self
 
-    def stop(self, grace: float = 15) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for process in self.processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    def stop(self) -> None:
+        terminate(self.processes)
         self.processes.clear()
 
     def __enter__(self) -> "Servers":

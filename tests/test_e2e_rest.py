@@ -1,11 +1,9 @@
 """End to end over REST: a real action server and rasa server on free loopback ports."""
-import json
-import urllib.request
 import uuid
 
 import pytest
 
-from bot.launcher import Servers, free_port
+from bot.launcher import Servers, free_port, post_rest
 from tests.conftest import figures_outside_knowledge, numbers_in
 
 
@@ -19,13 +17,7 @@ def bot(tmp_path_factory):
 
 
 def say(bot, sender, text):
-    request = urllib.request.Request(
-        f"{bot.url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        messages = json.load(response)
+    messages = post_rest(bot.url, sender, text)
     assert messages, f"no reply to {text!r}"
     return messages
 
@@ -92,12 +84,7 @@ def test_out_of_scope_is_declined_without_figures(bot, question, says):
 def test_empty_message_is_ignored_and_the_conversation_goes_on(bot):
     sender = f"empty-{uuid.uuid4().hex}"
     for blank in ("", "   "):
-        request = urllib.request.Request(
-            f"{bot.url}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": blank}).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            assert response.status == 200
-            assert json.load(response) == []  # nothing was said, so nothing to answer
+        assert post_rest(bot.url, sender, blank) == []  # nothing was said, so nothing to answer
     assert "$131,490" in text_of(say(bot, sender, "median pay for ML engineers?"))
 
 

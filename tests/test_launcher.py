@@ -6,10 +6,9 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 from bot import PROJECT_ROOT
-from bot.launcher import free_port
+from bot.launcher import free_port, post_rest
 
 
 def port_open(port):
@@ -38,12 +37,8 @@ def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
         assert f"http://127.0.0.1:{bot_port}/chat" in printed
         assert printed.count("Slack: off (") == 1
 
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{bot_port}/webhooks/rest/webhook",
-            data=json.dumps({"sender": "launcher", "message": "median salary for ML engineers?"}).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            assert "$131,490" in json.dumps(json.load(response))
+        replies = post_rest(f"http://127.0.0.1:{bot_port}", "launcher", "median salary for ML engineers?")
+        assert "$131,490" in json.dumps(replies)
 
         launcher.send_signal(signal.SIGTERM)
         rest, _ = launcher.communicate(timeout=60)
