@@ -45,6 +45,18 @@ def source_age(source: Source) -> str:
     return str(source.date_note)
 
 
+def slot_ids(value: object) -> List[str]:
+    """The string ids in a slot value that should hold a list of ids; junk is dropped.
+
+    Slots can be set by users (`/intent{"last_facts": ...}`), so they may hold anything.
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
 def _fill(template: str, **values: str) -> str:
     for name, value in values.items():
         template = template.replace("{" + name + "}", value)
@@ -147,7 +159,7 @@ class Answers:
         """The next fact on the topic of the last answer."""
         if not self.kb.has_topic(topic_id):
             return self._with_suggestions(self.kb.messages["nothing_to_continue"])
-        seen_ids = set(seen) if isinstance(seen, (list, tuple)) else set()
+        seen_ids = set(slot_ids(seen))
         remaining = [f for f in self.kb.facts_of(topic_id) if f.id not in seen_ids]
         if not remaining:
             title = self.kb.topic(topic_id).title
@@ -156,8 +168,7 @@ class Answers:
 
     def sources_of(self, fact_ids: object) -> Reply:
         """Where the facts of the last answer come from."""
-        ids = fact_ids if isinstance(fact_ids, (list, tuple)) else [fact_ids]
-        facts = [self.kb.fact(f) for f in ids if self.kb.has_fact(f)]
+        facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
         if not facts:
             return self._with_suggestions(self.kb.messages["no_answer_yet"])
         return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts])
@@ -165,7 +176,7 @@ class Answers:
 
 def seen_after(seen: object, reply: Reply) -> List[str]:
     """The facts shown so far on a topic, after `reply` (junk slot values dropped)."""
-    before = [f for f in seen if isinstance(f, str)] if isinstance(seen, (list, tuple)) else []
+    before = slot_ids(seen)
     return before + [f for f in reply.facts if f not in before]
 
 
