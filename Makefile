@@ -51,7 +51,7 @@ $(VENV)/.installed: requirements.lock
 
 install: $(VENV)/.installed
 
-$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/spacy_pipeline.py bot/entities.py data/entity_patterns.jsonl
+$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/spacy_pipeline.py bot/entities.py bot/domain.py domain.yml data/entity_patterns.jsonl
 	$(PY) -m bot.spacy_pipeline $(SPACY_MODEL)
 
 spacy: $(SPACY_MODEL)/meta.json
@@ -80,7 +80,7 @@ test: $(MODEL) $(WEB_STAMP)
 	$(PY) -m pytest
 
 validate: $(VENV)/.installed
-	$(RASA) data validate --config config.yml --domain domain.yml --data $(TRAIN_DATA)
+	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data $(TRAIN_DATA)
 
 compare: $(SPACY_MODEL)/meta.json
 	$(PY) -m bot.nlu_compare

@@ -21,12 +21,9 @@ except KnowledgeError as error:
 Events = List[Dict[Text, Any]]
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply, response: Text = None) -> None:
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    if response:
-        dispatcher.utter_message(response=response, buttons=buttons)
-    else:
-        dispatcher.utter_message(text=reply.text, buttons=buttons)
+    dispatcher.utter_message(text=reply.text, buttons=buttons)
 
 
 def remember(reply: Reply, seen: List[Text]) -> Events:
@@ -86,13 +83,11 @@ class ActionDecline(Action):
 
 
 class ActionOffer(Action):
-    """Greeting or help text (a domain response) with suggested questions as buttons."""
+    """Greeting or help text with suggested questions as buttons."""
 
     def name(self) -> Text:
         return "action_offer"
 
     def run(self, dispatcher, tracker: Tracker, domain) -> Events:
-        intent = latest(tracker)[0]
-        response = "utter_greet" if intent == "greet" else "utter_help"
-        send(dispatcher, ANSWERS.suggestions(), response=response)
+        send(dispatcher, ANSWERS.offer("greet" if latest(tracker)[0] == "greet" else "help"))
         return []

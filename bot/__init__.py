@@ -1,8 +1,14 @@
-"""Career-guidance bot core: plain Python with no Rasa imports.
+"""The career-guidance bot's own Python.
 
+The answering core is plain Python with no Rasa imports:
 knowledge   load and validate data/knowledge.yml
+domain      the intents and entity labels domain.yml declares
 entities    normalise entity values found by the spaCy entity ruler
 answers     choose facts and format cited answers
+grounding   check that a reply's numbers are those of the facts it states
+
+Around it, modules that do use Rasa: channels/ (input channels), launcher (starts the
+servers), nlu_eval, nlu_compare and bench (measurement tools).
 """
 from pathlib import Path
 

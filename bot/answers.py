@@ -15,7 +15,14 @@ from bot.knowledge import Fact, Knowledge, Source
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
-FACT_KEY_LABELS = ("pay_statistic", "degree_level", "data_source")
+
+
+@dataclass(frozen=True)
+class OutOfScope:
+    """Why a question is out of scope: which message, and about what."""
+
+    message: str  # key in knowledge.messages
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -112,12 +119,24 @@ class Answers:
         return Reply(text=text.strip(), buttons=self.suggestion_buttons())
 
     # -- replies -------------------------------------------------------------------
-    def suggestions(self) -> Reply:
-        return Reply(text="", buttons=self.suggestion_buttons())
+    def offer(self, message: str) -> Reply:
+        """The greeting or help text (`message`: greet or help) with suggested questions."""
+        return self._with_suggestions(self.kb.messages[message])
+
+    def out_of_scope(self, values: Mapping[str, List[str]]) -> Optional[OutOfScope]:
+        """Out of scope if another country is named, or only other occupations are."""
+        home = self.kb.scope
+        elsewhere = [c for c in values.get("country", []) if c != home.country]
+        if elsewhere:
+            return OutOfScope("out_of_region", elsewhere[0])
+        occupations = values.get("occupation", [])
+        if occupations and home.occupation not in occupations:
+            return OutOfScope("other_occupation", occupations[0])
+        return None
 
     def decline(self, entities: Iterable[Mapping] = ()) -> Reply:
         """A polite refusal with no figure in it, saying what the bot can answer."""
-        scope = self.entities.scope(self.entities.normalise(entities))
+        scope = self.out_of_scope(self.entities.normalise(entities))
         if scope is not None:
             message = _fill(self.kb.messages[scope.message], subject=scope.subject)
             return self._with_suggestions(message)
@@ -131,8 +150,8 @@ class Answers:
         return Reply(text=text, topic=topic_id, facts=[f.id for f in facts])
 
     def _keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:
-        """Facts of the topic whose keys match an entity value, most specific label first."""
-        for label in FACT_KEY_LABELS:
+        """Facts of the topic whose keys match an entity value, in domain.yml's label order."""
+        for label in self.entities.labels:
             wanted = values.get(label, [])
             matched = [f for f in topic_facts if set(f.keys.get(label, [])) & set(wanted)]
             if matched:
@@ -142,7 +161,7 @@ class Answers:
     def for_intent(self, intent: object, entities: Iterable[Mapping] = ()) -> Reply:
         """The answer to a topic question, or a decline if there is none."""
         values = self.entities.normalise(entities)
-        if self.entities.scope(values) is not None:
+        if self.out_of_scope(values) is not None:
             return self.decline(entities)
         route = self.kb.routes.get(intent) if isinstance(intent, str) else None
         if route is None:
@@ -181,16 +200,19 @@ def seen_after(seen: object, reply: Reply) -> List[str]:
 
 
 def load_answers(knowledge_file=None, domain_file=None, patterns_file=None) -> Answers:
-    """Load and validate everything an answer needs; raises KnowledgeError on a bad file.
+    """Load and cross-check everything an answer needs; raises KnowledgeError on a bad file.
 
     KNOWLEDGE_FILE in the environment overrides the default data/knowledge.yml.
     """
     import os
 
     from bot import DOMAIN_FILE, KNOWLEDGE_FILE
+    from bot.domain import read_domain
     from bot.entities import PATTERNS_FILE
-    from bot.knowledge import load_knowledge, topic_intents
+    from bot.knowledge import load_knowledge
 
     knowledge_file = knowledge_file or os.environ.get("KNOWLEDGE_FILE") or KNOWLEDGE_FILE
-    kb = load_knowledge(knowledge_file, required_intents=topic_intents(domain_file or DOMAIN_FILE))
-    return Answers(kb, EntityNormaliser.from_file(patterns_file or PATTERNS_FILE))
+    domain = read_domain(domain_file or DOMAIN_FILE)
+    entities = EntityNormaliser.from_file(patterns_file or PATTERNS_FILE, domain.entities)
+    kb = load_knowledge(knowledge_file, domain=domain, entity_ids=entities.ids)
+    return Answers(kb, entities)

@@ -4,6 +4,7 @@ The spaCy entity ruler (built from data/entity_patterns.jsonl) reports the text 
 matched ("Master's", "Deutschland"); the pattern's `id` is the canonical value the
 knowledge file uses ("master", "Germany"). Values typed as ids directly, as in
 `/ask_pay{"pay_statistic": "median"}`, are accepted too; anything else is dropped.
+The labels are domain.yml's entities (bot.domain), in its order.
 """
 from __future__ import annotations
 
@@ -11,23 +12,22 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from bot import DATA_DIR
+from bot.domain import read_domain
 
 PATTERNS_FILE = DATA_DIR / "entity_patterns.jsonl"
-LABELS = ("pay_statistic", "degree_level", "data_source", "occupation", "country")
-
-# The one region and the one occupation the sources cover (pattern ids).
-HOME_COUNTRY = "the US"
-HOME_OCCUPATION = "machine learning engineers"
 
 
 def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
-def load_patterns(path: Union[str, Path] = PATTERNS_FILE) -> List[dict]:
+def load_patterns(path: Union[str, Path] = PATTERNS_FILE,
+                  labels: Optional[Sequence[str]] = None) -> List[dict]:
+    """The entity ruler's patterns; every label must be one of `labels` (domain.yml's)."""
+    labels = read_domain().entities if labels is None else labels
     patterns = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -39,32 +39,39 @@ def load_patterns(path: Union[str, Path] = PATTERNS_FILE) -> List[dict]:
         missing = {"label", "pattern", "id"} - set(pattern)
         if missing:
             raise ValueError(f"{path}: line {number}: missing {', '.join(sorted(missing))}")
-        if pattern["label"] not in LABELS:
-            raise ValueError(f"{path}: line {number}: unknown label {pattern['label']!r}")
+        if pattern["label"] not in labels:
+            raise ValueError(f"{path}: line {number}: unknown label {pattern['label']!r}"
+                             f" (domain.yml's entities: {', '.join(labels)})")
         patterns.append(pattern)
     return patterns
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Why a question is out of scope: which message, and about what."""
-
-    message: str  # key in knowledge.messages
-    subject: str
-
-
 class EntityNormaliser:
-    def __init__(self, patterns: Iterable[dict]):
+    def __init__(self, patterns: Iterable[dict], labels: Optional[Sequence[str]] = None):
+        patterns = list(patterns)
+        labels = labels or list(dict.fromkeys(p["label"] for p in patterns))
         self._by_text: Dict[Tuple[str, str], str] = {}
-        self._ids: Dict[str, set] = {label: set() for label in LABELS}
+        self._ids: Dict[str, set] = {label: set() for label in labels}
         for pattern in patterns:
             label, ident = pattern["label"], pattern["id"]
             self._by_text[(label, _fold(pattern["pattern"]))] = ident
             self._ids[label].add(ident)
 
     @classmethod
-    def from_file(cls, path: Union[str, Path] = PATTERNS_FILE) -> "EntityNormaliser":
-        return cls(load_patterns(path))
+    def from_file(cls, path: Union[str, Path] = PATTERNS_FILE,
+                  labels: Optional[Sequence[str]] = None) -> "EntityNormaliser":
+        labels = read_domain().entities if labels is None else labels
+        return cls(load_patterns(path, labels), labels)
+
+    @property
+    def labels(self) -> List[str]:
+        """The labels in domain.yml's order (the order fact keys are tried in)."""
+        return list(self._ids)
+
+    @property
+    def ids(self) -> Dict[str, FrozenSet[str]]:
+        """{label: every canonical id the patterns give it}."""
+        return {label: frozenset(ids) for label, ids in self._ids.items()}
 
     def value(self, label: str, raw: object) -> Optional[str]:
         """The canonical id for one raw entity value, or None if it is not one we know."""
@@ -86,15 +93,4 @@ class EntityNormaliser:
             ident = self.value(label, entity.get("value"))
             if ident is not None and ident not in found.setdefault(label, []):
                 found[label].append(ident)
-        return {label: ids for label, ids in found.items() if ids}
-
-    @staticmethod
-    def scope(values: Mapping[str, List[str]]) -> Optional[Scope]:
-        """Out of scope if another country is named, or only other occupations are."""
-        elsewhere = [c for c in values.get("country", []) if c != HOME_COUNTRY]
-        if elsewhere:
-            return Scope("out_of_region", elsewhere[0])
-        occupations = values.get("occupation", [])
-        if occupations and HOME_OCCUPATION not in occupations:
-            return Scope("other_occupation", occupations[0])
-        return None
+        return found

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
 
 import yaml
 from pydantic import BaseModel, Extra, PrivateAttr, ValidationError, root_validator, validator
 
-TOPIC_INTENT_PREFIX = "ask_"
+from bot.domain import TOPIC_INTENT_PREFIX, Domain
+
+# A suggestion's payload: an intent, optionally with entities, as Rasa parses `/intent{...}`.
+PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_-]+)(?P<entities>\{.*\})?$")
 
 
 class KnowledgeError(Exception):
@@ -115,13 +118,24 @@ class Suggestion(_Strict):
 
     @validator("payload")
     def _intent_payload(cls, value: str) -> str:
-        if not value.startswith("/"):
+        if not PAYLOAD.match(value):
             raise ValueError(f"payload must be an intent such as /ask_pay, got {value!r}")
         return value
 
+    @property
+    def intent(self) -> str:
+        return PAYLOAD.match(self.payload).group("intent")
+
+
+class Scope(_Strict):
+    """The one country and the one occupation the sources cover (entity pattern ids)."""
+
+    country: str
+    occupation: str
+
 
 REQUIRED_MESSAGES = (
-    "sources_heading", "sources_of_last", "no_answer_yet", "more_prompt", "no_more",
+    "greet", "help", "sources_heading", "sources_of_last", "no_answer_yet", "more_prompt", "no_more",
     "nothing_to_continue", "decline", "out_of_region", "other_occupation",
 )
 
@@ -133,6 +147,7 @@ class Knowledge(_Strict):
     routes: Dict[str, Route]
     messages: Dict[str, str]
     suggestions: List[Suggestion]
+    scope: Scope
 
     _sources: Dict[str, Source] = PrivateAttr(default_factory=dict)
     _facts: Dict[str, Fact] = PrivateAttr(default_factory=dict)
@@ -199,7 +214,35 @@ def _duplicates(section: str, items: Iterable) -> Optional[str]:
     return None
 
 
-def _cross_check(kb: Knowledge, required_intents: Iterable[str]) -> Optional[str]:
+def _check_keys(kb: Knowledge, entity_ids: Mapping[str, FrozenSet[str]]) -> Optional[str]:
+    """Fact keys and the scope must name entity labels and ids the patterns produce."""
+    for index, fact in enumerate(kb.facts):
+        for label, values in fact.keys.items():
+            where = f"facts[{index}] ({fact.id}) field 'keys.{label}'"
+            if label not in entity_ids:
+                return f"{where}: unknown entity label '{label}' (labels: {', '.join(entity_ids)})"
+            for value in values:
+                if value not in entity_ids[label]:
+                    return (f"{where}: no entity pattern has id '{value}' "
+                            f"(ids: {', '.join(sorted(entity_ids[label]))})")
+    for label, value in kb.scope.dict().items():
+        if value not in entity_ids.get(label, ()):
+            return f"scope.{label}: no entity pattern with label '{label}' has id '{value}'"
+    return None
+
+
+def _check_domain(kb: Knowledge, domain: Domain) -> Optional[str]:
+    """Every topic intent has a route; every suggestion asks a real intent."""
+    for intent in sorted(set(domain.topic_intents) - set(kb.routes)):
+        return f"routes: intent '{intent}' needs a topic, but no route covers it"
+    for index, suggestion in enumerate(kb.suggestions):
+        if suggestion.intent not in domain.intents:
+            return (f"suggestions[{index}] ({suggestion.title}): payload '{suggestion.payload}' "
+                    f"names no intent in domain.yml")
+    return None
+
+
+def _cross_check(kb: Knowledge) -> Optional[str]:
     for section, items in (("sources", kb.sources), ("facts", kb.facts), ("topics", kb.topics)):
         problem = _duplicates(section, items)
         if problem:
@@ -229,16 +272,20 @@ def _cross_check(kb: Knowledge, required_intents: Iterable[str]) -> Optional[str
                 return f"{where}: unknown fact id '{fact_id}'"
             if route.topic not in kb.fact(fact_id).topics:
                 return f"{where}: fact '{fact_id}' is not in topic '{route.topic}'"
-    for intent in sorted(set(required_intents) - set(kb.routes)):
-        return f"routes: intent '{intent}' needs a topic, but no route covers it"
     for name in REQUIRED_MESSAGES:
         if not kb.messages.get(name):
             return f"messages.{name}: missing message"
     return None
 
 
-def load_knowledge(path: Union[str, Path], required_intents: Iterable[str] = ()) -> Knowledge:
-    """Read, validate and index the knowledge file, or raise KnowledgeError."""
+def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
+                   entity_ids: Optional[Mapping[str, FrozenSet[str]]] = None) -> Knowledge:
+    """Read, validate and index the knowledge file, or raise KnowledgeError.
+
+    With `domain` (bot.domain.read_domain) the routes and suggestions are checked against
+    its intents; with `entity_ids` (EntityNormaliser.ids) the fact keys and the scope
+    against the entity patterns. bot.answers.load_answers passes both.
+    """
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -247,7 +294,7 @@ def load_knowledge(path: Union[str, Path], required_intents: Iterable[str] = ())
     except yaml.YAMLError as error:
         raise KnowledgeError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(raw, dict):
-        raise KnowledgeError(f"{path}: top level: expected a mapping with sources, facts, topics, routes, messages and suggestions")
+        raise KnowledgeError(f"{path}: top level: expected a mapping with sources, facts, topics, routes, messages, suggestions and scope")
     try:
         kb = Knowledge.parse_obj(raw)
     except ValidationError as error:
@@ -255,18 +302,9 @@ def load_knowledge(path: Union[str, Path], required_intents: Iterable[str] = ())
     kb._sources = {s.id: s for s in kb.sources}
     kb._facts = {f.id: f for f in kb.facts}
     kb._topics = {t.id: t for t in kb.topics}
-    problem = _cross_check(kb, required_intents)
+    problem = (_cross_check(kb)
+               or (domain and _check_domain(kb, domain))
+               or (entity_ids is not None and _check_keys(kb, entity_ids)))
     if problem:
         raise KnowledgeError(f"{path}: {problem}")
     return kb
-
-
-def topic_intents(domain_path: Union[str, Path]) -> List[str]:
-    """The domain's topic intents (named ask_*), which the knowledge file must route."""
-    domain = yaml.safe_load(Path(domain_path).read_text(encoding="utf-8")) or {}
-    names = []
-    for intent in domain.get("intents", []):
-        name = next(iter(intent)) if isinstance(intent, dict) else str(intent)
-        if name.startswith(TOPIC_INTENT_PREFIX):
-            names.append(name)
-    return names

@@ -138,8 +138,9 @@ def test_pay_question_about_another_country_is_declined():
     assert events == []
 
 
-@pytest.mark.parametrize("intent, response", [("greet", "utter_greet"), ("help", "utter_help")])
-def test_offer_uses_the_domain_response_with_suggestions(intent, response):
-    message, _ = run(ActionOffer(), tracker(intent))
-    assert message["response"] == response
-    assert len(message["buttons"]) >= 3
+@pytest.mark.parametrize("intent, message_key", [("greet", "greet"), ("help", "help"), (None, "help")])
+def test_offer_sends_the_greeting_or_help_with_suggestions(intent, message_key):
+    message, events = run(ActionOffer(), tracker(intent))
+    assert message["text"] == KB.messages[message_key]
+    assert [b["payload"] for b in message["buttons"]] == [s.payload for s in KB.suggestions]
+    assert events == []

@@ -37,7 +37,8 @@ def all_replies(answers):
     for label, value in ENTITY_VALUES:
         yield f"decline {label}={value}", answers.decline([{"entity": label, "value": value}])
     yield "decline", answers.decline()
-    yield "suggestions", answers.suggestions()
+    yield "greet", answers.offer("greet")
+    yield "help", answers.offer("help")
 
 
 REPLIES = list(all_replies(ANSWERS))

@@ -6,17 +6,31 @@ import pytest
 import yaml
 
 from bot import DOMAIN_FILE, KNOWLEDGE_FILE, PROJECT_ROOT
-from bot.knowledge import KnowledgeError, load_knowledge, topic_intents
+from bot.domain import read_domain
+from bot.entities import EntityNormaliser
+from bot.knowledge import KnowledgeError, load_knowledge
 from tests.seed_pins import SEED_ACCESSED, SEED_AS_OF, SEED_FIGURES, SEED_FOOTNOTE_URLS
 
 RAW = yaml.safe_load(KNOWLEDGE_FILE.read_text(encoding="utf-8"))
-INTENTS = topic_intents(DOMAIN_FILE)
+DOMAIN = read_domain(DOMAIN_FILE)
+ENTITY_IDS = EntityNormaliser.from_file().ids
+KEYED = next(i for i, f in enumerate(RAW["facts"]) if f.get("keys"))
+
+
+def load_checked(path):
+    return load_knowledge(path, domain=DOMAIN, entity_ids=ENTITY_IDS)
 
 
 def test_real_file_loads_and_covers_every_topic_intent():
-    kb = load_knowledge(KNOWLEDGE_FILE, required_intents=INTENTS)
-    assert set(INTENTS) == set(kb.routes)
-    assert len(INTENTS) >= 16
+    kb = load_checked(KNOWLEDGE_FILE)
+    assert set(DOMAIN.topic_intents) == set(kb.routes)
+    assert len(DOMAIN.topic_intents) >= 16
+
+
+def test_entity_labels_have_one_list_in_domain_yml():
+    assert list(ENTITY_IDS) == list(DOMAIN.entities)
+    config = (PROJECT_ROOT / "config.yml").read_text(encoding="utf-8")
+    assert "dimensions" not in config  # the extractor takes every label the ruler has
 
 
 def test_every_fact_cites_known_sources_and_every_source_is_used():
@@ -88,12 +102,20 @@ SECOND_SOURCE = RAW["sources"][1]["id"]
         (_set(["routes", "ask_pay_median", "facts"], ["pay_typo"]), "routes.ask_pay_median", "unknown fact id 'pay_typo'"),
         (_set(["routes", "ask_skills"], KeyError), "routes", "intent 'ask_skills' needs a topic"),
         (_set(["messages", "decline"], KeyError), "messages.decline", "missing message"),
+        (_set(["facts", KEYED, "keys"], {"pay_statisitc": ["median"]}),
+         f"facts[{KEYED}] ({RAW['facts'][KEYED]['id']}) field 'keys.pay_statisitc'", "unknown entity label"),
+        (_set(["facts", KEYED, "keys"], {"pay_statistic": ["medain"]}),
+         f"facts[{KEYED}] ({RAW['facts'][KEYED]['id']}) field 'keys.pay_statistic'", "no entity pattern has id 'medain'"),
+        (_set(["suggestions", 0, "payload"], "/ask_payy"), "suggestions[0]", "'/ask_payy' names no intent"),
+        (_set(["suggestions", 0, "payload"], "ask_pay"), "suggestions[0] field 'payload'", "must be an intent"),
+        (_set(["scope", "country"], "Atlantis"), "scope.country", "no entity pattern with label 'country' has id 'Atlantis'"),
+        (_set(["scope"], KeyError), "scope", "missing field"),
     ],
 )
 def test_malformed_file_names_file_entry_and_problem(tmp_path, mutate, entry, problem):
     path = _broken(tmp_path, mutate)
     with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(path, required_intents=INTENTS)
+        load_checked(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: ")
     assert entry in message

@@ -15,7 +15,7 @@ def rasa(*args, timeout=600):
 
 
 def test_training_data_is_valid():
-    result = rasa("data", "validate", "--config", "config.yml", "--domain", "domain.yml",
+    result = rasa("data", "validate", "--fail-on-warnings", "--config", "config.yml", "--domain", "domain.yml",
                   "--data", "data/nlu", "data/rules.yml")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 

@@ -1,0 +1,38 @@
+"""What domain.yml declares that bot/ checks the data files against.
+
+domain.yml is the one list of intents and entity labels: the entity patterns may only
+use its labels, the knowledge file's suggestions only its intents, and its `ask_*`
+intents must each have a route in the knowledge file. The order of the entity labels
+is also the order in which a fact's `keys` are tried (most specific first).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Tuple, Union
+
+import yaml
+
+from bot import DOMAIN_FILE
+
+TOPIC_INTENT_PREFIX = "ask_"
+
+
+@dataclass(frozen=True)
+class Domain:
+    intents: Tuple[str, ...]
+    entities: Tuple[str, ...]
+
+    @property
+    def topic_intents(self) -> Tuple[str, ...]:
+        """The intents named ask_*: each needs a route in the knowledge file."""
+        return tuple(i for i in self.intents if i.startswith(TOPIC_INTENT_PREFIX))
+
+
+def _names(items) -> Tuple[str, ...]:
+    return tuple(next(iter(item)) if isinstance(item, dict) else str(item) for item in items or [])
+
+
+def read_domain(path: Union[str, Path] = DOMAIN_FILE) -> Domain:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return Domain(intents=_names(raw.get("intents")), entities=_names(raw.get("entities")))
