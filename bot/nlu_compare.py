@@ -24,13 +24,16 @@ CANDIDATES = {
 
 
 def train_nlu(config: Path, out_dir: Path) -> float:
+    """Train the NLU part of `config`; on failure, stop with the end of Rasa's output."""
     started = time.perf_counter()
-    subprocess.run(
+    result = subprocess.run(
         [str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config),
          "--nlu", "data/nlu", "--out", str(out_dir), "--fixed-model-name", "nlu"],
-        cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
     )
+    if result.returncode != 0:
+        sys.exit(f"Training {config} failed (exit {result.returncode}):\n{result.stdout[-4000:]}")
     return time.perf_counter() - started
 
 

@@ -6,6 +6,7 @@ and by `make compare` (bot/nlu_compare.py).
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Dict, List, Tuple, Union
 
@@ -14,6 +15,67 @@ from bot import PROJECT_ROOT
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 # Both run the same decline, so a low-confidence fallback on an out-of-scope question is right.
 SAME_AS = {"nlu_fallback": "out_of_scope"}
+DECLINE_INTENT = "out_of_scope"
+
+
+def acted_on(parse: dict, answers=None) -> str:
+    """The intent the bot acts on: the classifier's, except that a topic question naming
+    another country or only other occupations is declined (bot.answers.Answers.out_of_scope),
+    just as the action server does, and a fallback is the decline too."""
+    intent = SAME_AS.get(parse["intent"]["name"], parse["intent"]["name"])
+    if answers is not None and intent in answers.kb.routes:
+        if answers.out_of_scope(answers.entities.normalise(parse.get("entities") or [])):
+            return DECLINE_INTENT
+    return intent
+
+
+def normalise(text: str) -> Tuple[str, ...]:
+    """Words of a text without case, punctuation or apostrophes: "What's an MLE do?" ->
+    ('whats', 'an', 'mle', 'do')."""
+    text = re.sub(r"['’`]", "", text.lower())
+    return tuple(re.findall(r"[a-z0-9]+", text))
+
+
+def _one_word_apart(a: Tuple[str, ...], b: Tuple[str, ...]) -> bool:
+    """Equal, or equal but for one word added, dropped or replaced while sharing at least
+    two ("hi" and "bye" are not one word apart; "what do they earn" and "what do they make" are)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) - (len(a) == len(b)) < 2:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    shorter, longer = sorted((a, b), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+
+
+def near_duplicate(a: str, b: str, jaccard: float = 0.8) -> bool:
+    """The same question for a held-out set's purposes: equal after normalise(), one word
+    apart, or sharing at least `jaccard` of their distinct words."""
+    words_a, words_b = normalise(a), normalise(b)
+    if _one_word_apart(words_a, words_b):
+        return True
+    set_a, set_b = set(words_a), set(words_b)
+    return bool(set_a | set_b) and len(set_a & set_b) / len(set_a | set_b) >= jaccard
+
+
+def near_duplicates(texts: List[str], training: List[str]) -> List[Tuple[str, str]]:
+    """(text, training example) pairs that are near-duplicates."""
+    by_word: Dict[str, List[str]] = {}
+    for example in training:
+        for word in set(normalise(example)) or {""}:
+            by_word.setdefault(word, []).append(example)
+    pairs = []
+    for text in texts:
+        candidates = {e for w in set(normalise(text)) or {""} for e in by_word.get(w, [])}
+        pairs += [(text, e) for e in sorted(candidates) if near_duplicate(text, e)]
+    return pairs
+
+
+def training_texts(nlu_dir: Union[str, Path] = PROJECT_ROOT / "data" / "nlu") -> List[str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [m.get("text") for m in load_data(str(nlu_dir)).intent_examples]
 
 
 def load_examples(path: Union[str, Path] = HELDOUT_FILE) -> List[Tuple[str, str]]:
@@ -34,14 +96,17 @@ def predict(model_path: Union[str, Path], texts: List[str]) -> List[dict]:
     return asyncio.run(parse_all())
 
 
-def score(examples: List[Tuple[str, str]], parses: List[dict]) -> Dict:
+def score(examples: List[Tuple[str, str]], parses: List[dict], answers=None) -> Dict:
     from sklearn.metrics import accuracy_score, f1_score
 
+    labels = sorted({intent for _, intent in examples})
     gold = [intent for _, intent in examples]
-    predicted = [SAME_AS.get(p["intent"]["name"], p["intent"]["name"]) for p in parses]
+    predicted = [acted_on(p, answers) for p in parses]
     errors = [(text, want, got) for (text, want), got in zip(examples, predicted) if want != got]
     return {
-        "macro_f1": f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0),
+        "macro_f1": f1_score(gold, predicted, average="macro", labels=labels, zero_division=0),
+        "per_intent": dict(zip(labels, f1_score(gold, predicted, average=None, labels=labels,
+                                                 zero_division=0).tolist())),
         "accuracy": accuracy_score(gold, predicted),
         "fallbacks": sum(p["intent"]["name"] == "nlu_fallback" for p in parses),
         "count": len(examples),
@@ -50,5 +115,11 @@ def score(examples: List[Tuple[str, str]], parses: List[dict]) -> Dict:
 
 
 def evaluate(model_path: Union[str, Path], heldout: Union[str, Path] = HELDOUT_FILE) -> Dict:
+    """Scores of the intent the bot acts on, and under "classifier" of the classifier alone."""
+    from bot.answers import load_answers
+
     examples = load_examples(heldout)
-    return score(examples, predict(model_path, [text for text, _ in examples]))
+    parses = predict(model_path, [text for text, _ in examples])
+    result = score(examples, parses, load_answers())
+    result["classifier"] = {k: v for k, v in score(examples, parses).items() if k != "errors"}
+    return result

@@ -1,24 +1,64 @@
-"""The NLU gate: intent macro-F1 on the held-out questions in tests/nlu/heldout.yml.
+"""The NLU gate: intent macro-F1, and F1 per intent, on the held-out questions in
+tests/nlu/heldout.yml.
 
 The held-out set was written separately from data/nlu (different people, phrasings,
 typos and short forms); nlu_fallback counts as out_of_scope since both run the decline.
+No held-out question or test-story turn may be a near-duplicate of a training example
+(bot.nlu_eval.near_duplicate: equal without case, punctuation and apostrophes, one word
+apart, or word Jaccard >= 0.8).
 """
 import pytest
+import yaml
 
 from bot import PROJECT_ROOT
-from bot.nlu_eval import HELDOUT_FILE, evaluate, load_examples
+from bot.nlu_eval import (HELDOUT_FILE, evaluate, load_examples, near_duplicate,
+                          near_duplicates, training_texts)
 
 GATE = 0.90
+PER_INTENT_FLOOR = 0.65
+STORIES_FILE = PROJECT_ROOT / "tests" / "test_stories.yml"
 
 
-def test_heldout_set_is_large_and_separate_from_training():
-    from rasa.shared.nlu.training_data.loading import load_data
+@pytest.fixture(scope="module")
+def training():
+    return training_texts()
 
+
+def story_turns():
+    stories = yaml.safe_load(STORIES_FILE.read_text(encoding="utf-8"))["stories"]
+    return [step["user"].strip() for story in stories for step in story["steps"] if "user" in step]
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("whats an mle do", "What's an MLE do?", True),   # case, punctuation, apostrophe
+        ("human or bot?", "human or bot", True),
+        ("what do ML engineers earn", "what do ML engineers make", True),  # one word replaced
+        ("what do ML engineers earn", "so what do ML engineers earn", True),  # one word added
+        ("how much do machine learning engineers earn in the us per year",
+         "in the us per year how much do machine learning engineers earn", True),  # Jaccard 1
+        ("what do ML engineers earn", "what degree do I need", False),
+        ("hi", "bye", False),  # one word apart needs two shared words
+        ("hi friend", "hi bot", False),
+        ("hi there friend", "hi there bot", True),
+        ("tell me about pay", "where does that come from", False),
+    ],
+)
+def test_near_duplicate(a, b, same):
+    assert near_duplicate(a, b) is same
+
+
+def test_heldout_set_is_large_and_separate_from_training(training):
     heldout = load_examples(HELDOUT_FILE)
     assert len(heldout) >= 150
-    training = {m.get("text").strip().lower() for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).intent_examples}
-    overlap = [text for text, _ in heldout if text.strip().lower() in training]
-    assert not overlap
+    assert not near_duplicates([text for text, _ in heldout], training)
+
+
+def test_test_stories_use_wording_unseen_in_training(training):
+    turns = story_turns()
+    assert len(turns) >= 20
+    assert not near_duplicates(turns, training)
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +70,8 @@ def test_intent_macro_f1_meets_the_gate(result):
     report = "\n".join(f"  {want} -> {got}: {text}" for text, want, got in result["errors"])
     print(f"held-out macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}\n{report}")
     assert result["macro_f1"] >= GATE, f"macro-F1 {result['macro_f1']:.3f} < {GATE}\n{report}"
+
+
+def test_every_intent_meets_the_floor(result):
+    low = {i: round(f1, 3) for i, f1 in result["per_intent"].items() if f1 < PER_INTENT_FLOOR}
+    assert not low, f"intents under F1 {PER_INTENT_FLOOR}: {low}"
