@@ -127,6 +127,8 @@ class Servers:
         self.env = base_env(action_port, self.tracker_db)
         self.env.update(extra_env or {})
         self.processes: List[subprocess.Popen] = []
+        self._logs: List = []  # open log files, closed by stop()
+        self._credentials: List[Path] = []  # per-port credentials files, removed by stop()
 
     @property
     def url(self) -> str:
@@ -136,7 +138,8 @@ class Servers:
         out = None
         if self.log_dir is not None and not interactive:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{name}.log", "wb")
+            out = open(self.log_dir / f"{name}.log", "ab")
+            self._logs.append(out)
         process = subprocess.Popen(
             args, cwd=PROJECT_ROOT, env=self.env, stdout=out,
             stderr=subprocess.STDOUT if out else None,
@@ -157,6 +160,7 @@ class Servers:
         self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         credentials = self.tracker_db.parent / f"credentials.{port}.yml"
         self.notices = channel_credentials(self.credentials_source, credentials, self.env)
+        self._credentials.append(credentials)
         return [
             str(BIN / "rasa"), command, "--model", str(self.model),
             "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(credentials),
@@ -184,6 +188,12 @@ class Servers:
     def stop(self) -> None:
         terminate(self.processes)
         self.processes.clear()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+        for path in self._credentials:
+            path.unlink(missing_ok=True)
+        self._credentials.clear()
 
     def __enter__(self) -> "Servers":
         return self.start()
