@@ -4,7 +4,15 @@ import uuid
 import pytest
 
 from bot.launcher import Servers, free_port, post_rest
-from tests.conftest import figures_outside_knowledge, numbers_in
+import yaml
+
+from bot import DOMAIN_FILE
+from bot.grounding import stated_facts
+from tests.conftest import ANSWERS, numbers_in, ungrounded
+
+KB = ANSWERS.kb
+RESPONSES = {name: variants[0]["text"] for name, variants in
+             yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))["responses"].items()}
 
 
 @pytest.fixture(scope="module")
@@ -27,27 +35,41 @@ def text_of(messages):
 
 
 @pytest.mark.parametrize(
-    "question, figure, source",
+    "question, figure",
     [
-        ("what's the median salary of a machine learning engineer?", "$131,490", "https://www.bls.gov/"),
-        ("whats the avg base pay for ml engineers", "$125,672", "https://www.indeed.com/career/"),
-        ("how fast are these jobs growing", "21%", "https://www.bls.gov/"),
-        ("how much did job postings for ML engineers grow?", "344%", "https://www.coursera.org/"),
-        ("what does an ML engineer do?", "statistical analyses", "https://www.coursera.org/"),
-        ("what is machine learning", "computer science", "https://www.ibm.com/"),
-        ("where is machine learning used", "face recognition", "https://www.coursera.org/"),
-        ("how do I become a machine learning engineer", "three steps", "https://www.coursera.org/"),
-        ("what skills do I need", "mathematics", "https://www.coursera.org/"),
-        ("any courses you'd recommend?", "Coursera", "https://www.coursera.org/"),
-        ("did the pandemic change demand", "COVID-19", "https://www.coursera.org/"),
+        ("what's the median salary of a machine learning engineer?", "$131,490"),
+        ("whats the avg base pay for ml engineers", "$125,672"),
+        ("how fast are these jobs growing", "21%"),
+        ("how much did job postings for ML engineers grow?", "344%"),
     ],
 )
-def test_topic_answers_carry_figure_and_source(bot, question, figure, source):
-    messages = say(bot, f"topic-{uuid.uuid4().hex}", question)
-    text = text_of(messages)
+def test_seed_figures_over_rest(bot, question, figure):
+    text = text_of(say(bot, f"seed-{uuid.uuid4().hex}", question))
     assert figure in text
-    assert "[1]" in text and "Sources:" in text and f"]({source}" in text
-    assert not figures_outside_knowledge(text)
+    assert not ungrounded(text)
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("what does an ML engineer do?", "role"),
+        ("what is machine learning", "what_is_ml"),
+        ("where is machine learning used", "applications"),
+        ("how do I become a machine learning engineer", "how_to_start"),
+        ("what skills do I need", "skills"),
+        ("any courses you'd recommend?", "courses"),
+        ("did the pandemic change demand", "pandemic"),
+    ],
+)
+def test_topic_answers_state_the_topics_facts_with_sources(bot, question, topic):
+    text = text_of(say(bot, f"topic-{uuid.uuid4().hex}", question))
+    stated = [f for f in stated_facts(text, KB) if topic in f.topics]
+    assert stated, text
+    for fact in stated:
+        for source_id in fact.sources:
+            assert f"]({KB.source(source_id).url})" in text
+    assert "[1]" in text and KB.messages["sources_heading"] in text
+    assert not ungrounded(text)
 
 
 def test_follow_ups_in_one_conversation(bot):
@@ -57,26 +79,28 @@ def test_follow_ups_in_one_conversation(bot):
     text = text_of(say(bot, sender, "and the average?"))
     assert "$125,672" in text and "as of June 2022" in text
     text = text_of(say(bot, sender, "tell me more"))
-    assert "six figures" in text
+    following = [f for f in stated_facts(text, KB)]
+    assert following and all("pay" in f.topics for f in following), text
     text = text_of(say(bot, sender, "where does that come from?"))
-    assert text.startswith("That answer came from:")
-    assert "Coursera" in text and "bls.gov" not in text
+    assert text.startswith(KB.messages["sources_of_last"])
+    cited = {KB.source(s).url for f in following for s in f.sources}
+    assert all(url in text for url in cited) and "bls.gov" not in text
 
 
 @pytest.mark.parametrize(
     "question, says",
     [
-        ("what's the weather like in Boston?", "outside what my sources cover"),
-        ("how much does a nurse earn", "machine learning engineers in the US"),
-        ("ML salaries in Germany", "US figures"),
-        ("asdfghjkl qwerty", "outside what my sources cover"),
-        ("<script>alert(1)</script>", "outside what my sources cover"),
+        ("what's the weather like in Boston?", KB.messages["decline"]),
+        ("how much does a nurse earn", KB.messages["other_occupation"].replace("{subject}", "nurses")),
+        ("ML salaries in Germany", KB.messages["out_of_region"].replace("{subject}", "Germany")),
+        ("asdfghjkl qwerty", KB.messages["decline"]),
+        ("<script>alert(1)</script>", KB.messages["decline"]),
     ],
 )
 def test_out_of_scope_is_declined_without_figures(bot, question, says):
     messages = say(bot, f"oos-{uuid.uuid4().hex}", question)
     text = text_of(messages)
-    assert says in text
+    assert text == says
     assert not numbers_in(text)
     assert any(m.get("buttons") for m in messages)
 
@@ -94,17 +118,17 @@ def test_odd_input_gets_a_polite_answer(bot, text):
     messages = say(bot, f"odd-{uuid.uuid4().hex}", text)
     reply = text_of(messages)
     assert reply
-    assert not figures_outside_knowledge(reply)
+    assert not ungrounded(reply)
 
 
 def test_chitchat(bot):
     sender = f"chat-{uuid.uuid4().hex}"
     greeting = say(bot, sender, "hello")
-    assert "machine learning engineer" in text_of(greeting)
-    assert len(greeting[-1]["buttons"]) >= 3
-    assert "bot" in text_of(say(bot, sender, "are you a bot?"))
-    assert "welcome" in text_of(say(bot, sender, "thanks a lot"))
-    assert "Bye" in text_of(say(bot, sender, "goodbye"))
+    assert text_of(greeting) == KB.messages["greet"]
+    assert [b["payload"] for b in greeting[-1]["buttons"]] == [s.payload for s in KB.suggestions]
+    assert text_of(say(bot, sender, "are you a bot?")) == RESPONSES["utter_bot_challenge"]
+    assert text_of(say(bot, sender, "thanks a lot")) == RESPONSES["utter_thanks"]
+    assert text_of(say(bot, sender, "goodbye")) == RESPONSES["utter_goodbye"]
 
 
 def test_history_survives_a_restart(bot):
@@ -112,4 +136,4 @@ def test_history_survives_a_restart(bot):
     assert "$125,672" in text_of(say(bot, sender, "average salary for ML engineers?"))
     bot.restart_bot()
     text = text_of(say(bot, sender, "where does that come from?"))
-    assert "Indeed" in text and "figure as of June 2022" in text
+    assert "indeed.com" in text and "figure as of June 2022" in text
