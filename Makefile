@@ -83,7 +83,7 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data $(TRAIN_DATA)
 
 compare: $(SPACY_MODEL)/meta.json
-	$(PY) -m bot.nlu_compare
+	$(PY) -m bot.tools.nlu_compare
 
 bench: $(MODEL)
 	$(PY) -m bot.bench

@@ -4,14 +4,14 @@ tests/nlu/heldout.yml.
 The held-out set was written separately from data/nlu (different people, phrasings,
 typos and short forms); nlu_fallback counts as out_of_scope since both run the decline.
 No held-out question or test-story turn may be a near-duplicate of a training example
-(bot.nlu_eval.near_duplicate: equal without case, punctuation and apostrophes, one word
+(bot.tools.nlu_eval.near_duplicate: equal without case, punctuation and apostrophes, one word
 apart, or word Jaccard >= 0.8).
 """
 import pytest
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.nlu_eval import (HELDOUT_FILE, evaluate, load_examples, near_duplicate,
+from bot.tools.nlu_eval import (HELDOUT_FILE, evaluate, load_examples, near_duplicate,
                           near_duplicates, training_texts)
 
 GATE = 0.90

@@ -1,7 +1,7 @@
 """Score a trained Rasa model's intent classification on the held-out NLU set.
 
 Tooling, not part of the answering core (it imports Rasa). Used by the NLU gate test
-and by `make compare` (bot/nlu_compare.py).
+and by `make compare` (bot/tools/nlu_compare.py).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot import PROJECT_ROOT, save_results
-from bot.nlu_eval import evaluate
+from bot.tools.nlu_eval import evaluate
 
 CANDIDATES = {
     "logistic regression (config.yml)": PROJECT_ROOT / "config.yml",

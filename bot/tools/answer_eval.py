@@ -1,0 +1,179 @@
+"""Score the bot's answers, as users get them, on a question set in tests/answers/.
+
+    python -m bot.tools.answer_eval dev               # scores, then every failure
+    python -m bot.tools.answer_eval heldout           # scores only: the set is locked
+    python -m bot.tools.answer_eval dev --url http://127.0.0.1:5005   # a running bot
+
+Each case is a conversation; each turn has what the user says and what a right reply
+looks like (`expect`), plus strings it must and must not contain (case ignored):
+
+    answer     a cited fact answer: a [1] marker and a source link
+    decline    outside the sources: no fact stated, no figure at all
+    gap        a detail the sources lack: says so (the `gap` message), states no invented figure
+    challenge  a figure pushed at the bot: says its sources don't support it (the
+               `unsupported_figure` message) and never repeats it
+    chitchat   greeting, thanks, bye, "are you a bot": no figure
+    context    a set-up turn, not scored
+
+Every scored turn must also pass the grounding check (bot.grounding). Without --url the
+tool starts its own action server and bot on free loopback ports.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bot import PROJECT_ROOT, save_results
+from bot.grounding import numbers_in, stated_facts, ungrounded_numbers
+from bot.knowledge import Knowledge
+
+SETS_DIR = PROJECT_ROOT / "tests" / "answers"
+LOCKED = {"heldout"}
+EXPECTS = {"answer", "decline", "gap", "challenge", "chitchat", "context"}
+
+
+@dataclass
+class Turn:
+    user: str
+    expect: str
+    must: List[str] = field(default_factory=list)
+    must_not: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Case:
+    id: str
+    category: str
+    turns: List[Turn]
+
+
+def load_cases(path: Path) -> List[Case]:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    cases = []
+    for item in raw["cases"]:
+        turns = [Turn(t["user"], t["expect"], list(t.get("must") or []), list(t.get("must_not") or []))
+                 for t in item["turns"]]
+        for turn in turns:
+            if turn.expect not in EXPECTS:
+                raise ValueError(f"{path}: case {item['id']}: unknown expect {turn.expect!r}")
+        cases.append(Case(item["id"], item["category"], turns))
+    return cases
+
+
+def _static_part(template: str) -> str:
+    """The fixed opening of a message template, up to its first {placeholder}."""
+    return template.split("{", 1)[0].strip()
+
+
+def problems(turn: Turn, text: str, kb: Knowledge) -> List[str]:
+    """What is wrong with `text` as the reply to `turn` (empty: right)."""
+    found = []
+    folded = text.lower()
+    found += [f"missing {s!r}" for s in turn.must if s.lower() not in folded]
+    found += [f"contains {s!r}" for s in turn.must_not if s.lower() in folded]
+    bad = ungrounded_numbers(text, kb)
+    if bad:
+        found.append(f"ungrounded numbers {sorted(bad)}")
+    stated = stated_facts(text, kb)
+    if turn.expect == "answer" and not ("[1]" in text and "](http" in text and stated):
+        found.append("no cited fact")
+    if turn.expect in ("decline", "chitchat") and (stated or numbers_in(text)):
+        found.append("states a fact or figure")
+    if turn.expect == "gap" and _static_part(kb.messages["gap"]).lower() not in folded:
+        found.append("does not say the sources lack this detail")
+    if turn.expect == "challenge" and _static_part(kb.messages["unsupported_figure"]).lower() not in folded:
+        found.append("does not say the sources don't support the figure")
+    if not text.strip():
+        found.append("no reply")
+    return found
+
+
+def reply_text(messages: List[dict]) -> str:
+    lines = []
+    for message in messages:
+        lines.append(message.get("text") or "")
+        lines += [b.get("title", "") for b in message.get("buttons") or []]
+    return "\n".join(lines)
+
+
+@dataclass
+class Result:
+    case: Case
+    turn: Turn
+    text: str
+    problems: List[str]
+
+
+def run(url: str, cases: List[Case], kb: Knowledge) -> List[Result]:
+    from bot.launcher import post_rest
+
+    results = []
+    for case in cases:
+        sender = f"eval-{case.id}-{uuid.uuid4().hex[:8]}"
+        for turn in case.turns:
+            text = reply_text(post_rest(url, sender, turn.user))
+            if turn.expect != "context":
+                results.append(Result(case, turn, text, problems(turn, text, kb)))
+    return results
+
+
+def summary(results: List[Result]) -> Dict:
+    categories: Dict[str, List[int]] = {}
+    for result in results:
+        tally = categories.setdefault(result.case.category, [0, 0])
+        tally[0] += not result.problems
+        tally[1] += 1
+    passed = sum(p for p, _ in categories.values())
+    total = sum(t for _, t in categories.values())
+    return {"score": passed / total if total else 0.0, "passed": passed, "total": total,
+            "categories": {c: {"passed": p, "total": t, "score": p / t} for c, (p, t) in sorted(categories.items())}}
+
+
+def evaluate(name: str, url: Optional[str] = None) -> List[Result]:
+    """Run the set `name` (dev or heldout) against a bot at `url`, or one started here."""
+    from bot.answers import load_answers
+    from bot.launcher import Servers, free_port
+
+    kb = load_answers().kb
+    cases = load_cases(SETS_DIR / f"{name}.yml")
+    if url:
+        return run(url, cases, kb)
+    with tempfile.TemporaryDirectory() as tmp:
+        with Servers(bot_port=free_port(), action_port=free_port(),
+                     tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp) / "logs") as servers:
+            return run(servers.url, cases, kb)
+
+
+def report(name: str, results: List[Result], show_failures: bool) -> Dict:
+    total = summary(results)
+    print(f"{name}: {total['passed']}/{total['total']} = {total['score']:.3f}")
+    for category, row in total["categories"].items():
+        print(f"  {category:<14} {row['passed']:>3}/{row['total']:<3} {row['score']:.3f}")
+    if show_failures:
+        for result in results:
+            if result.problems:
+                print(f"\n[{result.case.id}] {result.turn.user!r} ({result.turn.expect}): "
+                      f"{'; '.join(result.problems)}\n  -> {result.text[:400]!r}")
+    return total
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("set", choices=sorted(p.stem for p in SETS_DIR.glob("*.yml")))
+    parser.add_argument("--url", help="a running bot (default: start one on free ports)")
+    args = parser.parse_args(argv)
+    results = evaluate(args.set, args.url)
+    total = report(args.set, results, show_failures=args.set not in LOCKED)
+    save_results(f"answers_{args.set}.json", total)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
