@@ -32,6 +32,14 @@ class Button:
 
 
 @dataclass
+class Section:
+    """Facts to state, after an optional lead sentence of the bot's own (no figures)."""
+
+    facts: List[Fact]
+    lead: str = ""
+
+
+@dataclass
 class Reply:
     text: str
     buttons: List[Button] = field(default_factory=list)
@@ -99,17 +107,22 @@ class Answers:
             line += "; figure as of " + ", ".join(human_date(d) for d in dated)
         return line
 
-    def _cite(self, facts: Sequence[Fact]) -> str:
+    def _cite(self, sections: Sequence[Section]) -> str:
+        """Each section's lead, then its facts with [n] markers; one source list for all."""
+        facts = [f for section in sections for f in section.facts]
         order = self._sources_list(facts)
         sentences = []
-        for fact in facts:
-            body = fact.text.rstrip()
-            stop = body[-1] if body[-1] in ".!?" else "."
-            body = body[:-1] if body[-1] in ".!?" else body
-            if fact.as_of:
-                body += f" (as of {human_date(fact.as_of)})"
-            markers = "".join(f"[{order.index(s) + 1}]" for s in fact.sources)
-            sentences.append(f"{body} {markers}{stop}")
+        for section in sections:
+            if section.lead:
+                sentences.append(section.lead)
+            for fact in section.facts:
+                body = fact.text.rstrip()
+                stop = body[-1] if body[-1] in ".!?" else "."
+                body = body[:-1] if body[-1] in ".!?" else body
+                if fact.as_of:
+                    body += f" (as of {human_date(fact.as_of)})"
+                markers = "".join(f"[{order.index(s) + 1}]" for s in fact.sources)
+                sentences.append(f"{body} {markers}{stop}")
         return " ".join(sentences) + "\n" + self._source_block("sources_heading", facts)
 
     def suggestion_buttons(self) -> List[Button]:
@@ -143,11 +156,70 @@ class Answers:
         return self._with_suggestions(self.kb.messages["decline"])
 
     def _topic_reply(self, topic_id: str, facts: List[Fact]) -> Reply:
-        text = self._cite(facts)
-        shown = {f.id for f in facts}
-        if any(f.id not in shown for f in self.kb.facts_of(topic_id)):
+        return self.compose([Section(facts)], topic_id)
+
+    def compose(self, sections: Sequence[Section], topic_id: Optional[str],
+                seen: Iterable[str] = ()) -> Reply:
+        """A fact answer from sections (each fact stated once, in order). The reply is
+        about `topic_id`; it offers "tell me more" while that topic has facts not yet
+        stated or `seen`."""
+        stated: List[str] = []
+        unique = []
+        for section in sections:
+            facts = [f for f in section.facts if f.id not in stated]
+            stated += [f.id for f in facts]
+            if facts or section.lead:
+                unique.append(Section(facts, section.lead))
+        text = self._cite(unique)
+        shown = set(stated) | set(seen)
+        if topic_id and any(f.id not in shown for f in self.kb.facts_of(topic_id)):
             text += "\n" + self.kb.messages["more_prompt"]
-        return Reply(text=text, topic=topic_id, facts=[f.id for f in facts])
+        return Reply(text=text, topic=topic_id, facts=stated)
+
+    def lead_facts(self, intent: str, values: Mapping[str, List[str]]) -> List[Fact]:
+        """The facts a topic question gets: the route's, the ones its entities pick, or the
+        topic's first ones."""
+        route = self.kb.routes[intent]
+        if route.facts:
+            return [self.kb.fact(f) for f in route.facts]
+        topic = self.kb.topic(route.topic)
+        return self._keyed(self.kb.facts_of(topic.id), values) or self.first_facts(topic.id)
+
+    def first_facts(self, topic_id: str) -> List[Fact]:
+        return self.kb.facts_of(topic_id)[: self.kb.topic(topic_id).first]
+
+    def gap_section(self, gap_id: str) -> Section:
+        """'My sources don't cover <detail>', then the closest facts."""
+        gap = self.kb.gap(gap_id)
+        facts = [self.kb.fact(f) for f in gap.facts] or self.first_facts(gap.topic)
+        return Section(facts, _fill(self.kb.messages["gap"], detail=gap.detail))
+
+    def message(self, name: str, **values: str) -> str:
+        return _fill(self.kb.messages[name], **values)
+
+    def chitchat(self, message: str) -> Reply:
+        return Reply(text=self.kb.messages[message])
+
+    def dates_of(self, fact_ids: object) -> Reply:
+        """How old the figures of these facts are: their `as_of`, or plainly that the
+        source gives no reference year, with the source's accessed date."""
+        facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
+        if not facts:
+            return self._with_suggestions(self.kb.messages["no_answer_yet"])
+        undated = [f for f in facts if not f.as_of and any(c.isdigit() for c in f.text)]
+        if not undated and not any(f.as_of for f in facts):
+            return self.sources_of(fact_ids)  # no figures: the source list has the dates
+        sections = []
+        for source_id in dict.fromkeys(s for f in undated for s in f.sources):
+            source = self.kb.source(source_id)
+            detail = self.message("no_reference_year", publisher=source.publisher,
+                                  accessed=source_age(source).replace("accessed ", ""))
+            sections.append(Section([f for f in undated if source_id in f.sources],
+                                    self.message("gap", detail=detail)))
+        dated = [f for f in facts if f.as_of]
+        if dated:
+            sections.insert(0, Section(dated, self.kb.messages["figure_dates"]))
+        return self.compose(sections, None)
 
     def _keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:
         """Facts of the topic whose keys match an entity value, in domain.yml's label order."""

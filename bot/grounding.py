@@ -41,8 +41,9 @@ def stated_body(fact: Fact) -> str:
 
 
 def stated_facts(text: str, kb: Knowledge) -> List[Fact]:
-    """The facts whose text appears in `text`."""
-    return [fact for fact in kb.facts if stated_body(fact) in text]
+    """The facts whose text appears in `text`, in the order they appear."""
+    found = [(text.find(stated_body(fact)), fact) for fact in kb.facts]
+    return [fact for at, fact in sorted(found, key=lambda pair: pair[0]) if at >= 0]
 
 
 def source_numbers(source: Source) -> Set[str]:

@@ -38,6 +38,20 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _phrases(value: List[str], required: bool) -> List[str]:
+    """`asks`: example questions or key phrases, each non-empty, no repeats."""
+    if required and not value:
+        raise ValueError("needs at least one phrase")
+    seen = set()
+    for phrase in value:
+        if not phrase.strip():
+            raise ValueError("a phrase must not be empty")
+        if phrase.lower() in seen:
+            raise ValueError(f"phrase {phrase!r} is listed twice")
+        seen.add(phrase.lower())
+    return value
+
+
 class Source(_Strict):
     id: str
     publisher: str
@@ -71,8 +85,10 @@ class Fact(_Strict):
     sources: List[str]
     as_of: Optional[str] = None
     keys: Dict[str, List[str]] = {}
+    asks: List[str] = []
 
     _blank = validator("id", "text", allow_reuse=True)(_not_blank)
+    _asks = validator("asks", allow_reuse=True)(lambda value: _phrases(value, required=False))
 
     @validator("as_of", pre=True)
     def _as_of(cls, value):
@@ -93,6 +109,20 @@ class Fact(_Strict):
     @property
     def topics(self) -> List[str]:
         return [self.topic] if isinstance(self.topic, str) else list(self.topic)
+
+
+class Gap(_Strict):
+    """A detail users ask about that the sources do not hold: the bot says so plainly,
+    then offers the closest facts (`facts`, or the topic's first ones)."""
+
+    id: str
+    topic: str
+    detail: str
+    asks: List[str]
+    facts: List[str] = []
+
+    _blank = validator("id", "detail", allow_reuse=True)(_not_blank)
+    _asks = validator("asks", allow_reuse=True)(lambda value: _phrases(value, required=True))
 
 
 class Topic(_Strict):
@@ -136,7 +166,9 @@ class Scope(_Strict):
 
 REQUIRED_MESSAGES = (
     "greet", "help", "sources_heading", "sources_of_last", "no_answer_yet", "more_prompt", "no_more",
-    "nothing_to_continue", "decline", "out_of_region", "other_occupation",
+    "nothing_to_continue", "decline", "out_of_region", "other_occupation", "gap",
+    "unsupported_figure", "local_figures", "figure_dates", "no_reference_year",
+    "goodbye", "thanks", "bot_challenge",
 )
 
 
@@ -148,10 +180,12 @@ class Knowledge(_Strict):
     messages: Dict[str, str]
     suggestions: List[Suggestion]
     scope: Scope
+    gaps: List[Gap] = []
 
     _sources: Dict[str, Source] = PrivateAttr(default_factory=dict)
     _facts: Dict[str, Fact] = PrivateAttr(default_factory=dict)
     _topics: Dict[str, Topic] = PrivateAttr(default_factory=dict)
+    _gaps: Dict[str, Gap] = PrivateAttr(default_factory=dict)
 
     # Lookups, built once after validation.
     def source(self, source_id: str) -> Source:
@@ -162,6 +196,9 @@ class Knowledge(_Strict):
 
     def topic(self, topic_id: str) -> Topic:
         return self._topics[topic_id]
+
+    def gap(self, gap_id: str) -> "Gap":
+        return self._gaps[gap_id]
 
     def has_fact(self, fact_id: object) -> bool:
         return isinstance(fact_id, str) and fact_id in self._facts
@@ -185,7 +222,7 @@ def _describe(error: ValidationError, raw: dict) -> str:
     first = error.errors()[0]
     loc = list(first["loc"])
     entry, field = [], []
-    if loc and loc[0] in ("sources", "facts", "topics", "suggestions") and len(loc) > 1:
+    if loc and loc[0] in ("sources", "facts", "topics", "suggestions", "gaps") and len(loc) > 1:
         section, index = loc[0], loc[1]
         items = raw.get(section) or []
         item = items[index] if isinstance(index, int) and index < len(items) else None
@@ -243,7 +280,8 @@ def _check_domain(kb: Knowledge, domain: Domain) -> Optional[str]:
 
 
 def _cross_check(kb: Knowledge) -> Optional[str]:
-    for section, items in (("sources", kb.sources), ("facts", kb.facts), ("topics", kb.topics)):
+    for section, items in (("sources", kb.sources), ("facts", kb.facts), ("topics", kb.topics),
+                           ("gaps", kb.gaps)):
         problem = _duplicates(section, items)
         if problem:
             return problem
@@ -258,6 +296,15 @@ def _cross_check(kb: Knowledge) -> Optional[str]:
         for topic_id in fact.topics:
             if topic_id not in topic_ids:
                 return f"{where}: unknown topic '{topic_id}' (add it under topics)"
+    for index, gap in enumerate(kb.gaps):
+        where = f"gaps[{index}] ({gap.id})"
+        if gap.topic not in topic_ids:
+            return f"{where}: unknown topic '{gap.topic}'"
+        for fact_id in gap.facts:
+            if fact_id not in fact_ids:
+                return f"{where}: unknown fact id '{fact_id}'"
+        if gap.id in fact_ids:
+            return f"{where}: id '{gap.id}' is also a fact's id"
     for index, topic in enumerate(kb.topics):
         if not kb.facts_of(topic.id):
             return f"topics[{index}] ({topic.id}): no fact covers this topic"
@@ -302,6 +349,7 @@ def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
     kb._sources = {s.id: s for s in kb.sources}
     kb._facts = {f.id: f for f in kb.facts}
     kb._topics = {t.id: t for t in kb.topics}
+    kb._gaps = {g.id: g for g in kb.gaps}
     problem = (_cross_check(kb)
                or (domain and _check_domain(kb, domain))
                or (entity_ids is not None and _check_keys(kb, entity_ids)))

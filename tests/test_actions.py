@@ -1,30 +1,34 @@
-"""Custom actions in rasa-sdk's own test style: a Tracker and a CollectingDispatcher."""
+"""The one custom action, in rasa-sdk's own test style: a Tracker and a CollectingDispatcher.
+
+The action only translates: tracker -> bot.responder.Turn, Outcome -> message and slot
+events. These tests check that translation on real turns; what the responder decides
+is tested in tests/test_responder.py.
+"""
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import (ActionAnswer, ActionCiteSources, ActionDecline, ActionOffer,
-                             ActionTellMore)
-from bot.grounding import stated_body
+from actions.actions import ActionRespond
+from bot.grounding import stated_body, stated_facts
 from tests.conftest import ANSWERS, numbers_in, ungrounded
 
 KB = ANSWERS.kb
 
 
-def tracker(intent=None, entities=(), text="", **slots):
+def tracker(text="", intent=None, confidence=1.0, entities=(), **slots):
     return Tracker(
         sender_id="tester",
         slots={"last_topic": None, "last_facts": None, "seen_facts": None, **slots},
-        latest_message={"intent": {"name": intent, "confidence": 1.0} if intent else {},
+        latest_message={"intent": {"name": intent, "confidence": confidence} if intent else {},
                         "entities": list(entities), "text": text},
         events=[], paused=False, followup_action=None, active_loop={},
         latest_action_name="action_listen",
     )
 
 
-def run(action, trk):
+def run(trk):
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, trk, {})
+    events = ActionRespond().run(dispatcher, trk, {})
     assert len(dispatcher.messages) == 1
     return dispatcher.messages[0], events
 
@@ -42,12 +46,12 @@ def expected_facts(intent):
 
 
 @pytest.mark.parametrize("intent", sorted(KB.routes))
-def test_each_topic_answers_with_its_facts_and_citations(intent):
-    message, events = run(ActionAnswer(), tracker(intent))
+def test_a_button_payload_answers_its_topic_with_citations(intent):
+    message, events = run(tracker(f"/{intent}", intent))
     text = message["text"]
     facts = expected_facts(intent)
+    assert [f.id for f in stated_facts(text, KB)] == [f.id for f in facts]
     for fact in facts:
-        assert stated_body(fact) in text
         for source_id in fact.sources:
             assert f"]({KB.source(source_id).url})" in text
     assert "[1]" in text and KB.messages["sources_heading"] in text
@@ -58,23 +62,25 @@ def test_each_topic_answers_with_its_facts_and_citations(intent):
 
 
 def test_median_then_average_then_more_then_sources():
-    message, events = run(ActionAnswer(), tracker("ask_pay_median"))
+    message, events = run(tracker("what's the median salary?", "ask_pay_median",
+                                  entities=[{"entity": "pay_statistic", "value": "median"}]))
     assert "$131,490" in message["text"] and "$125,672" not in message["text"]
     slots = slot_events(events)
 
-    message, events = run(ActionAnswer(), tracker("ask_pay_average", **slots))
+    message, events = run(tracker("and the average?", "ask_pay_average", **slots))
     assert "$125,672" in message["text"] and "$131,490" not in message["text"]
     slots = slot_events(events)
-    assert slots == {"last_topic": "pay", "last_facts": ["pay_average"], "seen_facts": ["pay_average"]}
+    assert slots == {"last_topic": "pay", "last_facts": ["pay_average"],
+                     "seen_facts": ["pay_median", "pay_average"]}
 
-    message, events = run(ActionTellMore(), tracker("tell_more", **slots))
-    following = next(f for f in KB.facts_of("pay") if f.id != "pay_average")
+    message, events = run(tracker("tell me more", "tell_more", **slots))
+    following = next(f for f in KB.facts_of("pay") if f.id not in slots["seen_facts"])
     assert stated_body(following) in message["text"]
     more = slot_events(events)
     assert more["last_facts"] == [following.id]
-    assert more["seen_facts"] == ["pay_average", following.id]
+    assert more["seen_facts"] == ["pay_median", "pay_average", following.id]
 
-    message, events = run(ActionCiteSources(), tracker("request_source", **more))
+    message, events = run(tracker("where does that come from?", "request_source", **more))
     assert message["text"].startswith(KB.messages["sources_of_last"])
     publisher = KB.source(following.sources[0]).publisher
     assert f"[1] {publisher}:" in message["text"] and "indeed.com" not in message["text"]
@@ -82,26 +88,27 @@ def test_median_then_average_then_more_then_sources():
 
 
 def test_sources_before_any_answer():
-    message, events = run(ActionCiteSources(), tracker("request_source"))
+    message, events = run(tracker("where is that from?", "request_source"))
     assert message["text"] == KB.messages["no_answer_yet"]
     assert message["buttons"] and events == []
 
 
 @pytest.mark.parametrize(
-    "action, intent, slots",
+    "text, intent, slots",
     [
-        (ActionAnswer(), "ask_astrology", {}),
-        (ActionAnswer(), None, {}),
-        (ActionTellMore(), "tell_more", {"last_topic": "no_such_topic"}),
-        (ActionTellMore(), "tell_more", {"last_topic": 7, "seen_facts": "pay_median"}),
-        (ActionTellMore(), "tell_more", {"last_topic": ["pay"], "seen_facts": [{"x": 1}]}),
-        (ActionCiteSources(), "request_source", {"last_facts": ["made_up_fact"]}),
-        (ActionCiteSources(), "request_source", {"last_facts": "<script>"}),
-        (ActionCiteSources(), "request_source", {"last_facts": 131490}),
+        ("", None, {}),
+        ("what is astrology", "ask_astrology", {}),
+        ("tell me more", "tell_more", {"last_topic": "no_such_topic"}),
+        ("tell me more", "tell_more", {"last_topic": 7, "seen_facts": "pay_median"}),
+        ("tell me more", "tell_more", {"last_topic": ["pay"], "seen_facts": [{"x": 1}]}),
+        ("where is that from?", "request_source", {"last_facts": ["made_up_fact"]}),
+        ("where is that from?", "request_source", {"last_facts": "<script>"}),
+        ("where is that from?", "request_source", {"last_facts": 131490}),
+        ("how old is that figure?", "request_source", {"last_facts": {"a": 1}}),
     ],
 )
-def test_junk_slots_and_unknown_intents_are_answered_gracefully(action, intent, slots):
-    message, events = run(action, tracker(intent, **slots))
+def test_junk_slots_and_unknown_intents_are_answered_gracefully(text, intent, slots):
+    message, events = run(tracker(text, intent, **slots))
     assert message["text"]
     assert not ungrounded(message["text"])
     assert "131490" not in message["text"]
@@ -109,38 +116,30 @@ def test_junk_slots_and_unknown_intents_are_answered_gracefully(action, intent, 
     assert events == []
 
 
-def test_tell_more_with_injected_topic_starts_that_topic():
-    message, events = run(ActionTellMore(), tracker("tell_more", last_topic="outlook"))
-    assert "21%" in message["text"]
-    assert slot_events(events)["seen_facts"] == ["outlook_bls_growth"]
-
-
 @pytest.mark.parametrize(
-    "entities, expected",
+    "text, entities, expected",
     [
-        ([], KB.messages["decline"]),
-        ([{"entity": "country", "value": "Germany"}], KB.messages["out_of_region"].replace("{subject}", "Germany")),
-        ([{"entity": "occupation", "value": "nurse"}], KB.messages["other_occupation"].replace("{subject}", "nurses")),
+        ("what's the weather like tomorrow", [], KB.messages["decline"]),
+        ("ML salaries in Germany", [{"entity": "country", "value": "Germany"}],
+         KB.messages["out_of_region"].replace("{subject}", "Germany")),
+        ("how much do nurses earn", [{"entity": "occupation", "value": "nurse"}],
+         KB.messages["other_occupation"].replace("{subject}", "nurses")),
     ],
 )
-def test_decline_has_no_figure_and_offers_questions(entities, expected):
-    message, events = run(ActionDecline(), tracker("out_of_scope", entities))
-    assert expected in message["text"]
+def test_decline_has_no_figure_and_offers_questions(text, entities, expected):
+    message, events = run(tracker(text, "out_of_scope", 0.9, entities))
+    assert message["text"] == expected
     assert not numbers_in(message["text"])
-    assert [b["payload"] for b in message["buttons"]][0].startswith("/ask_")
-    assert events == []
-
-
-def test_pay_question_about_another_country_is_declined():
-    message, events = run(ActionAnswer(), tracker("ask_pay", [{"entity": "country", "value": "India"}]))
-    assert message["text"] == KB.messages["out_of_region"].replace("{subject}", "India")
-    assert not numbers_in(message["text"])
-    assert events == []
-
-
-@pytest.mark.parametrize("intent, message_key", [("greet", "greet"), ("help", "help"), (None, "help")])
-def test_offer_sends_the_greeting_or_help_with_suggestions(intent, message_key):
-    message, events = run(ActionOffer(), tracker(intent))
-    assert message["text"] == KB.messages[message_key]
     assert [b["payload"] for b in message["buttons"]] == [s.payload for s in KB.suggestions]
+    assert events == []
+
+
+@pytest.mark.parametrize("intent, message_key", [("greet", "greet"), ("help", "help"),
+                                                 ("thanks", "thanks"), ("goodbye", "goodbye"),
+                                                 ("bot_challenge", "bot_challenge")])
+def test_chitchat_sends_its_message(intent, message_key):
+    message, events = run(tracker("hi", intent))
+    assert message["text"] == KB.messages[message_key]
+    if intent in ("greet", "help"):
+        assert [b["payload"] for b in message["buttons"]] == [s.payload for s in KB.suggestions]
     assert events == []

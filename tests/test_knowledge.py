@@ -110,6 +110,12 @@ SECOND_SOURCE = RAW["sources"][1]["id"]
         (_set(["suggestions", 0, "payload"], "ask_pay"), "suggestions[0] field 'payload'", "must be an intent"),
         (_set(["scope", "country"], "Atlantis"), "scope.country", "no entity pattern with label 'country' has id 'Atlantis'"),
         (_set(["scope"], KeyError), "scope", "missing field"),
+        (_set(["gaps", 0, "topic"], "astrology"), f"gaps[0] ({RAW['gaps'][0]['id']})", "unknown topic 'astrology'"),
+        (_set(["gaps", 0, "facts"], ["nope"]), f"gaps[0] ({RAW['gaps'][0]['id']})", "unknown fact id 'nope'"),
+        (_set(["gaps", 0, "asks"], []), f"gaps[0] ({RAW['gaps'][0]['id']}) field 'asks'", "needs at least one phrase"),
+        (_set(["gaps", 0, "id"], FIRST_FACT), f"gaps[0] ({FIRST_FACT})", "also a fact's id"),
+        (_set(["facts", 0, "asks"], ["same", "Same"]), f"facts[0] ({FIRST_FACT}) field 'asks'", "listed twice"),
+        (_set(["facts", 0, "asks"], ["  "]), f"facts[0] ({FIRST_FACT}) field 'asks'", "must not be empty"),
     ],
 )
 def test_malformed_file_names_file_entry_and_problem(tmp_path, mutate, entry, problem):

@@ -1,0 +1,351 @@
+"""Decide what the bot says to one user turn.
+
+Input: the message text, the intent and entities Rasa's NLU found, and what the last
+answer was about (slots). Output: one Reply, built by bot.answers (the one formatter)
+from facts of data/knowledge.yml. The intent is a strong hint, not a cage:
+
+1. Markup is dropped. A message with no word the bot recognises (numbers, symbols,
+   markup, SQL) is declined: it never gets a figure.
+2. Another country or occupation is declined only when the question is about it, not
+   when it names the user's own background ("I'm a nurse, how do I ..."). A US state or
+   city gets the national figures and a sentence saying there are no local ones.
+3. Greetings, thanks and the like get their message, unless the text is really a question.
+4. "Tell me more", "where is that from?" and "how old is that?" work on the last answer
+   (or on the facts the message names).
+5. A question is split into its parts ("... and ...?", two question marks). Each part
+   is answered from the facts the retriever ranks for it; the topic of a confident
+   intent is a prior: its lead facts, unless the question asks for one detail of the
+   topic that a later fact holds. A short or uncertain message is first matched against
+   the facts of the last answer's topic. A detail the sources lack (a known gap) is
+   said plainly, with the closest facts.
+6. A figure the user states that the facts given do not hold is never repeated: the
+   reply says its sources don't support it and gives its own, cited.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from bot.answers import Answers, Reply, Section, slot_ids
+from bot.grounding import allowed_numbers, numbers_in
+from bot.knowledge import Fact
+from bot.retrieval import Analyzer, Hit, Retriever
+
+CHITCHAT = {"greet": "greet", "help": "help", "thanks": "thanks", "goodbye": "goodbye",
+            "bot_challenge": "bot_challenge"}
+OFFERS = {"greet", "help"}
+DECLINE_INTENTS = {"out_of_scope", "nlu_fallback", None}
+
+# How much of a question's term weight (bot.retrieval coverage) an entry must hold.
+ANSWER_COVERAGE = 0.45     # to answer a question on retrieval alone
+DETAIL_COVERAGE = 0.5      # for a later fact to lead instead of the intent's topic
+DETAIL_MARGIN = 1.15       # ... and to outscore every lead fact by this factor
+CROSS_TOPIC_COVERAGE = 0.8  # for a fact of another topic to lead (and two terms at least)
+FOLLOW_UP_COVERAGE = 0.3   # for a fact of the last answer's topic to answer a follow-up
+OVERRIDE_COVERAGE = 0.6    # for a question to win over a chitchat intent
+GAP_COVERAGE = 0.45        # for a known gap to be named
+INTENT_COVERAGE = 0.5      # for a training example to lend its intent's topic
+INTENT_MARGIN = 0.2        # ... over the best fact's coverage (facts are preferred)
+CONFIDENT = 0.6            # an intent this sure is a topic prior
+SHORT = 5                  # a message with at most this many content words may be a follow-up
+# Words that point back at an answer ("how old is that figure?") rather than name a fact.
+REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure", "number", "data",
+             "stat", "statistic", "source", "measure", "publish", "info", "information", "come",
+             "find", "reference", "base", "cite", "link", "reliable", "trust", "say", "said"}
+
+MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
+LETTERS = re.compile(r"[A-Za-z]{2,}")
+WORDS = re.compile(r"[A-Za-z]{3,}")
+PART_SPLIT = re.compile(r"\?+\s*|;\s*|\s+(?:and also|and|also|plus|as well as)\s+(?=(?:what|how|which|who|where|when|why|is|are|do|does|did|can|could|should|would|will|any|tell)\b)", re.I)
+DATE_CUE = re.compile(
+    r"\b(how (old|recent|current|new|fresh|up[- ]to[- ]date)|what year|which year|as of when|"
+    r"when (was|were|is) (that|this|it|the)|up[- ]to[- ]date|out[- ]of[- ]date|outdated|this year'?s|"
+    r"date (of|on)|dated|latest data)\b|\b(that|this|it|those|these|the)\b[^.?!]*\b(recent|current|"
+    r"new|old|outdated|fresh|up to date)\b", re.I)
+CLAIM_CUE = re.compile(
+    r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|"
+    r"isn'?t it|didn'?t|don'?t they|aren'?t|no|yeah|yes|really|only|actually|supposedly|apparently)\b|\?\s*$",
+    re.I)
+USER_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:%|k\b|percent|stars?)?", re.I)
+BACKGROUND_CUE = re.compile(
+    r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
+    r"\bmove from\b|\bmoving from\b|\btransition(ing)? from\b|\bformer\b|\bi was\b|\bmy background\b|"
+    r"\bi live in\b|\bliving in\b|\bi'?m from\b|\bbased in\b|\bmy job\b|\bwork as\b|\bfrom\b)[^.?!,;]*$", re.I)
+
+
+@dataclass
+class Turn:
+    """One user message with what Rasa made of it and the last answer's slots."""
+
+    text: str
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    entities: Sequence[Mapping] = ()
+    last_topic: object = None
+    last_facts: object = None
+    seen_facts: object = None
+
+
+@dataclass
+class Outcome:
+    reply: Reply
+    seen: List[str] = field(default_factory=list)  # facts shown so far on reply.topic
+
+
+class Responder:
+    def __init__(self, answers: Answers, retriever: Retriever):
+        self.answers = answers
+        self.kb = answers.kb
+        self.retriever = retriever
+        self.analyzer: Analyzer = retriever.analyzer
+
+    # -- understanding ---------------------------------------------------------------
+    def _entities(self, turn: Turn, clean: str, doc) -> Dict[str, List[str]]:
+        """Canonical entity values, from Rasa and from our own pipeline; a country or an
+        occupation named as the user's own background is left out."""
+        found = [dict(e) for e in turn.entities if isinstance(e, Mapping)]
+        found += [{"entity": e.label_, "value": e.text, "start": e.start_char} for e in doc.ents]
+        kept = []
+        for entity in found:
+            start = entity.get("start")
+            if (entity.get("entity") in ("country", "occupation") and isinstance(start, int)
+                    and 0 <= start <= len(clean) and BACKGROUND_CUE.search(clean[:start])):
+                continue
+            kept.append(entity)
+        return self.answers.entities.normalise(kept)
+
+    def _parts(self, clean: str) -> List[List[str]]:
+        """The terms of each question in the message (a part may have none: "what do
+        they do?" is all stop words, and the intent tells what it asks)."""
+        parts = [p for p in PART_SPLIT.split(clean) if p and WORDS.search(p)]
+        return [self.analyzer.terms(p) for p in parts] or [[]]
+
+    # -- choosing facts ----------------------------------------------------------------
+    def _topic_of(self, intent: Optional[str], confidence: float) -> Optional[str]:
+        route = self.kb.routes.get(intent) if isinstance(intent, str) else None
+        return route.topic if route is not None and confidence >= CONFIDENT else None
+
+    def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap")) -> Optional[Hit]:
+        """The best entry; a gap only if no fact accounts for as much of the question."""
+        hits = self.retriever.rank(terms, among=among, kinds=kinds)
+        if not hits:
+            return None
+        if hits[0].entry.kind == "gap":
+            fact = next((h for h in hits if h.entry.kind == "fact"), None)
+            if fact is not None and fact.coverage >= hits[0].coverage:
+                return fact
+        return hits[0]
+
+    def _section_for_hit(self, hit: Hit) -> Section:
+        if hit.entry.kind == "gap":
+            return self.answers.gap_section(hit.entry.id)
+        fact = self.kb.fact(hit.entry.id)
+        topic = fact.topics[0]
+        lead = self.answers.first_facts(topic)
+        return Section(lead if fact in lead else [fact])
+
+    def _with_prior(self, terms, intent: str, values) -> Section:
+        """The intent's lead facts, unless the question asks for a detail another fact holds."""
+        lead = self.answers.lead_facts(intent, values)
+        hits = self.retriever.rank(terms)
+        if not hits:
+            return Section(lead)
+        best = self._best(terms)
+        lead_ids = {f.id for f in lead}
+        lead_score = max((h.score for h in hits if h.entry.id in lead_ids), default=0.0)
+        if best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and best.score > lead_score:
+            return self.answers.gap_section(best.entry.id)
+        if best.entry.id in lead_ids and len(lead) > 1 and best.coverage >= DETAIL_COVERAGE:
+            others = max((h.score for h in hits if h.entry.id in lead_ids and h.entry.id != best.entry.id),
+                         default=0.0)
+            if best.score >= others * DETAIL_MARGIN:  # the detail asked for comes first
+                return Section([f for f in lead if f.id == best.entry.id] +
+                               [f for f in lead if f.id != best.entry.id])
+        topic = self.kb.routes[intent].topic
+        same_topic = topic in best.entry.topics
+        if (best.entry.kind == "fact" and best.entry.id not in lead_ids
+                and best.coverage >= (DETAIL_COVERAGE if same_topic else CROSS_TOPIC_COVERAGE)
+                and (same_topic or len(set(terms)) >= 2)
+                and best.score >= lead_score * DETAIL_MARGIN):
+            return Section([self.kb.fact(best.entry.id)])
+        return Section(lead)
+
+    def _follow_up(self, terms, turn: Turn, values) -> Optional[Section]:
+        """A fact of the last answer's topic that this short message asks about."""
+        if not self.kb.has_topic(turn.last_topic):
+            return None
+        keyed = self.answers._keyed(self.kb.facts_of(turn.last_topic), values)
+        if keyed:
+            return Section(keyed)  # "and Indeed's figure?"
+        if not terms:
+            return None
+        among = [f.id for f in self.kb.facts_of(turn.last_topic)]
+        among += [g.id for g in self.kb.gaps if g.topic == turn.last_topic]
+        hit = self._best(terms, among=among)
+        if hit is None or hit.coverage < FOLLOW_UP_COVERAGE:
+            return None
+        if hit.entry.kind == "gap":
+            return self.answers.gap_section(hit.entry.id)
+        return Section([self.kb.fact(hit.entry.id)])
+
+    def _answer_part(self, terms, turn: Turn, prior: Optional[str], values,
+                     follow_up: bool = True) -> Optional[Section]:
+        if prior is not None:
+            return self._with_prior(terms, turn.intent, values)
+        if follow_up and len(terms) <= SHORT:
+            section = self._follow_up(terms, turn, values)
+            if section is not None:
+                return section
+        hit = self._best(terms)
+        need = GAP_COVERAGE if hit and hit.entry.kind == "gap" else ANSWER_COVERAGE
+        found = hit.coverage if hit and hit.coverage >= need else 0.0
+        if turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT:
+            # the classifier is sure it is off-topic: only a clear fact match overrides it
+            return self._section_for_hit(hit) if hit and hit.coverage >= OVERRIDE_COVERAGE else None
+        like = self.retriever.intent(terms)  # the training example it reads most like
+        if like is not None and like.coverage >= INTENT_COVERAGE and like.coverage >= found + INTENT_MARGIN:
+            if like.entry.id in self.kb.routes:
+                return self._with_prior(terms, like.entry.id, values)
+            return None  # reads like chitchat, a follow-up or an off-topic question
+        return self._section_for_hit(hit) if found else None
+
+    # -- replies ------------------------------------------------------------------------
+    def _decline(self, values) -> Outcome:
+        scope = self.answers.out_of_scope(values)
+        if scope is not None:
+            return Outcome(self.answers._with_suggestions(
+                self.answers.message(scope.message, subject=scope.subject)))
+        return Outcome(self.answers._with_suggestions(self.kb.messages["decline"]))
+
+    def _named_facts(self, terms, values) -> List[str]:
+        """Facts a follow-up names itself ("where is the median from?"), if any."""
+        keyed = self.answers._keyed(self.kb.facts, values)
+        if keyed:
+            return [f.id for f in keyed]
+        naming = [t for t in terms if t not in REFERRING]
+        hit = self._best(naming, kinds=("fact",)) if naming else None
+        return [hit.entry.id] if hit and hit.coverage >= ANSWER_COVERAGE else []
+
+    def _claimed_figures(self, clean: str) -> List[str]:
+        if not CLAIM_CUE.search(clean):
+            return []
+        return [m.group().strip() for m in USER_FIGURE.finditer(clean) if numbers_in(m.group())]
+
+    def _more(self, turn: Turn) -> Outcome:
+        seen = slot_ids(turn.seen_facts)
+        reply = self.answers.more(turn.last_topic, seen)
+        return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
+
+    def respond(self, turn: Turn) -> Outcome:
+        text = turn.text if isinstance(turn.text, str) else ""
+        intent = turn.intent if isinstance(turn.intent, str) else None
+        confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
+        payload = text.startswith("/")  # a button, or an intent typed as /intent
+        clean = " ".join(MARKUP.sub(" ", text).split())
+        doc = self.analyzer.nlp(clean[:1000])
+        terms = self.analyzer.terms_of(doc)
+        values = self._entities(turn, clean, doc) if not payload else \
+            self.answers.entities.normalise(turn.entities)
+
+        if payload:
+            terms, clean = [], ""
+        elif not LETTERS.search(clean) or (not terms and intent not in CHITCHAT and (
+                not WORDS.search(clean) or intent in DECLINE_INTENTS or confidence < CONFIDENT)):
+            return self._decline({})  # nothing recognisable: never a figure
+        if self.answers.out_of_scope(values) is not None:
+            return self._decline(values)
+
+        strong = self._best(terms) if terms else None
+        question = strong is not None and strong.coverage >= OVERRIDE_COVERAGE and (
+            len(terms) >= 2 or strong.entry.kind == "gap")
+        if intent in CHITCHAT and not question:
+            if intent in OFFERS:
+                return Outcome(self.answers.offer(intent))
+            return Outcome(self.answers.chitchat(CHITCHAT[intent]))
+
+        if DATE_CUE.search(clean):
+            named = self._named_facts(terms, values)
+            if not named and turn.intent in self.kb.routes and not slot_ids(turn.last_facts):
+                named = [f.id for f in self.answers.lead_facts(turn.intent, values)]
+            return Outcome(self.answers.dates_of(named or turn.last_facts))
+        if intent == "request_source":
+            named = self._named_facts(terms, values)
+            return Outcome(self.answers.sources_of(named or turn.last_facts))
+        if intent == "tell_more":
+            named = self._best(terms) if terms else None
+            if named is None or named.coverage < ANSWER_COVERAGE:
+                return self._more(turn)
+
+        return self._answer(turn, clean, terms, values, confidence)
+
+    def _answer(self, turn: Turn, clean: str, terms, values, confidence: float) -> Outcome:
+        prior = self._topic_of(turn.intent, confidence)
+        parts = self._parts(clean) if clean else [terms]
+        sections: List[Section] = []
+        if len(parts) == 1:
+            section = self._answer_part(parts[0], turn, prior, values)
+            if section is not None:
+                sections.append(section)
+        else:
+            covered = set()
+            context = turn  # a later part may lean on an earlier one ("... and how long is it?")
+            for part in parts:
+                if not part and prior is not None and prior not in covered:
+                    section = Section(self.answers.lead_facts(turn.intent, values))
+                else:
+                    section = self._answer_part(part, context, None, values, follow_up=context is not turn)
+                if section is not None and section.facts:
+                    sections.append(section)
+                    covered |= {t for f in section.facts for t in f.topics}
+                    context = Turn(turn.text, turn.intent, turn.confidence, turn.entities,
+                                   section.facts[0].topics[0], [f.id for f in section.facts])
+            if prior is not None and prior not in covered:
+                sections.insert(0, self._with_prior(terms, turn.intent, values))
+        if not sections and prior is None and turn.intent in self.kb.routes and terms:
+            sections.append(Section(self.answers.lead_facts(turn.intent, values)))
+        if not sections:
+            return self._decline(values)
+        stated = [f.id for s in sections for f in s.facts]
+        if (len(sections) == 1 and not sections[0].lead and self.kb.has_topic(turn.last_topic)
+                and set(stated) == set(f.id for f in self.answers.first_facts(turn.last_topic))
+                and set(stated) <= set(slot_ids(turn.last_facts))):
+            return self._more(turn)  # "what else ...?": not the same lead facts again
+
+        facts = [f for s in sections for f in s.facts]
+        leads = []
+        claimed = self._claimed_figures(clean)
+        allowed = allowed_numbers(facts, self.kb)
+        if any(not numbers_in(figure) <= allowed for figure in claimed):
+            leads.append(self.kb.messages["unsupported_figure"])
+        places = values.get("us_place", [])
+        if places:
+            leads.append(self.answers.message("local_figures", place=places[0]))
+        if leads:
+            sections[0] = Section(sections[0].facts, " ".join(leads + [sections[0].lead]).strip())
+        topic = self._topic_for(sections, prior)
+        seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
+        reply = self.answers.compose(sections, topic, seen)
+        return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
+
+    @staticmethod
+    def _topic_for(sections: List[Section], prior: Optional[str]) -> Optional[str]:
+        topics = [f.topics[0] for s in sections for f in s.facts]
+        if prior in {t for s in sections for f in s.facts for t in f.topics}:
+            return prior
+        return topics[-1] if topics else None
+
+
+def load_responder(answers: Optional[Answers] = None, ranker: str = "bm25") -> Responder:
+    """The responder over the knowledge file, with the project's spaCy pipeline."""
+    import spacy
+
+    from bot import PROJECT_ROOT
+
+    from bot.answers import load_answers
+    from bot.retrieval import load_examples
+
+    answers = answers or load_answers()
+    nlp = spacy.load(PROJECT_ROOT / "models" / "spacy_en_career")
+    examples = load_examples(PROJECT_ROOT / "data" / "nlu")
+    return Responder(answers, Retriever(answers.kb, Analyzer(nlp), ranker, examples))

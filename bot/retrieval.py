@@ -1,0 +1,225 @@
+"""Rank the knowledge file's facts and known gaps for a question.
+
+Every fact is indexed with its text, its `asks` (phrasings a maintainer adds so the
+fact can be found) and its topics' titles; every gap with its `asks` and `detail`.
+Terms are the lower-case lemmas of the project's own spaCy pipeline, without stop
+words and punctuation. Two lexical rankers can order the entries (`make compare-rankers`
+measures both): BM25 (bm25s) and TF-IDF cosine (scikit-learn).
+
+A ranking also says how much of the question an entry accounts for (`coverage`: the
+share of the question's term weight, by IDF, that the entry contains), which is what
+the responder's thresholds are set on: ranker scores are not comparable across
+questions, coverage is.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from bot.knowledge import Knowledge
+
+WORD = re.compile(r"[a-z0-9][a-z0-9'.%$-]*")
+# Words too general to tell facts apart: every fact is about ML engineers in the US.
+DOMAIN_STOP = {"ml", "machine", "learning", "engineer", "engineering", "mle", "job", "career",
+               "tell", "know", "want", "like", "thing", "really", "please", "thank", "thanks",
+               "bot", "hi", "hello", "hey", "ok", "okay", "yes", "yeah", "right", "lol", "u",
+               "'s", "n't", "us", "get", "need", "good", "also", "kind", "thing", "stuff", "way",
+               "lot", "sort", "bit"}
+# The lookup lemmatizer's few wrong guesses that matter here ("number" is not "numb").
+LEMMA_FIXES = {"number": "number", "numbers": "number", "data": "data", "datum": "data",
+               "media": "media", "learning": "learning", "pays": "pay", "paid": "pay",
+               "matter": "matter", "later": "later", "closest": "close", "ads": "ad"}
+# spaCy's English stop list holds words that tell facts apart here ("top job", "first
+# course", "next step"): they count as terms.
+NOT_STOP = {"top", "first", "next", "last", "name", "become", "used", "use", "move", "full",
+            "several", "take", "give", "show", "keep", "call", "well", "serious", "side", "whole",
+            "front", "bottom", "empty", "fire", "put", "beyond", "indeed", "former", "latter"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    kind: str  # "fact" or "gap"
+    topics: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry: Entry
+    score: float      # the ranker's, for ordering
+    coverage: float   # 0..1: how much of the question's term weight the entry holds
+
+
+class Analyzer:
+    """Text -> index terms, with the project's spaCy pipeline (lemmas, stop words)."""
+
+    def __init__(self, nlp):
+        self.nlp = nlp
+        self.stop_words = (set(nlp.Defaults.stop_words) - NOT_STOP) | DOMAIN_STOP
+
+    def terms(self, text: str) -> List[str]:
+        return self.terms_of(self.nlp(text))
+
+    def terms_of(self, doc) -> List[str]:
+        terms = []
+        for index, token in enumerate(doc):
+            if (token.text == "-" and 0 < index < len(doc) - 1 and not doc[index - 1].whitespace_
+                    and not token.whitespace_):
+                terms.append(f"{doc[index - 1].lower_}-{doc[index + 1].lower_}")  # go-between
+                continue
+            word = token.lower_
+            lemma = LEMMA_FIXES.get(word) or (token.lemma_ or token.text).lower()
+            if token.is_punct or token.is_space:
+                continue
+            if (word in self.stop_words or lemma in self.stop_words) and not token.ent_type_ \
+                    or lemma in DOMAIN_STOP:
+                continue
+            if not WORD.fullmatch(lemma) or (len(lemma) < 2 and not lemma.isdigit()):
+                continue
+            terms.append(lemma)
+        return terms
+
+
+class BM25Ranker:
+    name = "bm25"
+
+    def __init__(self, corpus: List[List[str]]):
+        import bm25s
+
+        self._model = bm25s.BM25()
+        self._model.index([doc or ["\x00"] for doc in corpus], show_progress=False)
+        self._vocab = self._model.vocab_dict
+
+    def scores(self, terms: List[str]):
+        known = [t for t in terms if t in self._vocab]
+        if not known:
+            return None
+        return self._model.get_scores(known)
+
+
+class TfidfRanker:
+    name = "tfidf"
+
+    def __init__(self, corpus: List[List[str]]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._vectorizer = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True)
+        self._matrix = self._vectorizer.fit_transform(corpus)
+
+    def scores(self, terms: List[str]):
+        query = self._vectorizer.transform([terms])
+        if query.nnz == 0:
+            return None
+        return (self._matrix @ query.T).toarray().ravel()
+
+
+RANKERS: Dict[str, Callable[[List[List[str]]], object]] = {"bm25": BM25Ranker, "tfidf": TfidfRanker}
+
+
+class Index:
+    """Entries with their texts, ranked for a question by one of RANKERS."""
+
+    def __init__(self, entries: List[Entry], texts: List[str], analyzer: Analyzer, ranker: str):
+        self.entries = entries
+        corpus = [analyzer.terms(text) for text in texts]
+        self._sets = [set(doc) for doc in corpus]
+        frequency: Dict[str, int] = {}
+        for terms in self._sets:
+            for term in terms:
+                frequency[term] = frequency.get(term, 0) + 1
+        n = len(corpus)
+        self._idf = {t: math.log(1 + n / f) for t, f in frequency.items()}
+        self._unknown_idf = math.log(1 + n)  # a word no entry has weighs like the rarest
+        self.vocabulary = frozenset(frequency)
+        self.ranker = RANKERS[ranker](corpus)
+
+    def coverage(self, terms: Sequence[str], index: int) -> float:
+        unique = set(terms)
+        total = sum(self._idf.get(t, self._unknown_idf) for t in unique)
+        held = sum(self._idf[t] for t in unique if t in self._sets[index])
+        return held / total if total else 0.0
+
+    def best(self, terms: Sequence[str]) -> Optional[Hit]:
+        """The top entry alone (cheaper than rank() on a large index)."""
+        scores = self.ranker.scores(list(terms))
+        if scores is None:
+            return None
+        index = int(scores.argmax())
+        if scores[index] <= 0:
+            return None
+        return Hit(self.entries[index], float(scores[index]), self.coverage(terms, index))
+
+    def rank(self, terms: Sequence[str], among: Optional[Iterable[str]] = None,
+             kinds: Optional[Iterable[str]] = None) -> List[Hit]:
+        """Entries sharing a term with the question, best first (only `among` ids if given)."""
+        scores = self.ranker.scores(list(terms))
+        if scores is None:
+            return []
+        wanted = set(among) if among is not None else None
+        kinds = set(kinds) if kinds is not None else None
+        hits = []
+        for index, entry in enumerate(self.entries):
+            if scores[index] <= 0 or (kinds is not None and entry.kind not in kinds):
+                continue
+            if wanted is not None and entry.id not in wanted:
+                continue
+            hits.append(Hit(entry, float(scores[index]), self.coverage(terms, index)))
+        hits.sort(key=lambda h: (-h.score, -h.coverage))
+        return hits
+
+
+class Retriever:
+    """Two indexes: the facts and gaps of the knowledge file, and the NLU training
+    examples (one entry each, kind "intent", id the intent), so that a part of a
+    question can be matched to a topic the way the intent classifier would."""
+
+    def __init__(self, kb: Knowledge, analyzer: Analyzer, ranker: str = "bm25",
+                 examples: Optional[Dict[str, List[str]]] = None):
+        self.kb = kb
+        self.analyzer = analyzer
+        titles = {t.id: t.title for t in kb.topics}
+        entries, texts = [], []
+        for fact in kb.facts:
+            entries.append(Entry(fact.id, "fact", tuple(fact.topics)))
+            texts.append(" ".join([fact.text, *fact.asks, *(titles[t] for t in fact.topics)]))
+        for gap in kb.gaps:
+            entries.append(Entry(gap.id, "gap", (gap.topic,)))
+            texts.append(" ".join([gap.detail, *gap.asks]))
+        self.facts = Index(entries, texts, analyzer, ranker)
+        entries, texts = [], []
+        for intent, phrases in (examples or {}).items():
+            route = kb.routes.get(intent)
+            for phrase in phrases:
+                entries.append(Entry(intent, "intent", (route.topic,) if route else ()))
+                texts.append(phrase)
+        self.intents = Index(entries, texts, analyzer, ranker) if entries else None
+        self.ranker_name = ranker
+
+    def rank(self, terms: Sequence[str], among: Optional[Iterable[str]] = None,
+             kinds: Iterable[str] = ("fact", "gap")) -> List[Hit]:
+        return self.facts.rank(terms, among, kinds)
+
+    def intent(self, terms: Sequence[str]) -> Optional[Hit]:
+        """The training example closest to the question: which intent it reads like."""
+        if self.intents is None or not terms:
+            return None
+        return self.intents.best(terms)
+
+
+def load_examples(nlu_dir) -> Dict[str, List[str]]:
+    """{intent: [example, ...]} from Rasa NLU training files (data/nlu/*.yml)."""
+    from pathlib import Path
+
+    import yaml
+
+    examples: Dict[str, List[str]] = {}
+    for path in sorted(Path(nlu_dir).glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if "intent" in block:
+                lines = str(block.get("examples") or "").splitlines()
+                phrases = [re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", l.strip()[2:]) for l in lines
+                           if l.strip().startswith("- ")]
+                examples.setdefault(block["intent"], []).extend(phrases)
+    return examples

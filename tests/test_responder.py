@@ -1,0 +1,197 @@
+"""What the responder says to a turn: the intent Rasa found is given, as it would be.
+
+Fact ids name the expected facts (ids are stable references; wording is not pinned).
+"""
+import pytest
+
+from bot.grounding import numbers_in, stated_facts
+from bot.responder import Turn, load_responder
+from tests.conftest import ANSWERS, ungrounded
+
+KB = ANSWERS.kb
+RESPONDER = load_responder(ANSWERS)
+GAP_OPENING = KB.messages["gap"].split("{")[0]
+
+
+def say(text, intent=None, confidence=0.9, entities=(), **slots):
+    outcome = RESPONDER.respond(Turn(text, intent, confidence, list(entities), **slots))
+    assert not ungrounded(outcome.reply.text), outcome.reply.text
+    return outcome
+
+
+def fact_ids(outcome):
+    return [f.id for f in stated_facts(outcome.reply.text, KB)]
+
+
+def first(topic):
+    return [f.id for f in KB.facts_of(topic)[: KB.topic(topic).first]]
+
+
+@pytest.mark.parametrize(
+    "text, intent, wanted",
+    [
+        ("how many people have enrolled in the Stanford course?", "ask_courses", "course_stanford_first"),
+        ("is the Stanford course self-paced?", "ask_courses", "course_stanford_first"),
+        ("do ML engineers earn more than the national average?", "ask_pay", "pay_above_average"),
+        ("do internships help when applying for jobs?", "ask_advanced_degree", "degree_leverage"),
+        ("which skills does the first Stanford course teach?", "ask_courses", "course_stanford_skills"),
+    ],
+)
+def test_a_detail_question_gets_the_fact_with_that_detail_first(text, intent, wanted):
+    outcome = say(text, intent)
+    assert fact_ids(outcome)[0] == wanted
+
+
+@pytest.mark.parametrize("intent", ["ask_courses", "ask_outlook", "ask_role", "ask_skills"])
+def test_a_general_question_gets_the_topics_lead_facts(intent):
+    topic = KB.routes[intent].topic
+    outcome = say(f"tell me about {KB.topic(topic).title}", intent)
+    assert fact_ids(outcome) == first(topic)
+    assert outcome.reply.topic == topic
+
+
+@pytest.mark.parametrize(
+    "text, intent, topics",
+    [
+        ("what do they earn and what degree do I need?", "ask_degree", {"pay", "education"}),
+        ("what are the job duties and how much do they get paid", "ask_pay", {"role", "pay"}),
+        ("What does an ML engineer do? What's the pay?", "ask_role", {"role", "pay"}),
+        ("how fast are jobs growing; did the pandemic change anything", "ask_outlook", {"outlook", "pandemic"}),
+    ],
+)
+def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):
+    outcome = say(text, intent)
+    answered = {t for f in stated_facts(outcome.reply.text, KB) for t in f.topics}
+    assert topics <= answered
+    assert outcome.reply.text.count(KB.messages["sources_heading"]) == 1
+
+
+@pytest.mark.parametrize(
+    "last_topic, text, wanted",
+    [
+        ("courses", "is it self-paced?", "course_stanford_first"),
+        ("courses", "how many ratings does it have?", "course_stanford_first"),
+        ("team_role", "so they are a kind of go-between?", "team_go_between"),
+    ],
+)
+def test_a_short_follow_up_is_matched_to_the_last_topic_first(last_topic, text, wanted):
+    outcome = say(text, "nlu_fallback", 0.4, last_topic=last_topic,
+                  last_facts=first(last_topic), seen_facts=first(last_topic))
+    assert wanted in fact_ids(outcome)
+
+
+def test_and_the_indeed_figure_follows_on_by_entity():
+    outcome = say("and what about Indeed's?", "nlu_fallback", 0.4,
+                  [{"entity": "data_source", "value": "Indeed"}],
+                  last_topic="pay", last_facts=["pay_median"], seen_facts=["pay_median"])
+    assert fact_ids(outcome) == ["pay_average"]
+
+
+def test_what_else_gives_the_next_fact_not_the_same_again():
+    lead = first("applications")
+    outcome = say("what else is it used for?", "ask_applications", 0.9,
+                  last_topic="applications", last_facts=lead, seen_facts=lead)
+    assert fact_ids(outcome) and not set(fact_ids(outcome)) & set(lead)
+
+
+@pytest.mark.parametrize("text", ["how old is that figure?", "what year is that from?",
+                                  "is that data up to date?"])
+def test_how_old_is_that_answers_from_as_of_or_says_there_is_no_reference_year(text):
+    dated = next(f for f in KB.facts if f.as_of)
+    outcome = say(text, "request_source", last_topic=dated.topics[0], last_facts=[dated.id])
+    assert outcome.reply.text.startswith(KB.messages["figure_dates"])
+    undated = next(f for f in KB.facts if not f.as_of and numbers_in(f.text))
+    outcome = say(text, "request_source", last_topic=undated.topics[0], last_facts=[undated.id])
+    assert outcome.reply.text.startswith(GAP_OPENING)
+    assert undated.id in fact_ids(outcome)
+
+
+@pytest.mark.parametrize(
+    "text, intent, start",
+    [
+        ("I'm a software developer, how do I move into ML engineering?", "ask_how_to_start", 6),
+        ("as a nurse, could I become an ML engineer?", "ask_how_to_start", 5),
+        ("I live in the UK but want to work in the US, what do ML engineers earn there?", "ask_pay", None),
+    ],
+)
+def test_the_users_own_background_is_not_a_reason_to_decline(text, intent, start):
+    outcome = say(text, intent)
+    assert outcome.reply.facts, outcome.reply.text
+
+
+@pytest.mark.parametrize(
+    "text, intent, message",
+    [
+        ("how much do software developers earn?", "ask_pay", "other_occupation"),
+        ("what do ML engineers earn in Germany?", "ask_pay", "out_of_region"),
+    ],
+)
+def test_a_question_about_another_job_or_country_is_declined(text, intent, message):
+    outcome = say(text, intent)
+    assert not outcome.reply.facts
+    assert outcome.reply.text.startswith(KB.messages[message].split("{")[0])
+    assert not numbers_in(outcome.reply.text)
+
+
+def test_a_us_state_gets_national_figures_and_says_there_are_no_local_ones():
+    outcome = say("what's the ML engineer salary in California?", "ask_pay")
+    assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "California"))
+    assert set(first("pay")) <= set(fact_ids(outcome))
+
+
+@pytest.mark.parametrize("text", ["42", "100%", "#1", "$$$", "' OR 1=1 --", "<img src=x onerror=alert(1)>",
+                                  "{{7*7}}", "2031", "???", "<script></script>"])
+@pytest.mark.parametrize("intent, confidence", [("ask_postings_growth", 0.7), ("ask_pay", 0.95), ("nlu_fallback", 0.4)])
+def test_junk_never_gets_a_figure(text, intent, confidence):
+    outcome = say(text, intent, confidence)
+    assert not outcome.reply.facts
+    assert not numbers_in(outcome.reply.text)
+    assert outcome.reply.text.startswith(KB.messages["decline"].split(".")[0])
+
+
+def test_markup_is_dropped_before_the_question_is_read():
+    outcome = say("<b>bold</b> what do ML engineers earn?", "ask_pay")
+    assert set(first("pay")) <= set(fact_ids(outcome))
+    assert "<b>" not in outcome.reply.text
+
+
+@pytest.mark.parametrize(
+    "text, intent, figure",
+    [
+        ("is it true they make $400,000 a year?", "ask_pay", "400"),
+        ("I read jobs will grow 50% through 2031, right?", "ask_outlook", "50"),
+        ("postings grew 1000% didn't they?", "ask_postings_growth", "1000"),
+    ],
+)
+def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure):
+    outcome = say(text, intent)
+    assert outcome.reply.text.startswith(KB.messages["unsupported_figure"])
+    assert figure not in numbers_in(outcome.reply.text)
+    assert outcome.reply.facts
+
+
+def test_a_figure_the_sources_hold_is_not_challenged():
+    outcome = say("is it true the median is $131,490?", "ask_pay_median")
+    assert not outcome.reply.text.startswith(KB.messages["unsupported_figure"])
+    assert "pay_median" in fact_ids(outcome)
+
+
+@pytest.mark.parametrize(
+    "text, intent, gap",
+    [
+        ("which programming language should I learn first?", "ask_skills", "programming_languages"),
+        ("are there bootcamps?", "bot_challenge", "bootcamps"),
+        ("what is the starting salary for a junior ML engineer?", "ask_pay", "junior_pay"),
+        ("which entry-level jobs should I apply for?", "ask_entry_level", "entry_titles"),
+    ],
+)
+def test_a_detail_the_sources_lack_is_said_plainly_with_the_closest_facts(text, intent, gap):
+    outcome = say(text, intent)
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap(gap).detail))
+    assert outcome.reply.facts
+
+
+@pytest.mark.parametrize("intent", ["greet", "thanks", "goodbye", "bot_challenge", "help"])
+def test_chitchat_gets_its_message(intent):
+    outcome = say("hello there", intent)
+    assert outcome.reply.text == KB.messages[intent]
