@@ -63,7 +63,10 @@ def test_chat_page_is_served_by_the_bot_itself(bot):
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert b'<script src="/chat/webchat.js"></script>' in body
     assert b"https://" not in body  # nothing from a CDN
-    assert get(bot.url + "/chat/")[0] == 200
+    # With a trailing slash too (Sanic hands /chat/ to the file route with an empty name).
+    status, headers, slash_body = get(bot.url + "/chat/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert slash_body == body
 
 
 @pytest.mark.parametrize("name, content_type", [
