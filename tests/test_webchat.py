@@ -3,9 +3,11 @@
 One bot (action server + `rasa run`) on free loopback ports with a fresh tracker database
 serves every test here. The browser is Debian's chromium driven by Playwright from PyPI
 (never `playwright install`); every request that leaves loopback is aborted.
-Screenshots go to test-output/webchat/ and are copied to docs/screenshots/.
+Screenshots go to test-output/webchat/ (git-ignored). Only with UPDATE_SCREENSHOTS=1
+(`make screenshots`) are the README's ones also copied over docs/screenshots/.
 """
 import asyncio
+import os
 import shutil
 import threading
 import time
@@ -226,8 +228,10 @@ class Chat:
 
 
 def publish(screenshot, name):
-    DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(screenshot, DOC_SCREENSHOTS / name)
+    """Copy a screenshot over the README's copy, only when asked to (`make screenshots`)."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, DOC_SCREENSHOTS / name)
 
 
 def assert_source_link(message, prefix):
