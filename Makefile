@@ -23,11 +23,12 @@ PYTHON_CANDIDATES := $(PYTHON) /root/.pyenv/versions/3.10.13/bin/python3.10 \
 	$(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10) \
 	/usr/local/bin/python3.10 /usr/bin/python3.10 python3.10
 
-.PHONY: help install spacy web train run shell test validate compare bench lock clean
+.PHONY: help install spacy web train run shell test screenshots validate compare bench lock clean
 
 help:
 	@echo "make run      install, build, train if needed, then serve (REST on 127.0.0.1:\$${BOT_PORT:-5005})"
 	@echo "make test     the same set-up, then every test"
+	@echo "make screenshots  run the web chat tests and refresh docs/screenshots/*.png"
 	@echo "make shell    chat in the terminal (Rasa shell) with the action server running"
 	@echo "make train    retrain the model (only if data/, config.yml or domain.yml changed)"
 	@echo "make validate check the training data (rasa data validate)"
@@ -76,8 +77,13 @@ run: $(MODEL) $(WEB_STAMP)
 shell: $(MODEL)
 	$(PY) -m bot.launcher shell
 
+# Tests write screenshots to test-output/ only; `make screenshots` also refreshes the README's.
 test: $(MODEL) $(WEB_STAMP)
-	$(PY) -m pytest
+	UPDATE_SCREENSHOTS= $(PY) -m pytest
+
+screenshots: $(MODEL) $(WEB_STAMP)
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_webchat.py
+	git status --short docs/screenshots
 
 validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data $(TRAIN_DATA)

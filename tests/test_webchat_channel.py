@@ -3,12 +3,14 @@
 The /chat routes are tested against a running bot in test_webchat.py."""
 import asyncio
 import json
+import re
+from importlib.metadata import version
 
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.channels.webchat import (WebchatOutput, WebchatSocketIOInput, hard_breaks,
-                                  webchat_markdown)
+from bot.channels.webchat import (WEB_DIR, WIDGET_BUNDLE, WebchatOutput, WebchatSocketIOInput,
+                                  hard_breaks, webchat_markdown)
 
 
 class FakeSio:
@@ -27,8 +29,9 @@ def emitted(coroutine_factory):
     return sio.emitted
 
 
-ANSWER = ("The median pay is $131,490 [1].\nSources:\n"
-          "[1] US Bureau of Labor Statistics: [Title](https://www.bls.gov/x), accessed November 8, 2022")
+# A made-up reply in the formatter's shape (not from the knowledge file).
+SAMPLE = ("Pay is $100 [1].\nSources:\n"
+          "[1] A Publisher: [A Title](https://example.org/a), accessed May 1, 2020")
 
 
 def test_single_newlines_become_markdown_hard_breaks():
@@ -44,27 +47,48 @@ def test_citation_markers_are_escaped_and_links_kept():
 
 
 def test_text_reply_is_one_message_with_kept_line_breaks():
-    sent = emitted(lambda out: out.send_text_message("s1", ANSWER))
-    assert len(sent) == 1
-    event, data, room = sent[0]
-    assert (event, room) == ("bot_uttered", "s1")
-    assert data["text"].split("  \n") == webchat_markdown(ANSWER).split("  \n")
-    assert len(data["text"].split("  \n")) == len(ANSWER.split("\n")) == 3
-    assert data["text"].startswith("The median pay is $131,490 \\[1\\].")
-    assert "](https://www.bls.gov/x)" in data["text"]
+    sent = emitted(lambda out: out.send_text_message("s1", SAMPLE))
+    assert sent == [("bot_uttered", {"text": (
+        "Pay is $100 \\[1\\].  \n"
+        "Sources:  \n"
+        "\\[1\\] A Publisher: [A Title](https://example.org/a), accessed May 1, 2020")}, "s1")]
 
 
-def test_buttons_become_quick_replies_on_the_last_message():
-    buttons = [{"title": "What do ML engineers earn?", "payload": "/ask_pay"},
-               {"title": "How do I get started?", "payload": "/ask_how_to_start"}]
+def test_an_answer_from_the_knowledge_file_keeps_its_lines_markers_and_links(answers):
+    """The pay answer as the bot gives it (data/knowledge.yml) through the channel."""
+    kb = answers.kb
+    reply = answers.for_intent("ask_pay")
+    facts = [kb.fact(fact_id) for fact_id in reply.facts]
+    cited = list(dict.fromkeys(source for fact in facts for source in fact.sources))
+    assert facts and cited
+
+    [(event, data, room)] = emitted(lambda out: out.send_text_message("s1", reply.text))
+    lines = data["text"].split("  \n")
+    assert len(lines) == reply.text.count("\n") + 1  # every line break kept, none added
+    # The facts on the first line, their citation markers escaped: no bare "[" left.
+    for fact in facts:
+        assert fact.text.rstrip(".!?") in lines[0]
+    for n in range(1, len(cited) + 1):
+        assert f"\\[{n}\\]" in lines[0]
+    assert "[" not in lines[0].replace("\\[", "")
+    # Then the source list: one escaped number and a working link per line.
+    assert lines[1] == kb.messages["sources_heading"]
+    for n, source_id in enumerate(cited, 1):
+        source = kb.source(source_id)
+        assert lines[1 + n].startswith(f"\\[{n}\\] "), lines[1 + n]
+        assert f"[{source.title}]({source.url})" in lines[1 + n]
+
+
+def test_buttons_become_quick_replies_on_the_last_message(answers):
+    suggestions = answers.kb.suggestions  # the buttons the bot offers, from data/knowledge.yml
+    assert suggestions
+    buttons = [{"title": s.title, "payload": s.payload} for s in suggestions]
     sent = emitted(lambda out: out.send_text_with_buttons("s1", "Hi!\nPick one:", buttons))
     assert len(sent) == 1
     message = sent[0][1]
     assert message["text"] == "Hi!  \nPick one:"
     assert message["quick_replies"] == [
-        {"content_type": "text", "title": "What do ML engineers earn?", "payload": "/ask_pay"},
-        {"content_type": "text", "title": "How do I get started?", "payload": "/ask_how_to_start"},
-    ]
+        {"content_type": "text", "title": s.title, "payload": s.payload} for s in suggestions]
 
 
 def test_blank_lines_still_split_into_messages_like_rasa():
@@ -74,18 +98,37 @@ def test_blank_lines_still_split_into_messages_like_rasa():
     assert "quick_replies" not in sent[0][1] and sent[1][1]["quick_replies"]
 
 
-def test_credentials_register_both_channels_with_session_persistence():
+def test_credentials_use_the_events_and_metadata_key_of_the_installed_widget():
+    """The server's socket.io settings agree with what rasa-webchat's bundle sends and hears."""
     credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    socketio = credentials["bot.channels.webchat.WebchatSocketIOInput"]
-    assert socketio == {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                        "metadata_key": "customData", "session_persistence": True}
     assert "bot.channels.webchat.ChatPageInput" in credentials
+    socketio = credentials["bot.channels.webchat.WebchatSocketIOInput"]
+    assert socketio["session_persistence"] is True  # a reload keeps the conversation
+    bundle = WIDGET_BUNDLE.read_text(encoding="utf-8")
+    user_event, bot_event = socketio["user_message_evt"], socketio["bot_message_evt"]
+    # The widget emits {message, customData, session_id} and listens for the bot's event.
+    sends = re.compile(r'\.emit\("' + re.escape(user_event) + r'",\{message:\w+,'
+                       + re.escape(socketio["metadata_key"]) + r':[\w.]+,session_id:')
+    assert sends.search(bundle), f"the widget never emits {user_event!r} with its metadata key"
+    assert f'.on("{bot_event}",' in bundle, f"the widget never listens for {bot_event!r}"
 
 
-def test_the_bundle_is_rasa_webchat_1_0_1_from_the_lock_file():
-    lock = json.loads((PROJECT_ROOT / "web" / "package-lock.json").read_text(encoding="utf-8"))
-    assert lock["packages"]["node_modules/rasa-webchat"]["version"] == "1.0.1"
-    assert lock["packages"]["node_modules/socket.io-client"]["version"].startswith("3.1.")
+def test_the_served_bundle_is_the_pinned_one_and_speaks_the_servers_protocol():
+    def version_in(path):
+        return json.loads(path.read_text(encoding="utf-8"))["version"]
+
+    pinned = json.loads((WEB_DIR / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((WEB_DIR / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    for package in ("rasa-webchat", "socket.io-client"):
+        installed = version_in(WEB_DIR / "node_modules" / package / "package.json")
+        assert installed == lock[f"node_modules/{package}"]["version"], (
+            f"{package} {installed} is not the locked version: run `npm ci --prefix web`")
+    # package.json pins an exact version (no range), the one the lock file installs.
+    assert pinned["dependencies"]["rasa-webchat"] == lock["node_modules/rasa-webchat"]["version"]
+    # python-socketio 5 speaks the Socket.IO 5 protocol of the JavaScript clients 3 and 4.
+    client = lock["node_modules/socket.io-client"]["version"]
+    assert version("python-socketio").split(".")[0] == "5"
+    assert client.split(".")[0] in ("3", "4"), f"socket.io-client {client}"
 
 
 def test_session_request_awaits_enter_room():

@@ -217,7 +217,7 @@ class ChatPageInput(InputChannel):
 
         @chat_page.route("/<name:str>", methods=["GET", "HEAD"])
         async def asset(_: Request, name: Text) -> HTTPResponse:
-            if not name:  # /chat/
+            if not name:  # /chat/: Sanic 21.12 routes it here with an empty name, not to page()
                 return await send_page()
             if name not in files:
                 return response.text("Not found", status=404)
