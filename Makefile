@@ -23,7 +23,7 @@ PYTHON_CANDIDATES := $(PYTHON) /root/.pyenv/versions/3.10.13/bin/python3.10 \
 	$(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10) \
 	/usr/local/bin/python3.10 /usr/bin/python3.10 python3.10
 
-.PHONY: help install spacy web train run shell test screenshots validate compare bench lock clean
+.PHONY: help install spacy web train run shell test screenshots validate compare answers bench lock clean
 
 help:
 	@echo "make run      install, build, train if needed, then serve (REST on 127.0.0.1:\$${BOT_PORT:-5005})"
@@ -33,6 +33,7 @@ help:
 	@echo "make train    retrain the model (only if data/, config.yml or domain.yml changed)"
 	@echo "make validate check the training data (rasa data validate)"
 	@echo "make compare  compare NLU pipelines on the held-out set"
+	@echo "make answers  score the answers on tests/answers/dev.yml (SET=heldout: scores only)"
 	@echo "make bench    latency, start-up and memory benchmarks"
 
 $(VENV)/.installed: requirements.lock
@@ -90,6 +91,9 @@ validate: $(VENV)/.installed
 
 compare: $(SPACY_MODEL)/meta.json
 	$(PY) -m bot.tools.nlu_compare
+
+answers: $(MODEL)
+	$(PY) -m bot.tools.answer_eval $(or $(SET),dev)
 
 bench: $(MODEL)
 	$(PY) -m bot.tools.bench

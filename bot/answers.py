@@ -37,6 +37,8 @@ class Section:
 
     facts: List[Fact]
     lead: str = ""
+    general: bool = False  # a topic's lead facts, not facts picked for what was asked
+    gap: bool = False  # its lead says the sources lack what was asked
 
 
 @dataclass
@@ -169,7 +171,7 @@ class Answers:
             facts = [f for f in section.facts if f.id not in stated]
             stated += [f.id for f in facts]
             if facts or section.lead:
-                unique.append(Section(facts, section.lead))
+                unique.append(Section(facts, section.lead, section.general, section.gap))
         text = self._cite(unique)
         shown = set(stated) | set(seen)
         if topic_id and any(f.id not in shown for f in self.kb.facts_of(topic_id)):
@@ -192,7 +194,7 @@ class Answers:
         """'My sources don't cover <detail>', then the closest facts."""
         gap = self.kb.gap(gap_id)
         facts = [self.kb.fact(f) for f in gap.facts] or self.first_facts(gap.topic)
-        return Section(facts, _fill(self.kb.messages["gap"], detail=gap.detail))
+        return Section(facts, _fill(self.kb.messages["gap"], detail=gap.detail), gap=True)
 
     def message(self, name: str, **values: str) -> str:
         return _fill(self.kb.messages[name], **values)
@@ -215,7 +217,7 @@ class Answers:
             detail = self.message("no_reference_year", publisher=source.publisher,
                                   accessed=source_age(source).replace("accessed ", ""))
             sections.append(Section([f for f in undated if source_id in f.sources],
-                                    self.message("gap", detail=detail)))
+                                    self.message("gap", detail=detail), gap=True))
         dated = [f for f in facts if f.as_of]
         if dated:
             sections.insert(0, Section(dated, self.kb.messages["figure_dates"]))

@@ -181,6 +181,25 @@ class Knowledge(_Strict):
     suggestions: List[Suggestion]
     scope: Scope
     gaps: List[Gap] = []
+    synonyms: List[List[str]] = []
+
+    @validator("synonyms")
+    def _synonym_groups(cls, groups: List[List[str]]) -> List[List[str]]:
+        seen: Dict[str, int] = {}
+        for number, group in enumerate(groups):
+            if len(group) < 2:
+                raise ValueError(f"group {number} ({group}) needs at least two words")
+            for word in group:
+                if not re.fullmatch(r"[a-z0-9'-]+", word):
+                    raise ValueError(f"group {number}: {word!r} must be one lower-case word")
+                if word in seen:
+                    raise ValueError(f"{word!r} is in group {seen[word]} and group {number}")
+                seen[word] = number
+        return groups
+
+    def synonym_map(self) -> Dict[str, str]:
+        """word -> the first word of its synonym group."""
+        return {word: group[0] for group in self.synonyms for word in group}
 
     _sources: Dict[str, Source] = PrivateAttr(default_factory=dict)
     _facts: Dict[str, Fact] = PrivateAttr(default_factory=dict)

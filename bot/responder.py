@@ -67,6 +67,7 @@ CLAIM_CUE = re.compile(
     r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|"
     r"isn'?t it|didn'?t|don'?t they|aren'?t|no|yeah|yes|really|only|actually|supposedly|apparently)\b|\?\s*$",
     re.I)
+YEAR = re.compile(r"(19|20)\d\d")
 USER_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:%|k\b|percent|stars?)?", re.I)
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
@@ -143,14 +144,14 @@ class Responder:
         fact = self.kb.fact(hit.entry.id)
         topic = fact.topics[0]
         lead = self.answers.first_facts(topic)
-        return Section(lead if fact in lead else [fact])
+        return Section(lead, general=True) if fact in lead else Section([fact])
 
     def _with_prior(self, terms, intent: str, values) -> Section:
         """The intent's lead facts, unless the question asks for a detail another fact holds."""
         lead = self.answers.lead_facts(intent, values)
         hits = self.retriever.rank(terms)
         if not hits:
-            return Section(lead)
+            return Section(lead, general=True)
         best = self._best(terms)
         lead_ids = {f.id for f in lead}
         lead_score = max((h.score for h in hits if h.entry.id in lead_ids), default=0.0)
@@ -169,7 +170,7 @@ class Responder:
                 and (same_topic or len(set(terms)) >= 2)
                 and best.score >= lead_score * DETAIL_MARGIN):
             return Section([self.kb.fact(best.entry.id)])
-        return Section(lead)
+        return Section(lead, general=True)
 
     def _follow_up(self, terms, turn: Turn, values) -> Optional[Section]:
         """A fact of the last answer's topic that this short message asks about."""
@@ -227,10 +228,24 @@ class Responder:
         hit = self._best(naming, kinds=("fact",)) if naming else None
         return [hit.entry.id] if hit and hit.coverage >= ANSWER_COVERAGE else []
 
-    def _claimed_figures(self, clean: str) -> List[str]:
-        if not CLAIM_CUE.search(clean):
+    @staticmethod
+    def _claimed_figures(clean: str) -> List[str]:
+        """Figures the user puts forward as true ("they make $400k, right?"). A bare year
+        counts only with a word of claim ("it only goes to 2028, right"), not with a
+        question mark alone ("will it still grow when I graduate in 2027?")."""
+        cue = CLAIM_CUE.search(clean)
+        if not cue:
             return []
-        return [m.group().strip() for m in USER_FIGURE.finditer(clean) if numbers_in(m.group())]
+        worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
+        figures = []
+        for match in USER_FIGURE.finditer(clean):
+            figure = match.group().strip()
+            if not numbers_in(figure):
+                continue
+            if YEAR.fullmatch(figure) and not worded:
+                continue
+            figures.append(figure)
+        return figures
 
     def _more(self, turn: Turn) -> Outcome:
         seen = slot_ids(turn.seen_facts)
@@ -292,7 +307,7 @@ class Responder:
             context = turn  # a later part may lean on an earlier one ("... and how long is it?")
             for part in parts:
                 if not part and prior is not None and prior not in covered:
-                    section = Section(self.answers.lead_facts(turn.intent, values))
+                    section = Section(self.answers.lead_facts(turn.intent, values), general=True)
                 else:
                     section = self._answer_part(part, context, None, values, follow_up=context is not turn)
                 if section is not None and section.facts:
@@ -303,12 +318,11 @@ class Responder:
             if prior is not None and prior not in covered:
                 sections.insert(0, self._with_prior(terms, turn.intent, values))
         if not sections and prior is None and turn.intent in self.kb.routes and terms:
-            sections.append(Section(self.answers.lead_facts(turn.intent, values)))
+            sections.append(Section(self.answers.lead_facts(turn.intent, values), general=True))
         if not sections:
             return self._decline(values)
         stated = [f.id for s in sections for f in s.facts]
-        if (len(sections) == 1 and not sections[0].lead and self.kb.has_topic(turn.last_topic)
-                and set(stated) == set(f.id for f in self.answers.first_facts(turn.last_topic))
+        if (len(sections) == 1 and sections[0].general and self.kb.has_topic(turn.last_topic)
                 and set(stated) <= set(slot_ids(turn.last_facts))):
             return self._more(turn)  # "what else ...?": not the same lead facts again
 
@@ -316,13 +330,14 @@ class Responder:
         leads = []
         claimed = self._claimed_figures(clean)
         allowed = allowed_numbers(facts, self.kb)
-        if any(not numbers_in(figure) <= allowed for figure in claimed):
+        if not any(s.gap for s in sections) and any(not numbers_in(figure) <= allowed for figure in claimed):
             leads.append(self.kb.messages["unsupported_figure"])
         places = values.get("us_place", [])
         if places:
             leads.append(self.answers.message("local_figures", place=places[0]))
         if leads:
-            sections[0] = Section(sections[0].facts, " ".join(leads + [sections[0].lead]).strip())
+            first = sections[0]
+            sections[0] = Section(first.facts, " ".join(leads + [first.lead]).strip(), first.general, first.gap)
         topic = self._topic_for(sections, prior)
         seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
         reply = self.answers.compose(sections, topic, seen)
@@ -348,4 +363,5 @@ def load_responder(answers: Optional[Answers] = None, ranker: str = "bm25") -> R
     answers = answers or load_answers()
     nlp = spacy.load(PROJECT_ROOT / "models" / "spacy_en_career")
     examples = load_examples(PROJECT_ROOT / "data" / "nlu")
-    return Responder(answers, Retriever(answers.kb, Analyzer(nlp), ranker, examples))
+    analyzer = Analyzer(nlp, answers.kb.synonym_map())
+    return Responder(answers, Retriever(answers.kb, analyzer, ranker, examples))

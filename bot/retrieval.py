@@ -55,9 +55,10 @@ class Hit:
 class Analyzer:
     """Text -> index terms, with the project's spaCy pipeline (lemmas, stop words)."""
 
-    def __init__(self, nlp):
+    def __init__(self, nlp, synonyms: Optional[Dict[str, str]] = None):
         self.nlp = nlp
         self.stop_words = (set(nlp.Defaults.stop_words) - NOT_STOP) | DOMAIN_STOP
+        self.synonyms = synonyms or {}  # word or lemma -> canonical word (knowledge file)
 
     def terms(self, text: str) -> List[str]:
         return self.terms_of(self.nlp(text))
@@ -78,7 +79,7 @@ class Analyzer:
                 continue
             if not WORD.fullmatch(lemma) or (len(lemma) < 2 and not lemma.isdigit()):
                 continue
-            terms.append(lemma)
+            terms.append(self.synonyms.get(word) or self.synonyms.get(lemma) or lemma)
         return terms
 
 
