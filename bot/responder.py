@@ -149,8 +149,10 @@ class Responder:
     def _with_prior(self, terms, intent: str, values) -> Section:
         """The intent's lead facts, unless the question asks for a detail another fact holds."""
         lead = self.answers.lead_facts(intent, values)
-        hits = self.retriever.rank(terms)
-        if not hits:
+        topic = self.kb.routes[intent].topic
+        asked = set(terms) - set(self.analyzer.terms(self.kb.topic(topic).title))
+        hits = self.retriever.rank(terms) if asked else []
+        if not hits:  # nothing asked beyond the topic itself ("tell me about courses")
             return Section(lead, general=True)
         best = self._best(terms)
         lead_ids = {f.id for f in lead}
@@ -163,7 +165,6 @@ class Responder:
             if best.score >= others * DETAIL_MARGIN:  # the detail asked for comes first
                 return Section([f for f in lead if f.id == best.entry.id] +
                                [f for f in lead if f.id != best.entry.id])
-        topic = self.kb.routes[intent].topic
         same_topic = topic in best.entry.topics
         if (best.entry.kind == "fact" and best.entry.id not in lead_ids
                 and best.coverage >= (DETAIL_COVERAGE if same_topic else CROSS_TOPIC_COVERAGE)
