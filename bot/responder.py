@@ -30,7 +30,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.answers import Answers, Reply, Section, slot_ids
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
-from bot.retrieval import Analyzer, Hit, Retriever
+from bot.retrieval import Analyzer, Hit, Retriever, plain_words
 
 CHITCHAT = {"greet": "greet", "help": "help", "thanks": "thanks", "goodbye": "goodbye",
             "bot_challenge": "bot_challenge"}
@@ -40,13 +40,16 @@ DECLINE_INTENTS = {"out_of_scope", "nlu_fallback", None}
 # How much of a question's term weight (bot.retrieval coverage) an entry must hold.
 ANSWER_COVERAGE = 0.45     # to answer a question on retrieval alone
 DETAIL_COVERAGE = 0.5      # for a later fact to lead instead of the intent's topic
-DETAIL_MARGIN = 1.15       # ... and to outscore every lead fact by this factor
+DETAIL_MARGIN = 1.15       # for a lead fact to come first: outscore the other lead facts by this
+DETAIL_GAIN = 0.15         # ... a later fact must hold this much more of the question than they do
 CROSS_TOPIC_COVERAGE = 0.8  # for a fact of another topic to lead (and two terms at least)
 FOLLOW_UP_COVERAGE = 0.3   # for a fact of the last answer's topic to answer a follow-up
+FOLLOW_UP_SLACK = 0.2      # ... unless a fact elsewhere holds this much more of the message
 OVERRIDE_COVERAGE = 0.6    # for a question to win over a chitchat intent
 GAP_COVERAGE = 0.45        # for a known gap to be named
 INTENT_COVERAGE = 0.5      # for a training example to lend its intent's topic
 INTENT_MARGIN = 0.2        # ... over the best fact's coverage (facts are preferred)
+PLAIN_SIMILARITY = 0.6     # for a question of stop words only to take a training example's intent
 CONFIDENT = 0.6            # an intent this sure is a topic prior
 SHORT = 5                  # a message with at most this many content words may be a follow-up
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
@@ -57,18 +60,26 @@ REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure
 MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
-PART_SPLIT = re.compile(r"\?+\s*|;\s*|\s+(?:and also|and|also|plus|as well as)\s+(?=(?:what|how|which|who|where|when|why|is|are|do|does|did|can|could|should|would|will|any|tell)\b)", re.I)
+PART_SPLIT = re.compile(
+    r"\?+\s*|;\s*|\s+(?:and also|plus|as well as)\s+|"
+    r",?\s+(?:and|also)\s+(?=(?:what|how|which|who|whom|where|when|why|is|are|was|were|do|does|did|can|"
+    r"could|should|would|will|any|tell|give|show)\b)", re.I)
+REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
+            r"salaries|projection|average|median))")
 DATE_CUE = re.compile(
-    r"\b(how (old|recent|current|new|fresh|up[- ]to[- ]date)|what year|which year|as of when|"
-    r"when (was|were|is) (that|this|it|the)|up[- ]to[- ]date|out[- ]of[- ]date|outdated|this year'?s|"
-    r"date (of|on)|dated|latest data)\b|\b(that|this|it|those|these|the)\b[^.?!]*\b(recent|current|"
-    r"new|old|outdated|fresh|up to date)\b", re.I)
+    r"\bhow (old|recent|current|new|fresh|up[- ]to[- ]date|dated)\b|\bas of when\b|\bout[- ]of[- ]date\b|"
+    r"\b(what|which) year (is|was|are|were|does|did) " + REFERENT + r"\b|\bfrom what year\b|"
+    r"\bwhen (is|was|were) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated)\b|"
+    r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
+    r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT, re.I)
 CLAIM_CUE = re.compile(
     r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|"
-    r"isn'?t it|didn'?t|don'?t they|aren'?t|no|yeah|yes|really|only|actually|supposedly|apparently)\b|\?\s*$",
+    r"isn'?t|wasn'?t|didn'?t|don'?t|doesn'?t|aren'?t|no|yeah|yes|really|only|actually|supposedly|"
+    r"apparently)\b|\?\s*$",
     re.I)
 YEAR = re.compile(r"(19|20)\d\d")
-USER_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:%|k\b|percent|stars?)?", re.I)
+USER_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:%|k\b|percent|stars?|million|billion|thousand|m\b|bn\b)?", re.I)
+SCALE = re.compile(r"(k|million|billion|thousand|m|bn)$", re.I)
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
     r"\bmove from\b|\bmoving from\b|\btransition(ing)? from\b|\bformer\b|\bi was\b|\bmy background\b|"
@@ -116,11 +127,17 @@ class Responder:
             kept.append(entity)
         return self.answers.entities.normalise(kept)
 
+    @staticmethod
+    def _split(clean: str) -> List[str]:
+        return [p for p in PART_SPLIT.split(clean) if p and WORDS.search(p)]
+
     def _parts(self, clean: str) -> List[List[str]]:
         """The terms of each question in the message (a part may have none: "what do
         they do?" is all stop words, and the intent tells what it asks)."""
-        parts = [p for p in PART_SPLIT.split(clean) if p and WORDS.search(p)]
-        return [self.analyzer.terms(p) for p in parts] or [[]]
+        return [self.analyzer.terms(p) for p in self._split(clean)] or [[]]
+
+    def _part_words(self, clean: str) -> List[List[str]]:
+        return [plain_words(p) for p in self._split(clean)] or [[]]
 
     # -- choosing facts ----------------------------------------------------------------
     def _topic_of(self, intent: Optional[str], confidence: float) -> Optional[str]:
@@ -128,13 +145,13 @@ class Responder:
         return route.topic if route is not None and confidence >= CONFIDENT else None
 
     def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap")) -> Optional[Hit]:
-        """The best entry; a gap only if no fact accounts for as much of the question."""
+        """The best-scoring entry; a gap only if no fact accounts for more of the question."""
         hits = self.retriever.rank(terms, among=among, kinds=kinds)
         if not hits:
             return None
         if hits[0].entry.kind == "gap":
             fact = next((h for h in hits if h.entry.kind == "fact"), None)
-            if fact is not None and fact.coverage >= hits[0].coverage:
+            if fact is not None and fact.coverage > hits[0].coverage:
                 return fact
         return hits[0]
 
@@ -146,30 +163,41 @@ class Responder:
         lead = self.answers.first_facts(topic)
         return Section(lead, general=True) if fact in lead else Section([fact])
 
-    def _with_prior(self, terms, intent: str, values) -> Section:
-        """The intent's lead facts, unless the question asks for a detail another fact holds."""
+    def _with_prior(self, terms, intent: str, values, last_topic: object = None) -> Section:
+        """The intent's lead facts, unless the question asks for a detail that another fact
+        (or a known gap) holds and the lead facts do not."""
         lead = self.answers.lead_facts(intent, values)
         topic = self.kb.routes[intent].topic
         asked = set(terms) - set(self.analyzer.terms(self.kb.topic(topic).title))
         hits = self.retriever.rank(terms) if asked else []
         if not hits:  # nothing asked beyond the topic itself ("tell me about courses")
             return Section(lead, general=True)
-        best = self._best(terms)
         lead_ids = {f.id for f in lead}
-        lead_score = max((h.score for h in hits if h.entry.id in lead_ids), default=0.0)
-        if best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and best.score > lead_score:
+        lead_hits = [h for h in hits if h.entry.id in lead_ids]
+        lead_coverage = max((h.coverage for h in lead_hits), default=0.0)
+        if isinstance(last_topic, str) and last_topic != topic:
+            # "what skills will I get?" after a course: the fact both topics share
+            shared = [h for h in hits if h.entry.kind == "fact" and topic in h.entry.topics
+                      and last_topic in h.entry.topics and h.coverage >= lead_coverage]
+            if shared:
+                return Section([self.kb.fact(shared[0].entry.id)])
+        best = self._best(terms)
+        gain = best.coverage - lead_coverage  # how much more of the question it accounts for
+        lead_score = max((h.score for h in lead_hits), default=0.0)
+        if best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and gain >= 0 and best.score > lead_score:
             return self.answers.gap_section(best.entry.id)
-        if best.entry.id in lead_ids and len(lead) > 1 and best.coverage >= DETAIL_COVERAGE:
-            others = max((h.score for h in hits if h.entry.id in lead_ids and h.entry.id != best.entry.id),
-                         default=0.0)
-            if best.score >= others * DETAIL_MARGIN:  # the detail asked for comes first
+        if best.entry.kind != "fact":
+            return Section(lead, general=True)
+        same_topic = topic in best.entry.topics
+        if best.entry.id in lead_ids:
+            others = max((h.score for h in lead_hits if h.entry.id != best.entry.id), default=0.0)
+            if len(lead) > 1 and best.coverage >= DETAIL_COVERAGE and best.score >= others * DETAIL_MARGIN:
+                # the detail asked for comes first
                 return Section([f for f in lead if f.id == best.entry.id] +
                                [f for f in lead if f.id != best.entry.id])
-        same_topic = topic in best.entry.topics
-        if (best.entry.kind == "fact" and best.entry.id not in lead_ids
-                and best.coverage >= (DETAIL_COVERAGE if same_topic else CROSS_TOPIC_COVERAGE)
-                and (same_topic or len(set(terms)) >= 2)
-                and best.score >= lead_score * DETAIL_MARGIN):
+            return Section(lead, general=True)
+        if (best.coverage >= (DETAIL_COVERAGE if same_topic else CROSS_TOPIC_COVERAGE)
+                and gain >= DETAIL_GAIN and (same_topic or len(set(terms)) >= 2)):
             return Section([self.kb.fact(best.entry.id)])
         return Section(lead, general=True)
 
@@ -187,6 +215,9 @@ class Responder:
         hit = self._best(terms, among=among)
         if hit is None or hit.coverage < FOLLOW_UP_COVERAGE:
             return None
+        anywhere = self._best(terms)
+        if anywhere is not None and anywhere.coverage >= max(ANSWER_COVERAGE, hit.coverage + FOLLOW_UP_SLACK):
+            return None  # the message stands on its own: another topic answers it clearly better
         if hit.entry.kind == "gap":
             return self.answers.gap_section(hit.entry.id)
         return Section([self.kb.fact(hit.entry.id)])
@@ -194,7 +225,7 @@ class Responder:
     def _answer_part(self, terms, turn: Turn, prior: Optional[str], values,
                      follow_up: bool = True) -> Optional[Section]:
         if prior is not None:
-            return self._with_prior(terms, turn.intent, values)
+            return self._with_prior(terms, turn.intent, values, turn.last_topic)
         if follow_up and len(terms) <= SHORT:
             section = self._follow_up(terms, turn, values)
             if section is not None:
@@ -306,9 +337,15 @@ class Responder:
         else:
             covered = set()
             context = turn  # a later part may lean on an earlier one ("... and how long is it?")
-            for part in parts:
-                if not part and prior is not None and prior not in covered:
-                    section = Section(self.answers.lead_facts(turn.intent, values), general=True)
+            for part, words in zip(parts, self._part_words(clean)):
+                if not part:  # only stop words: which training example does it read like?
+                    intent, similarity = self.retriever.closest_example(words)
+                    if intent in self.kb.routes and similarity >= PLAIN_SIMILARITY:
+                        section = Section(self.answers.lead_facts(intent, values), general=True)
+                    elif prior is not None and prior not in covered:
+                        section = Section(self.answers.lead_facts(turn.intent, values), general=True)
+                    else:
+                        section = None
                 else:
                     section = self._answer_part(part, context, None, values, follow_up=context is not turn)
                 if section is not None and section.facts:
@@ -331,7 +368,8 @@ class Responder:
         leads = []
         claimed = self._claimed_figures(clean)
         allowed = allowed_numbers(facts, self.kb)
-        if not any(s.gap for s in sections) and any(not numbers_in(figure) <= allowed for figure in claimed):
+        unsupported = [f for f in claimed if SCALE.search(f) or not numbers_in(f) <= allowed]
+        if not any(s.gap for s in sections) and unsupported:
             leads.append(self.kb.messages["unsupported_figure"])
         places = values.get("us_place", [])
         if places:
@@ -354,15 +392,12 @@ class Responder:
 
 def load_responder(answers: Optional[Answers] = None, ranker: str = "bm25") -> Responder:
     """The responder over the knowledge file, with the project's spaCy pipeline."""
-    import spacy
-
-    from bot import PROJECT_ROOT
-
+    from bot import DATA_DIR
     from bot.answers import load_answers
     from bot.retrieval import load_examples
+    from bot.spacy_pipeline import load
 
     answers = answers or load_answers()
-    nlp = spacy.load(PROJECT_ROOT / "models" / "spacy_en_career")
-    examples = load_examples(PROJECT_ROOT / "data" / "nlu")
-    analyzer = Analyzer(nlp, answers.kb.synonym_map())
+    analyzer = Analyzer(load(), answers.kb.synonym_map())
+    examples = load_examples(DATA_DIR / "nlu")
     return Responder(answers, Retriever(answers.kb, analyzer, ranker, examples))

@@ -25,12 +25,15 @@ WORD = re.compile(r"[a-z0-9][a-z0-9'.%$-]*")
 DOMAIN_STOP = {"ml", "machine", "learning", "engineer", "engineering", "mle", "job", "career",
                "tell", "know", "want", "like", "thing", "really", "please", "thank", "thanks",
                "bot", "hi", "hello", "hey", "ok", "okay", "yes", "yeah", "right", "lol", "u",
-               "'s", "n't", "us", "get", "need", "good", "also", "kind", "thing", "stuff", "way",
+               "'s", "n't", "us", "get", "need", "also", "kind", "thing", "stuff", "way",
                "lot", "sort", "bit"}
 # The lookup lemmatizer's few wrong guesses that matter here ("number" is not "numb").
 LEMMA_FIXES = {"number": "number", "numbers": "number", "data": "data", "datum": "data",
                "media": "media", "learning": "learning", "pays": "pay", "paid": "pay",
-               "matter": "matter", "later": "later", "closest": "close", "ads": "ad"}
+               "matter": "matter", "later": "later", "closest": "close", "ads": "ad",
+               "first": "first", "second": "second", "third": "third", "better": "better",
+               "best": "best", "worse": "worse", "worst": "worst"}
+PLACE_LABELS = {"country", "us_place"}
 # spaCy's English stop list holds words that tell facts apart here ("top job", "first
 # course", "next step"): they count as terms.
 NOT_STOP = {"top", "first", "next", "last", "name", "become", "used", "use", "move", "full",
@@ -50,6 +53,11 @@ class Hit:
     entry: Entry
     score: float      # the ranker's, for ordering
     coverage: float   # 0..1: how much of the question's term weight the entry holds
+
+
+def plain_words(text: str) -> List[str]:
+    """Lower-case words, apostrophes dropped: "What's an MLE do?" -> what s an mle do."""
+    return re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("’", ""))
 
 
 class Analyzer:
@@ -72,8 +80,8 @@ class Analyzer:
                 continue
             word = token.lower_
             lemma = LEMMA_FIXES.get(word) or (token.lemma_ or token.text).lower()
-            if token.is_punct or token.is_space:
-                continue
+            if token.is_punct or token.is_space or token.ent_type_ in PLACE_LABELS:
+                continue  # a place says where, not what: scope handles it
             if (word in self.stop_words or lemma in self.stop_words) and not token.ent_type_ \
                     or lemma in DOMAIN_STOP:
                 continue
@@ -87,7 +95,10 @@ class BM25Ranker:
     name = "bm25"
 
     def __init__(self, corpus: List[List[str]]):
-        import bm25s
+        from bot import without_modules
+
+        with without_modules("jax"):  # bm25s would import JAX, which it does not need here
+            import bm25s
 
         self._model = bm25s.BM25()
         self._model.index([doc or ["\x00"] for doc in corpus], show_progress=False)
@@ -196,11 +207,24 @@ class Retriever:
                 entries.append(Entry(intent, "intent", (route.topic,) if route else ()))
                 texts.append(phrase)
         self.intents = Index(entries, texts, analyzer, ranker) if entries else None
+        self._example_words = [(entry.id, set(plain_words(text))) for entry, text in zip(entries, texts)]
         self.ranker_name = ranker
 
     def rank(self, terms: Sequence[str], among: Optional[Iterable[str]] = None,
              kinds: Iterable[str] = ("fact", "gap")) -> List[Hit]:
         return self.facts.rank(terms, among, kinds)
+
+    def closest_example(self, words: Sequence[str]) -> Tuple[Optional[str], float]:
+        """(intent, Jaccard similarity) of the training example sharing most of these plain
+        words (stop words included): for a question made only of them ("what do they do?")."""
+        wanted = set(words)
+        best, score = None, 0.0
+        for intent, example in self._example_words:
+            union = len(wanted | example)
+            similarity = len(wanted & example) / union if union else 0.0
+            if similarity > score:
+                best, score = intent, similarity
+        return best, score
 
     def intent(self, terms: Sequence[str]) -> Optional[Hit]:
         """The training example closest to the question: which intent it reads like."""

@@ -9,9 +9,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import spacy
+from bot import without_modules
 
-from bot import PROJECT_ROOT
+
+# thinc (under spaCy) imports TensorFlow and PyTorch whenever they are installed, as Rasa
+# installs TensorFlow: 2 s and about 400 MiB in a process that needs neither (the action
+# server). Our pipeline has no neural component, so spaCy is imported without them.
+with without_modules("tensorflow", "torch"):
+    import spacy
+
+from bot import PROJECT_ROOT  # noqa: E402
 from bot.entities import PATTERNS_FILE, load_patterns
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "models" / "spacy_en_career"
@@ -26,6 +33,11 @@ def build(patterns_file: Path = PATTERNS_FILE) -> "spacy.language.Language":
     nlp.meta["name"] = "en_career"
     nlp.meta["description"] = "Blank English + lookup lemmatizer + entity ruler, built from data/"
     return nlp
+
+
+def load(path: Path = DEFAULT_OUTPUT) -> "spacy.language.Language":
+    """The pipeline `make spacy` built."""
+    return spacy.load(path)
 
 
 def main(argv=None) -> int:
