@@ -50,6 +50,7 @@ GAP_COVERAGE = 0.45        # for a known gap to be named
 INTENT_COVERAGE = 0.5      # for a training example to lend its intent's topic
 INTENT_MARGIN = 0.2        # ... over the best fact's coverage (facts are preferred)
 PLAIN_SIMILARITY = 0.6     # for a question of stop words only to take a training example's intent
+LEANING_COVERAGE = 0.6     # for a message leaning on the last answer to stay on its topic
 CONFIDENT = 0.6            # an intent this sure is a topic prior
 SHORT = 5                  # a message with at most this many content words may be a follow-up
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
@@ -72,6 +73,8 @@ DATE_CUE = re.compile(
     r"\bwhen (is|was|were) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated)\b|"
     r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
     r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT, re.I)
+# A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
+LEANING = re.compile(r"^\s*(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
 CLAIM_CUE = re.compile(
     r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|"
     r"isn'?t|wasn'?t|didn'?t|don'?t|doesn'?t|aren'?t|no|yeah|yes|really|only|actually|supposedly|"
@@ -126,6 +129,13 @@ class Responder:
                 continue
             kept.append(entity)
         return self.answers.entities.normalise(kept)
+
+    def _values_in(self, text: str, values: Mapping[str, List[str]]) -> Dict[str, List[str]]:
+        """The message's entity values that this part of it names."""
+        found = self.answers.entities.normalise(
+            [{"entity": e.label_, "value": e.text} for e in self.analyzer.nlp(text).ents])
+        return {label: [v for v in ids if v in values.get(label, [])] for label, ids in found.items()
+                if any(v in values.get(label, []) for v in ids)}
 
     @staticmethod
     def _split(clean: str) -> List[str]:
@@ -201,11 +211,14 @@ class Responder:
             return Section([self.kb.fact(best.entry.id)])
         return Section(lead, general=True)
 
-    def _follow_up(self, terms, turn: Turn, values) -> Optional[Section]:
-        """A fact of the last answer's topic that this short message asks about."""
+    def _follow_up(self, terms, turn: Turn, values, least: float = 0.0,
+                   in_message: bool = False) -> Optional[Section]:
+        """A fact of the last answer's topic that this short message asks about. Within one
+        message (a later part leaning on an earlier one) the earlier part's topic only
+        breaks ties: a part that names a source or statistic is answered on its own."""
         if not self.kb.has_topic(turn.last_topic):
             return None
-        keyed = self.answers._keyed(self.kb.facts_of(turn.last_topic), values)
+        keyed = [] if in_message else self.answers._keyed(self.kb.facts_of(turn.last_topic), values)
         if keyed:
             return Section(keyed)  # "and Indeed's figure?"
         if not terms:
@@ -213,21 +226,29 @@ class Responder:
         among = [f.id for f in self.kb.facts_of(turn.last_topic)]
         among += [g.id for g in self.kb.gaps if g.topic == turn.last_topic]
         hit = self._best(terms, among=among)
-        if hit is None or hit.coverage < FOLLOW_UP_COVERAGE:
+        if hit is None or hit.coverage < max(least, FOLLOW_UP_COVERAGE):
             return None
         anywhere = self._best(terms)
-        if anywhere is not None and anywhere.coverage >= max(ANSWER_COVERAGE, hit.coverage + FOLLOW_UP_SLACK):
+        slack = 0.0 if in_message else FOLLOW_UP_SLACK
+        if anywhere is not None and anywhere.coverage >= max(ANSWER_COVERAGE, hit.coverage + slack) \
+                and anywhere.coverage > hit.coverage:
             return None  # the message stands on its own: another topic answers it clearly better
         if hit.entry.kind == "gap":
             return self.answers.gap_section(hit.entry.id)
         return Section([self.kb.fact(hit.entry.id)])
 
     def _answer_part(self, terms, turn: Turn, prior: Optional[str], values,
-                     follow_up: bool = True) -> Optional[Section]:
+                     follow_up: bool = True, leaning: bool = False, in_message: bool = False
+                     ) -> Optional[Section]:
         if prior is not None:
+            if leaning and prior != turn.last_topic and len(terms) <= SHORT:
+                # "and is it still growing?" right after postings: the last topic first
+                section = self._follow_up(terms, turn, values, LEANING_COVERAGE)
+                if section is not None:
+                    return section
             return self._with_prior(terms, turn.intent, values, turn.last_topic)
         if follow_up and len(terms) <= SHORT:
-            section = self._follow_up(terms, turn, values)
+            section = self._follow_up(terms, turn, values, in_message=in_message)
             if section is not None:
                 return section
         hit = self._best(terms)
@@ -317,8 +338,12 @@ class Responder:
                 named = [f.id for f in self.answers.lead_facts(turn.intent, values)]
             return Outcome(self.answers.dates_of(named or turn.last_facts))
         if intent == "request_source":
-            named = self._named_facts(terms, values)
-            return Outcome(self.answers.sources_of(named or turn.last_facts))
+            asking = [t for t in terms if t not in REFERRING]
+            section = self._follow_up(asking, turn, values, LEANING_COVERAGE) if asking else None
+            if section is None:  # "where is that from?", "which source is the median from?"
+                named = self._named_facts(terms, values)
+                return Outcome(self.answers.sources_of(named or turn.last_facts))
+            # "how long will that take?" reads like a source question but asks about the topic
         if intent == "tell_more":
             named = self._best(terms) if terms else None
             if named is None or named.coverage < ANSWER_COVERAGE:
@@ -331,23 +356,27 @@ class Responder:
         parts = self._parts(clean) if clean else [terms]
         sections: List[Section] = []
         if len(parts) == 1:
-            section = self._answer_part(parts[0], turn, prior, values)
+            leaning = bool(clean) and bool(LEANING.search(clean)) and self.kb.has_topic(turn.last_topic)
+            section = self._answer_part(parts[0], turn, prior, values, leaning=leaning)
             if section is not None:
                 sections.append(section)
         else:
             covered = set()
             context = turn  # a later part may lean on an earlier one ("... and how long is it?")
-            for part, words in zip(parts, self._part_words(clean)):
+            for part, words, text in zip(parts, self._part_words(clean), self._split(clean)):
+                part_values = self._values_in(text, values)
                 if not part:  # only stop words: which training example does it read like?
                     intent, similarity = self.retriever.closest_example(words)
                     if intent in self.kb.routes and similarity >= PLAIN_SIMILARITY:
-                        section = Section(self.answers.lead_facts(intent, values), general=True)
+                        section = Section(self.answers.lead_facts(intent, part_values), general=True)
                     elif prior is not None and prior not in covered:
                         section = Section(self.answers.lead_facts(turn.intent, values), general=True)
                     else:
                         section = None
                 else:
-                    section = self._answer_part(part, context, None, values, follow_up=context is not turn)
+                    # an earlier part is context only where it fits at least as well as anything
+                    section = self._answer_part(part, context, None, part_values,
+                                                follow_up=context is not turn, in_message=True)
                 if section is not None and section.facts:
                     sections.append(section)
                     covered |= {t for f in section.facts for t in f.topics}
