@@ -73,6 +73,10 @@ DATE_CUE = re.compile(
     r"\bwhen (is|was|were) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated)\b|"
     r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
     r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT, re.I)
+# Messages with no words of their own that carry the last answer on: "then what?", "why?"
+CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
+                      r"go on|continue|and)\W*(what|next|else)?\W*$", re.I)
+WHY = re.compile(r"^\W*(why|how come|how so|why is that|why so)\W*$", re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
 LEANING = re.compile(r"^\s*(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
 CLAIM_CUE = re.compile(
@@ -141,10 +145,16 @@ class Responder:
     def _split(clean: str) -> List[str]:
         return [p for p in PART_SPLIT.split(clean) if p and WORDS.search(p)]
 
+    def _terms(self, doc) -> List[str]:
+        """Index terms of a parsed text; a number no fact holds is a claim to check, not a
+        word to look for."""
+        return [t for t in self.analyzer.terms_of(doc)
+                if not t[:1].isdigit() or t in self.retriever.facts.vocabulary]
+
     def _parts(self, clean: str) -> List[List[str]]:
         """The terms of each question in the message (a part may have none: "what do
         they do?" is all stop words, and the intent tells what it asks)."""
-        return [self.analyzer.terms(p) for p in self._split(clean)] or [[]]
+        return [self._terms(self.analyzer.nlp(p)) for p in self._split(clean)] or [[]]
 
     def _part_words(self, clean: str) -> List[List[str]]:
         return [plain_words(p) for p in self._split(clean)] or [[]]
@@ -194,7 +204,8 @@ class Responder:
         best = self._best(terms)
         gain = best.coverage - lead_coverage  # how much more of the question it accounts for
         lead_score = max((h.score for h in lead_hits), default=0.0)
-        if best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and gain >= 0 and best.score > lead_score:
+        if (best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and best.score > lead_score
+                and (gain > 0 or (gain == 0 and len(set(terms)) >= 2))):
             return self.answers.gap_section(best.entry.id)
         if best.entry.kind != "fact":
             return Section(lead, general=True)
@@ -242,10 +253,14 @@ class Responder:
                      ) -> Optional[Section]:
         if prior is not None:
             if leaning and prior != turn.last_topic and len(terms) <= SHORT:
-                # "and is it still growing?" right after postings: the last topic first
+                # "and what about its rating?" right after a course: the last topic's fact,
+                # where it holds more of the message than anything of the intent's topic
                 section = self._follow_up(terms, turn, values, LEANING_COVERAGE)
-                if section is not None:
-                    return section
+                if section is not None and not section.gap:
+                    best_prior = max((h.coverage for h in self.retriever.rank(terms, kinds=("fact",))
+                                      if prior in h.entry.topics), default=0.0)
+                    if min(self.retriever.facts.coverage_of(terms, f.id) for f in section.facts) > best_prior:
+                        return section
             return self._with_prior(terms, turn.intent, values, turn.last_topic)
         if follow_up and len(terms) <= SHORT:
             section = self._follow_up(terms, turn, values, in_message=in_message)
@@ -312,10 +327,18 @@ class Responder:
         payload = text.startswith("/")  # a button, or an intent typed as /intent
         clean = " ".join(MARKUP.sub(" ", text).split())
         doc = self.analyzer.nlp(clean[:1000])
-        terms = self.analyzer.terms_of(doc)
+        terms = self._terms(doc)
         values = self._entities(turn, clean, doc) if not payload else \
             self.answers.entities.normalise(turn.entities)
 
+        if not payload and not terms and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
+            if WHY.match(clean):  # the reason, where there is one, is in the facts just given
+                facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
+                if facts:
+                    return Outcome(self.answers.compose([Section(facts)], turn.last_topic,
+                                                        slot_ids(turn.seen_facts)), slot_ids(turn.seen_facts))
+            if CARRY_ON.match(clean):
+                return self._more(turn)
         if payload:
             terms, clean = [], ""
         elif not LETTERS.search(clean) or (not terms and intent not in CHITCHAT and (

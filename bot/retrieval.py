@@ -153,6 +153,10 @@ class Index:
         held = sum(self._idf[t] for t in unique if t in self._sets[index])
         return held / total if total else 0.0
 
+    def coverage_of(self, terms: Sequence[str], entry_id: str) -> float:
+        return max((self.coverage(terms, i) for i, e in enumerate(self.entries) if e.id == entry_id),
+                   default=0.0)
+
     def best(self, terms: Sequence[str]) -> Optional[Hit]:
         """The top entry alone (cheaper than rank() on a large index)."""
         scores = self.ranker.scores(list(terms))
