@@ -21,7 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, List, Optional, Tuple, TypeVar
 
 import pytest
+import yaml
 
+from bot import PROJECT_ROOT
 from bot.launcher import Servers, free_port
 
 SECRET = "test-secret"
@@ -30,6 +32,8 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
                    "http_proxy", "https_proxy", "all_proxy", "no_proxy")
 ANSWER_WAIT = 60.0  # the first answers after start-up can be slow
 BARRIER = "thanks"  # what posts_before_barrier says
+# a channel with a planted handler bug, loaded next to the real one (tests/slack_handler_bug.py)
+BUGGY_CHANNEL = "tests.slack_handler_bug.HandlerBugSlack"
 _ids = itertools.count(1)
 T = TypeVar("T")
 
@@ -123,9 +127,13 @@ def slack():
 @pytest.fixture(scope="module")
 def bot(slack, tmp_path_factory):
     state = tmp_path_factory.mktemp("slack-bot")
+    credentials = state / "credentials.yml"
+    channels = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    channels[BUGGY_CHANNEL] = channels["bot.channels.slack.Slack"]
+    credentials.write_text(yaml.safe_dump(channels), encoding="utf-8")
     servers = Servers(
         bot_port=free_port(), action_port=free_port(), tracker_db=state / "tracker.db",
-        log_dir=state / "logs",
+        log_dir=state / "logs", credentials=credentials,
         extra_env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                    "SLACK_API_URL": slack.api_url},
     )
@@ -151,6 +159,25 @@ def median_pay(answers) -> Tuple[str, str]:
     return figure, answers.kb.source(fact.sources[0]).url
 
 
+# where a record of the bot's log starts: a dated line (Rasa's format), or the line
+# Sanic writes, undated, before the traceback of an error in a request handler
+LOG_RECORD = re.compile(r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d |Exception occurred while handling uri)",
+                        re.MULTILINE)
+
+
+def log_of(bot) -> str:
+    return (bot.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
+
+
+def wait_for_log(bot, marker: str, *then: str) -> str:
+    """The record of the bot's log (a dated line and the lines under it, such as a
+    traceback) that contains `marker` and all of `then`, once it has been written."""
+    def record() -> str:
+        found = [r for r in LOG_RECORD.split(log_of(bot)) if marker in r]
+        return found[-1] if found and all(t in found[-1] for t in then) else ""
+    return eventually(record, f"a log record with {(marker,) + then}")
+
+
 # -- signed requests ---------------------------------------------------------------------
 NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -161,11 +188,11 @@ def sign(body: bytes, timestamp: str, secret: str = SECRET) -> str:
 
 
 def post(bot, body: bytes, content_type: str = "application/json", secret: str = SECRET,
-         timestamp: Optional[str] = None, headers: Optional[dict] = None):
-    """POST to the Slack webhook; returns (status, body text)."""
+         timestamp: Optional[str] = None, headers: Optional[dict] = None, channel: str = "slack"):
+    """POST to the Slack webhook (of `channel`); returns (status, body text)."""
     timestamp = timestamp or str(int(time.time()))
     request = urllib.request.Request(
-        f"{bot.url}/webhooks/slack/webhook", data=body, method="POST",
+        f"{bot.url}/webhooks/{channel}/webhook", data=body, method="POST",
         headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
                  "X-Slack-Signature": sign(body, timestamp, secret), **(headers or {})})
     try:
@@ -431,6 +458,35 @@ def test_mention_delivered_also_as_a_channel_message_is_answered_once(bot, slack
     send(bot, first)
     send(bot, second)
     exactly_one_post(bot, slack, channel, user)
+
+
+UNREADABLE = [
+    ("application/json", b"{not json"),
+    ("application/json", b"\xff\xfe{}"),
+    ("application/json", b"[1, 2]"),
+    ("application/json", b'"x"'),
+    ("application/json", b"null"),
+    ("application/x-www-form-urlencoded", b"text=hello"),
+    ("application/x-www-form-urlencoded", b""),
+    ("application/x-www-form-urlencoded", b"payload=not+json"),
+    ("application/x-www-form-urlencoded", b"payload=%5B1%2C+2%5D"),  # [1, 2]
+    ("application/x-www-form-urlencoded", b"payload=%FF"),
+    ("application/x-www-form-urlencoded", b"payload=\xff"),  # not UTF-8
+]
+
+
+@pytest.mark.parametrize("content_type, body", UNREADABLE)
+def test_a_body_slack_would_not_send_is_a_bad_request(bot, content_type, body):
+    assert post(bot, body, content_type=content_type) == (400, "Unreadable request.")
+
+
+@pytest.mark.parametrize("bug", ["KeyError", "TypeError", "AttributeError", "ValueError"])
+def test_a_bug_in_a_handler_is_a_server_error_with_a_traceback(bot, bug):
+    body = {"type": "event_callback", "bug": bug, "event_id": unique("Ev")}
+    status, _ = post(bot, json.dumps(body).encode(), channel="slack_handler_bug")
+    assert status == 500
+    record = wait_for_log(bot, f"planted {bug} in the event handler of {body['event_id']}")
+    assert "Traceback" in record and "slack_handler_bug.py" in record
 
 
 def test_url_verification_returns_the_challenge(bot):

@@ -16,6 +16,9 @@ What this adds to rasa.core.channels.slack.SlackInput:
   processed again, whatever X-Slack-Retry-Reason says (rasa#3882) — only a retry whose
   first delivery never arrived is answered — and a mention delivered both as
   app_mention and as a channel message is answered once (rasa#2784).
+- A body that is not what Slack sends (not JSON, not a JSON object, a form without a
+  JSON-object `payload`) gets 400; an error in the channel's own code is not hidden
+  behind that 400 but left to Sanic (500, traceback in the log).
 - The Web API client gets SLACK_API_URL as its base_url.
 - "<@BOT>" mentions are stripped before NLU; a bare mention is treated as a greeting.
 - Threads: a message in a thread is answered in that thread; an @mention in a channel
@@ -263,6 +266,38 @@ class SlackOutput(SlackBot):
         await self._post_message(channel=channel, **message)
 
 
+# -- request bodies --------------------------------------------------------------------
+class UnreadableRequest(ValueError):
+    """A request body that is not what Slack sends."""
+
+
+def _json_object(raw: Any) -> Dict[Text, Any]:
+    """JSON text (str or UTF-8 bytes) that must hold an object."""
+    try:
+        value = json.loads(raw)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise UnreadableRequest(f"not JSON ({error})") from error
+    if not isinstance(value, dict):
+        raise UnreadableRequest(f"JSON {type(value).__name__}, not an object")
+    return value
+
+
+def read_event_body(body: bytes) -> Dict[Text, Any]:
+    """An Events API request (application/json): the JSON object."""
+    return _json_object(body or b"{}")
+
+
+def read_interaction_payload(body: bytes) -> Dict[Text, Any]:
+    """An interactivity request (a form): the JSON object in its `payload` field."""
+    try:
+        form = parse_qs(body.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise UnreadableRequest(f"form not UTF-8 ({error})") from error
+    if not form.get("payload"):
+        raise UnreadableRequest("form without a payload")
+    return _json_object(form["payload"][0])
+
+
 # -- input ---------------------------------------------------------------------------
 class SlackAppInput(SlackInput):
     """Slack Events API + interactivity on /webhooks/slack/webhook."""
@@ -327,6 +362,15 @@ class SlackAppInput(SlackInput):
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
 
+    async def _handle_callback(self, body: Dict[Text, Any],
+                               on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        """An Events API request: the URL check, or an event."""
+        if body.get("type") == "url_verification":
+            return response.json({"challenge": body.get("challenge", "")})
+        if body.get("type", "event_callback") != "event_callback":
+            return response.text("Ignored.")
+        return await self._handle_event(body, on_new_message)
+
     async def _handle_event(self, body: Dict[Text, Any],
                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         event = body.get("event") or {}
@@ -375,7 +419,13 @@ class SlackAppInput(SlackInput):
         return response.text("")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        slack_webhook = Blueprint("slack_webhook", __name__)
+        # named after the channel, so that a subclass can be registered next to it
+        slack_webhook = Blueprint(f"{self.name()}_webhook", __name__)
+        # media type -> (reader of the body, handler of what it read)
+        kinds = {
+            "application/json": (read_event_body, self._handle_callback),
+            "application/x-www-form-urlencoded": (read_interaction_payload, self._handle_interaction),
+        }
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -394,24 +444,18 @@ class SlackAppInput(SlackInput):
                 # _handle_event; one whose first delivery never arrived is answered.
                 logger.info("Slack retry #%s (%s) of a delivery.", retry,
                             request.headers.get(self.retry_reason_header))
-            media_type = self._media_type(request)
+            kind = kinds.get(self._media_type(request))
+            if kind is None:
+                return response.text("Unsupported content type.",
+                                     status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+            read, handle = kind
             try:
-                if media_type == "application/json":
-                    body = json.loads(request.body or b"{}")
-                    if body.get("type") == "url_verification":
-                        return response.json({"challenge": body.get("challenge", "")})
-                    if body.get("type", "event_callback") != "event_callback":
-                        return response.text("Ignored.")
-                    return await self._handle_event(body, on_new_message)
-                if media_type == "application/x-www-form-urlencoded":
-                    form = parse_qs(request.body.decode("utf-8"))
-                    payload = json.loads(form["payload"][0])
-                    return await self._handle_interaction(payload, on_new_message)
-            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                content = read(request.body)
+            except UnreadableRequest as error:
                 logger.warning("Unreadable Slack request: %s", error)
                 return response.text("Unreadable request.", status=HTTPStatus.BAD_REQUEST)
-            return response.text("Unsupported content type.",
-                                 status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+            # outside the try: an error in the handlers is a bug, for Sanic to report (500)
+            return await handle(content, on_new_message)
 
         return slack_webhook
 
