@@ -17,14 +17,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, List, Optional, Tuple, TypeVar
+from typing import Callable, Dict, List, Optional, Tuple, TypeVar
 
 import pytest
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.launcher import Servers, free_port
+from bot.launcher import Servers, free_port, terminate
 
 SECRET = "test-secret"
 BOT_USER = "UCAREERBOT"
@@ -61,10 +62,12 @@ def eventually(probe: Callable[[], T], what: str, timeout: float = ANSWER_WAIT) 
 
 # -- a fake Slack Web API ----------------------------------------------------------------
 class FakeSlack:
-    """Records chat.postMessage calls."""
+    """Records chat.postMessage calls; can answer the next posts to a channel with an error."""
 
     def __init__(self):
-        self.posts: List[dict] = []
+        self.posts: List[dict] = []  # accepted posts
+        self.failed: List[dict] = []  # posts answered with an error
+        self.failing: Dict[str, int] = {}  # channel -> how many more posts to refuse
         self.calls: List[str] = []
         self.lock = threading.Lock()
         fake = self
@@ -82,18 +85,22 @@ class FakeSlack:
                         body[key] = json.loads(body[key])
                 body["_authorization"] = self.headers.get("Authorization")
                 method = self.path.rsplit("/", 1)[-1]
+                answer = {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}",
+                          "message": {"text": body.get("text")}}
                 with fake.lock:
                     fake.calls.append(self.path)
-                    if method == "chat.postMessage":
+                    if method == "chat.postMessage" and fake.failing.get(body.get("channel")):
+                        fake.failing[body["channel"]] -= 1
+                        fake.failed.append(body)
+                        answer = {"ok": False, "error": "fatal_error"}  # as Slack reports a 500
+                    elif method == "chat.postMessage":
                         fake.posts.append(body)
-                answer = json.dumps({"ok": True, "channel": body.get("channel"),
-                                     "ts": f"{time.time():.6f}",
-                                     "message": {"text": body.get("text")}}).encode()
+                data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(answer)))
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(answer)
+                self.wfile.write(data)
 
             def log_message(self, *args):
                 pass
@@ -106,9 +113,17 @@ class FakeSlack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
 
+    def fail_next_posts(self, channel: str, count: int = 1) -> None:
+        with self.lock:
+            self.failing[channel] = count
+
     def posts_to(self, channel: str) -> List[dict]:
         with self.lock:
             return [p for p in self.posts if p.get("channel") == channel]
+
+    def failed_posts_to(self, channel: str) -> List[dict]:
+        with self.lock:
+            return [p for p in self.failed if p.get("channel") == channel]
 
     def wait_for_posts(self, channel: str, count: int = 1, timeout: float = ANSWER_WAIT) -> List[dict]:
         return eventually(lambda: len(self.posts_to(channel)) >= count and self.posts_to(channel),
@@ -176,6 +191,18 @@ def wait_for_log(bot, marker: str, *then: str) -> str:
         found = [r for r in LOG_RECORD.split(log_of(bot)) if marker in r]
         return found[-1] if found and all(t in found[-1] for t in then) else ""
     return eventually(record, f"a log record with {(marker,) + then}")
+
+
+@contextmanager
+def action_server_down(bot):
+    """Stop the action server; start it again afterwards (first in bot.processes again)."""
+    actions = bot.processes.pop(0)
+    terminate([actions])
+    try:
+        yield
+    finally:
+        bot.start_actions()
+        bot.processes.insert(0, bot.processes.pop())
 
 
 # -- signed requests ---------------------------------------------------------------------
@@ -447,6 +474,39 @@ def test_retry_of_an_event_that_never_arrived_is_answered_once(bot, slack, media
     for number in (1, 2):
         send(bot, body, headers=retry(number, "connection_failed"))
     assert median_pay[0] in exactly_one_post(bot, slack, channel, user)["text"]
+
+
+def test_failed_post_is_logged_and_a_retry_is_answered_once(bot, slack, median_pay):
+    channel, user = unique("D"), unique("U")
+    question = "what do machine learning engineers earn?"
+    body = dm(question, channel, user)
+    slack.fail_next_posts(channel)
+    send(bot, body)
+    # the failure, with its traceback (SlackApiError carries Slack's error code)
+    wait_for_log(bot, f"Answering Slack delivery {body['event_id']} failed",
+                 "Traceback", "SlackApiError", "fatal_error")
+    send(bot, body, headers=retry(1))  # answered this time
+    slack.wait_for_posts(channel)
+    send(bot, body, headers=retry(2))  # answered already: not again
+    answer = exactly_one_post(bot, slack, channel, user)
+    assert median_pay[0] in answer["text"]
+    assert len(slack.failed_posts_to(channel)) == 1
+    # the failed attempt left nothing in the conversation (Rasa saves it after the answer)
+    assert stored_user_texts(bot, user) == [question, BARRIER]
+
+
+def test_answer_lost_to_a_failing_action_server_is_answered_on_retry(bot, slack, median_pay):
+    # Rasa logs and swallows a failing custom action, and posts nothing: the channel
+    # sees no error, only that no answer went out
+    channel, user = unique("D"), unique("U")
+    body = dm("what do machine learning engineers earn?", channel, user)
+    with action_server_down(bot):
+        send(bot, body)
+        wait_for_log(bot, f"No answer was posted to Slack for delivery {body['event_id']}")
+    assert "Encountered an exception while running action" in log_of(bot)  # Rasa's own log
+    send(bot, body, headers=retry(1))
+    assert median_pay[0] in exactly_one_post(bot, slack, channel, user)["text"]
+    assert slack.failed_posts_to(channel) == []
 
 
 def test_mention_delivered_also_as_a_channel_message_is_answered_once(bot, slack):

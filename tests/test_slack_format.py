@@ -5,8 +5,8 @@ from pathlib import Path
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.channels.slack import (Seen, buttons_to_blocks, clean_user_text, fallback_text,
-                                markdown_to_mrkdwn)
+from bot.channels.slack import (Deliveries, Seen, buttons_to_blocks, clean_user_text,
+                                fallback_text, markdown_to_mrkdwn)
 from bot.launcher import channel_credentials
 
 
@@ -114,18 +114,41 @@ def test_user_text_loses_the_bot_mention_and_slack_markup():
 
 def test_seen_remembers_keys_and_ignores_empty_ones():
     seen = Seen()
-    assert not seen.check_and_add("Ev1", ("C1", "1.0"))
-    assert seen.check_and_add("Ev1")
-    assert seen.check_and_add("Ev2", ("C1", "1.0"))  # same message, other event
-    assert not seen.check_and_add(None, ("C1", None))
-    assert not seen.check_and_add(None, ("C1", None))
+    seen.add("Ev1", ("C1", "1.0"))
+    assert seen.contains("Ev1")
+    assert seen.contains("Ev2", ("C1", "1.0"))  # same message, other event
+    assert not seen.contains("Ev2", ("C1", "2.0"))
+    seen.add(None, ("C2", None))
+    assert not seen.contains(None, ("C2", None))
 
 
 def test_seen_forgets_after_its_limit():
     seen = Seen(limit=2)
     for key in ("a", "b", "c"):
-        seen.check_and_add(key)
-    assert not seen.check_and_add("a")
+        seen.add(key)
+    assert not seen.contains("a")
+    assert seen.contains("b") and seen.contains("c")
+
+
+def test_a_delivery_is_answered_once_and_again_only_after_a_failure():
+    deliveries = Deliveries()
+    first = ("Ev1", ("C1", "1.0"))
+    assert deliveries.start(*first)
+    assert not deliveries.start(*first)  # a retry while the answer is being made
+    assert not deliveries.start("Ev2", ("C1", "1.0"))  # the same message as another event
+    deliveries.finish(first, answered=False)
+    assert deliveries.start(*first)  # the answer failed: a retry is answered
+    deliveries.finish(first, answered=True)
+    assert not deliveries.start(*first)
+    assert not deliveries.start("Ev3", ("C1", "1.0"))
+    assert deliveries.start("Ev4", ("C1", "2.0"))  # another message
+
+
+def test_a_delivery_without_usable_keys_cannot_be_recognised_and_is_not_refused():
+    deliveries = Deliveries()
+    for _ in range(2):
+        assert deliveries.start(None, ("C1", None))
+        deliveries.finish((None, ("C1", None)), answered=True)
 
 
 def test_credentials_read_slack_secrets_from_the_environment_only(tmp_path: Path):
