@@ -5,8 +5,8 @@ from pathlib import Path
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.channels.slack import (Seen, buttons_to_blocks, clean_user_text, fallback_text,
-                                markdown_to_mrkdwn)
+from bot.channels.slack import (Deliveries, Seen, buttons_to_blocks, clean_user_text,
+                                fallback_text, markdown_to_mrkdwn)
 from bot.launcher import channel_credentials
 
 
@@ -30,12 +30,20 @@ def test_special_characters_are_escaped_but_links_are_not():
 
 
 def test_a_real_answer_keeps_its_lines_markers_and_bold_sources_heading(answers):
+    # expected values from data/knowledge.yml: the fact that answers ask_pay_median,
+    # its source, the sources heading and the "tell me more" prompt
+    kb = answers.kb
+    fact = kb.fact(kb.routes["ask_pay_median"].facts[0])
+    source = kb.source(fact.sources[0])
+    assert not set("&<>*_[]") & set(fact.text + source.publisher + source.title)  # nothing to convert
     text = answers.for_intent("ask_pay_median").text
     out = markdown_to_mrkdwn(text)
-    assert out.count("\n") == text.count("\n") and "\n\n" not in out
-    assert "$131,490 [1]." in out
-    assert "\n*Sources:*\n" in out
-    assert "<https://www.bls.gov/" in out and "](" not in out
+    lines = out.split("\n")
+    assert len(lines) == len(text.split("\n")) and "" not in lines
+    assert lines[0].startswith(fact.text.rstrip(".")) and lines[0].endswith(" [1].")
+    assert lines[1] == f"*{kb.messages['sources_heading']}*"
+    assert lines[2].startswith(f"[1] {source.publisher}: <{source.url}|{source.title}>, ")
+    assert lines[-1] == kb.messages["more_prompt"]  # plain text passes unchanged
 
 
 def test_every_source_line_of_the_knowledge_file_converts(answers):
@@ -78,10 +86,21 @@ def test_slack_limits_on_blocks():
 
 
 def test_suggestion_buttons_of_the_knowledge_file(answers):
+    # expected blocks written out from data/knowledge.yml: the decline message as the
+    # section (plain text: nothing to convert), one button per suggestion
+    decline, suggestions = answers.kb.messages["decline"], answers.kb.suggestions
+    assert not set("&<>*_[]#\n") & set(decline) and len(decline) <= 3000
+    assert 0 < len(suggestions) <= 25 and all(len(s.title) <= 75 for s in suggestions)
     reply = answers.decline()
-    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    blocks = buttons_to_blocks(reply.text, buttons)
-    assert [e["value"] for e in blocks[-1]["elements"]] == [b.payload for b in reply.buttons]
+    blocks = buttons_to_blocks(reply.text, [{"title": b.title, "payload": b.payload}
+                                            for b in reply.buttons])
+    assert blocks == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": decline}},
+        {"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": s.title, "emoji": True},
+             "value": s.payload, "action_id": f"suggestion_{i}"}
+            for i, s in enumerate(suggestions)]},
+    ]
 
 
 def test_user_text_loses_the_bot_mention_and_slack_markup():
@@ -95,18 +114,41 @@ def test_user_text_loses_the_bot_mention_and_slack_markup():
 
 def test_seen_remembers_keys_and_ignores_empty_ones():
     seen = Seen()
-    assert not seen.check_and_add("Ev1", ("C1", "1.0"))
-    assert seen.check_and_add("Ev1")
-    assert seen.check_and_add("Ev2", ("C1", "1.0"))  # same message, other event
-    assert not seen.check_and_add(None, ("C1", None))
-    assert not seen.check_and_add(None, ("C1", None))
+    seen.add("Ev1", ("C1", "1.0"))
+    assert seen.contains("Ev1")
+    assert seen.contains("Ev2", ("C1", "1.0"))  # same message, other event
+    assert not seen.contains("Ev2", ("C1", "2.0"))
+    seen.add(None, ("C2", None))
+    assert not seen.contains(None, ("C2", None))
 
 
 def test_seen_forgets_after_its_limit():
     seen = Seen(limit=2)
     for key in ("a", "b", "c"):
-        seen.check_and_add(key)
-    assert not seen.check_and_add("a")
+        seen.add(key)
+    assert not seen.contains("a")
+    assert seen.contains("b") and seen.contains("c")
+
+
+def test_a_delivery_is_answered_once_and_again_only_after_a_failure():
+    deliveries = Deliveries()
+    first = ("Ev1", ("C1", "1.0"))
+    assert deliveries.start(*first)
+    assert not deliveries.start(*first)  # a retry while the answer is being made
+    assert not deliveries.start("Ev2", ("C1", "1.0"))  # the same message as another event
+    deliveries.finish(first, answered=False)
+    assert deliveries.start(*first)  # the answer failed: a retry is answered
+    deliveries.finish(first, answered=True)
+    assert not deliveries.start(*first)
+    assert not deliveries.start("Ev3", ("C1", "1.0"))
+    assert deliveries.start("Ev4", ("C1", "2.0"))  # another message
+
+
+def test_a_delivery_without_usable_keys_cannot_be_recognised_and_is_not_refused():
+    deliveries = Deliveries()
+    for _ in range(2):
+        assert deliveries.start(None, ("C1", None))
+        deliveries.finish((None, ("C1", None)), answered=True)
 
 
 def test_credentials_read_slack_secrets_from_the_environment_only(tmp_path: Path):

@@ -11,11 +11,15 @@ interactivity (button clicks). Environment:
 
 What this adds to rasa.core.channels.slack.SlackInput:
 - Content-Type is compared without parameters ("application/json; charset=utf-8" too).
-- One answer per message: events are remembered by event_id and by (channel, ts), so a
-  retry (X-Slack-Retry-Num) of an event that reached the bot is acknowledged and not
-  processed again, whatever X-Slack-Retry-Reason says (rasa#3882) — only a retry whose
-  first delivery never arrived is answered — and a mention delivered both as
-  app_mention and as a channel message is answered once (rasa#2784).
+- One answer per message: events are named by event_id and by (channel, ts). A retry
+  (X-Slack-Retry-Num) of an event that is being answered, or was answered, is
+  acknowledged and not processed again, whatever X-Slack-Retry-Reason says (rasa#3882);
+  a retry of an event whose first delivery never arrived, or whose answer failed, is
+  answered. A mention delivered both as app_mention and as a channel message is
+  answered once (rasa#2784). A failed answer is logged with its traceback.
+- A body that is not what Slack sends (not JSON, not a JSON object, a form without a
+  JSON-object `payload`) gets 400; an error in the channel's own code is not hidden
+  behind that 400 but left to Sanic (500, traceback in the log).
 - The Web API client gets SLACK_API_URL as its base_url.
 - "<@BOT>" mentions are stripped before NLU; a bare mention is treated as a greeting.
 - Threads: a message in a thread is answered in that thread; an @mention in a channel
@@ -24,7 +28,7 @@ What this adds to rasa.core.channels.slack.SlackInput:
   buttons become a blocks message (section + actions) whose button values are the
   payloads, and clicks (form-encoded `payload=` JSON) come back as user messages.
 
-The de-duplication memory lives in the process: Rasa runs one Sanic worker by default
+The memory of deliveries lives in the process: Rasa runs one Sanic worker by default
 (several workers would need a shared lock store anyway).
 """
 from __future__ import annotations
@@ -38,7 +42,8 @@ import re
 import time
 from collections import OrderedDict
 from http import HTTPStatus
-from typing import Any, Awaitable, Callable, Dict, Hashable, Iterable, List, Optional, Text
+from typing import (Any, Awaitable, Callable, Dict, Hashable, Iterable, List, Optional, Set,
+                    Text, Tuple)
 from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -183,8 +188,17 @@ def clean_user_text(text: str, bot_ids: Iterable[str] = (), leading_mention: boo
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _usable(keys: Iterable[Optional[Hashable]]) -> tuple:
+    """The keys that name something: not empty, and no empty part in a tuple key."""
+    return tuple(k for k in keys if k and all(_parts(k)))
+
+
+def _parts(key: Hashable) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
 class Seen:
-    """Keys seen in the last `ttl` seconds (Slack retries for a few minutes)."""
+    """Keys added in the last `ttl` seconds (Slack retries for a few minutes)."""
 
     def __init__(self, ttl: float = 3600, limit: int = 10000):
         self.ttl, self.limit = ttl, limit
@@ -197,25 +211,58 @@ class Seen:
                 break
             self._keys.popitem(last=False)
 
-    def check_and_add(self, *keys: Optional[Hashable]) -> bool:
-        """True if any of the (non-empty) keys was seen before; remembers them all."""
+    def contains(self, *keys: Optional[Hashable]) -> bool:
+        """True if any of the (non-empty) keys was added and has not expired."""
+        self._expire(time.monotonic())
+        return any(k in self._keys for k in _usable(keys))
+
+    def add(self, *keys: Optional[Hashable]) -> None:
+        """Remember the (non-empty) keys from now on."""
         now = time.monotonic()
-        self._expire(now)
-        keys = tuple(k for k in keys if k and all(_parts(k)))
-        duplicate = any(k in self._keys for k in keys)
-        for key in keys:
+        for key in _usable(keys):
             self._keys[key] = now
             self._keys.move_to_end(key)
-        return duplicate
+        self._expire(now)
 
 
-def _parts(key: Hashable) -> tuple:
-    return key if isinstance(key, tuple) else (key,)
+class Deliveries:
+    """Which Slack deliveries are being answered, and which were answered.
+
+    A delivery is named by one or more keys (event_id, (channel, ts), ...); two
+    deliveries that share a key are the same message. `start` refuses a delivery that
+    is being answered (in flight) or was answered; `finish` takes it out of flight and
+    remembers it as answered only if it was — so a retry of a delivery whose answer
+    failed is answered, once. The channel runs on one event loop, and neither method
+    awaits, so no lock is needed.
+    """
+
+    def __init__(self, answered: Optional[Seen] = None):
+        self.answered = answered if answered is not None else Seen()
+        self.in_flight: Set[Hashable] = set()
+
+    def start(self, *keys: Optional[Hashable]) -> bool:
+        """Mark the delivery in flight; False if it is in flight or answered already."""
+        keys = _usable(keys)
+        if any(k in self.in_flight for k in keys) or self.answered.contains(*keys):
+            return False
+        self.in_flight.update(keys)
+        return True
+
+    def finish(self, keys: Iterable[Optional[Hashable]], answered: bool) -> None:
+        """The delivery is no longer in flight; remember it if it was answered."""
+        keys = _usable(keys)
+        self.in_flight.difference_update(keys)
+        if answered:
+            self.answered.add(*keys)
 
 
 # -- output ------------------------------------------------------------------------------
 class SlackOutput(SlackBot):
-    """Posts replies as mrkdwn (text) or blocks (buttons) through chat.postMessage."""
+    """Posts replies as mrkdwn (text) or blocks (buttons) through chat.postMessage.
+
+    It counts its posts and failed posts: `delivered` tells the input channel whether
+    the answer to one message went out (see SlackAppInput._answer).
+    """
 
     @classmethod
     def name(cls) -> Text:
@@ -229,12 +276,25 @@ class SlackOutput(SlackBot):
         self.thread_id = thread_id
         self.proxy = proxy
         self.client = AsyncWebClient(token, base_url=base_url or slack_api_url(), proxy=proxy)
+        self.posts = 0
+        self.failed_posts = 0
+
+    @property
+    def delivered(self) -> bool:
+        """At least one message was posted, and no post failed."""
+        return self.posts > 0 and self.failed_posts == 0
 
     async def _post_message(self, channel: Text, **kwargs: Any) -> None:
         if self.thread_id:
             kwargs["thread_ts"] = self.thread_id
-        # no as_user: Slack apps with granular bot tokens post as the bot anyway
-        await self.client.chat_postMessage(channel=channel, **kwargs)
+        try:
+            # no as_user: Slack apps with granular bot tokens post as the bot anyway;
+            # an error answer ({"ok": false}) raises SlackApiError
+            await self.client.chat_postMessage(channel=channel, **kwargs)
+        except Exception:
+            self.failed_posts += 1
+            raise
+        self.posts += 1
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         recipient = self.slack_channel or recipient_id
@@ -261,6 +321,38 @@ class SlackOutput(SlackBot):
         channel = message.pop("channel", None) or self.slack_channel or recipient_id
         message.pop("as_user", None)
         await self._post_message(channel=channel, **message)
+
+
+# -- request bodies --------------------------------------------------------------------
+class UnreadableRequest(ValueError):
+    """A request body that is not what Slack sends."""
+
+
+def _json_object(raw: Any) -> Dict[Text, Any]:
+    """JSON text (str or UTF-8 bytes) that must hold an object."""
+    try:
+        value = json.loads(raw)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise UnreadableRequest(f"not JSON ({error})") from error
+    if not isinstance(value, dict):
+        raise UnreadableRequest(f"JSON {type(value).__name__}, not an object")
+    return value
+
+
+def read_event_body(body: bytes) -> Dict[Text, Any]:
+    """An Events API request (application/json): the JSON object."""
+    return _json_object(body or b"{}")
+
+
+def read_interaction_payload(body: bytes) -> Dict[Text, Any]:
+    """An interactivity request (a form): the JSON object in its `payload` field."""
+    try:
+        form = parse_qs(body.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise UnreadableRequest(f"form not UTF-8 ({error})") from error
+    if not form.get("payload"):
+        raise UnreadableRequest("form without a payload")
+    return _json_object(form["payload"][0])
 
 
 # -- input ---------------------------------------------------------------------------
@@ -295,7 +387,7 @@ class SlackAppInput(SlackInput):
             conversation_granularity=conversation_granularity,
         )
         self.api_url = api_url or slack_api_url()
-        self.seen = Seen()
+        self.deliveries = Deliveries()
 
     def get_output_channel(self, channel: Optional[Text] = None,
                            thread_id: Optional[Text] = None) -> OutputChannel:
@@ -319,13 +411,64 @@ class SlackAppInput(SlackInput):
         return None if is_dm else event.get("ts")
 
     def _start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: Text,
-               user: Text, channel: Text, thread: Optional[Text], metadata: Dict) -> None:
+               user: Text, channel: Text, thread: Optional[Text], metadata: Dict,
+               keys: Tuple[Optional[Hashable], ...]) -> HTTPResponse:
+        """Answer the message in the background, unless this delivery (named by `keys`)
+        is being answered or was answered already.
+
+        A duplicate is acknowledged with 200, after which Slack sends no further retry:
+        if the answer in flight fails after all, the message stays unanswered (and the
+        failure is logged). Answering the duplicate with a non-2xx would make Slack retry
+        later, but would count against the app's delivery failure rate.
+        """
+        if not self.deliveries.start(*keys):
+            logger.info("Slack delivery %s is being or was answered; not answering twice.",
+                        keys[0])
+            return response.text("Already handled.", headers={"X-Slack-No-Retry": "1"})
         sender = self._get_conversation_id(user, channel, thread)
         message = UserMessage(text, self.get_output_channel(channel, thread), sender,
                               input_channel=self.name(), metadata=metadata)
-        task = asyncio.create_task(on_new_message(message))
+        task = asyncio.create_task(self._answer(on_new_message, message, keys))
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
+        return response.text("")
+
+    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      message: UserMessage, keys: Tuple[Optional[Hashable], ...]) -> None:
+        """Run Rasa on the message; the delivery counts as answered only if the answer
+        went out, and every failure is logged with its traceback.
+
+        What "answered" means in Rasa 3.6: an exception from the output channel (a
+        failed chat.postMessage) propagates out of on_new_message (Agent.handle_message,
+        MessageProcessor.execute_side_effects; the tracker is then not saved either). But
+        a failing custom action (action server down or broken) is logged and swallowed
+        by MessageProcessor._run_action, which goes on with no events and so posts
+        nothing. The signal is therefore the output channel's own record as well as the
+        exception: answered = no exception, at least one post, no failed post. A retry
+        of an unanswered delivery is answered in full (a part posted before a failed
+        post may appear twice; better than a missing part).
+        """
+        answered = False
+        try:
+            await on_new_message(message)
+            answered = message.output_channel.delivered
+            if not answered:
+                logger.warning("No answer was posted to Slack for delivery %s (see the errors "
+                               "above); a retry of it will be answered.", keys[0])
+        except Exception:
+            logger.exception("Answering Slack delivery %s failed; a retry of it will be "
+                             "answered.", keys[0])
+        finally:
+            self.deliveries.finish(keys, answered)
+
+    async def _handle_callback(self, body: Dict[Text, Any],
+                               on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        """An Events API request: the URL check, or an event."""
+        if body.get("type") == "url_verification":
+            return response.json({"challenge": body.get("challenge", "")})
+        if body.get("type", "event_callback") != "event_callback":
+            return response.text("Ignored.")
+        return await self._handle_event(body, on_new_message)
 
     async def _handle_event(self, body: Dict[Text, Any],
                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
@@ -341,16 +484,13 @@ class SlackAppInput(SlackInput):
                 or not event.get("user") or event.get("user") in bot_ids):
             return response.text("Bot message delivered.")
         channel = event.get("channel")
-        if self.seen.check_and_add(body.get("event_id"), (channel, event.get("ts"))):
-            logger.info("Slack event %s already handled; not answering twice.", body.get("event_id"))
-            return response.text("Already handled.", headers={"X-Slack-No-Retry": "1"})
         text = clean_user_text(event.get("text") or "", bot_ids,
                                leading_mention=kind == "app_mention") or GREETING
         thread = self._reply_thread(event, is_dm)
         metadata = {"out_channel": channel, "thread_id": thread, "users": bot_ids,
                     "event_id": body.get("event_id"), "ts": event.get("ts")}
-        self._start(on_new_message, text, event["user"], channel, thread, metadata)
-        return response.text("")
+        keys = (body.get("event_id"), (channel, event.get("ts")))
+        return self._start(on_new_message, text, event["user"], channel, thread, metadata, keys)
 
     async def _handle_interaction(self, payload: Dict[Text, Any],
                                   on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
@@ -366,16 +506,20 @@ class SlackAppInput(SlackInput):
         channel = (payload.get("channel") or {}).get("id") or container.get("channel_id")
         if not user or not channel:
             return response.text("Interaction without user or channel.", status=HTTPStatus.BAD_REQUEST)
-        if self.seen.check_and_add(("action", user, action.get("action_ts"), action.get("action_id"))):
-            return response.text("Already handled.")
         thread = message.get("thread_ts") or container.get("thread_ts")
         metadata = {"out_channel": channel, "thread_id": thread, "users": [user],
                     "action_ts": action.get("action_ts")}
-        self._start(on_new_message, text, user, channel, thread, metadata)
-        return response.text("")
+        keys = (("action", user, action.get("action_ts"), action.get("action_id")),)
+        return self._start(on_new_message, text, user, channel, thread, metadata, keys)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        slack_webhook = Blueprint("slack_webhook", __name__)
+        # named after the channel, so that a subclass can be registered next to it
+        slack_webhook = Blueprint(f"{self.name()}_webhook", __name__)
+        # media type -> (reader of the body, handler of what it read)
+        kinds = {
+            "application/json": (read_event_body, self._handle_callback),
+            "application/x-www-form-urlencoded": (read_interaction_payload, self._handle_interaction),
+        }
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -390,28 +534,22 @@ class SlackAppInput(SlackInput):
             if retry:
                 # Slack retries when it saw no 2xx within 3 s, whatever the reason
                 # (http_timeout, http_error, connection_failed, ...). A retry of an event
-                # that reached us is dropped by the event_id / (channel, ts) memory in
-                # _handle_event; one whose first delivery never arrived is answered.
+                # being answered or answered is dropped by self.deliveries in _start; one
+                # whose first delivery never arrived, or whose answer failed, is answered.
                 logger.info("Slack retry #%s (%s) of a delivery.", retry,
                             request.headers.get(self.retry_reason_header))
-            media_type = self._media_type(request)
+            kind = kinds.get(self._media_type(request))
+            if kind is None:
+                return response.text("Unsupported content type.",
+                                     status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+            read, handle = kind
             try:
-                if media_type == "application/json":
-                    body = json.loads(request.body or b"{}")
-                    if body.get("type") == "url_verification":
-                        return response.json({"challenge": body.get("challenge", "")})
-                    if body.get("type", "event_callback") != "event_callback":
-                        return response.text("Ignored.")
-                    return await self._handle_event(body, on_new_message)
-                if media_type == "application/x-www-form-urlencoded":
-                    form = parse_qs(request.body.decode("utf-8"))
-                    payload = json.loads(form["payload"][0])
-                    return await self._handle_interaction(payload, on_new_message)
-            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                content = read(request.body)
+            except UnreadableRequest as error:
                 logger.warning("Unreadable Slack request: %s", error)
                 return response.text("Unreadable request.", status=HTTPStatus.BAD_REQUEST)
-            return response.text("Unsupported content type.",
-                                 status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+            # outside the try: an error in the handlers is a bug, for Sanic to report (500)
+            return await handle(content, on_new_message)
 
         return slack_webhook
 
