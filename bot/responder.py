@@ -30,11 +30,12 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.answers import Answers, Reply, Section, slot_ids
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
-from bot.retrieval import Analyzer, Hit, Retriever, plain_words
+from bot.retrieval import DOMAIN_STOP, Analyzer, Hit, Retriever, plain_words
 
 CHITCHAT = {"greet": "greet", "help": "help", "thanks": "thanks", "goodbye": "goodbye",
             "bot_challenge": "bot_challenge"}
 OFFERS = {"greet", "help"}
+FOLLOW_UPS = {"tell_more", "request_source"}
 DECLINE_INTENTS = {"out_of_scope", "nlu_fallback", None}
 
 # How much of a question's term weight (bot.retrieval coverage) an entry must hold.
@@ -52,6 +53,7 @@ INTENT_MARGIN = 0.2        # ... over the best fact's coverage (facts are prefer
 PLAIN_SIMILARITY = 0.6     # for a question of stop words only to take a training example's intent
 LEANING_COVERAGE = 0.6     # for a message leaning on the last answer to stay on its topic
 CONFIDENT = 0.6            # an intent this sure is a topic prior
+CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
 SHORT = 5                  # a message with at most this many content words may be a follow-up
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
 REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure", "number", "data",
@@ -315,6 +317,21 @@ class Responder:
             figures.append(figure)
         return figures
 
+    def _recognised(self, doc, terms, intent: Optional[str], confidence: float) -> bool:
+        """Does the message hold a word the bot knows what to do with? Numbers, symbols,
+        markup, SQL and stop words alone are not enough, unless the classifier is sure it
+        is chitchat or a follow-up ("hi", "tell me more", "where is that from?")."""
+        if not LETTERS.search(doc.text):
+            return False
+        if intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or (
+                intent in FOLLOW_UPS and confidence >= CONFIDENT):
+            return True
+        words = [t for t in terms if not t[:1].isdigit()]
+        domain = [t for t in doc if t.lower_ in DOMAIN_STOP and len(t.lower_) > 1 and t.is_alpha]
+        if not words and not domain:
+            return False
+        return bool(words) or (intent not in DECLINE_INTENTS and confidence >= CONFIDENT)
+
     def _more(self, turn: Turn) -> Outcome:
         seen = slot_ids(turn.seen_facts)
         reply = self.answers.more(turn.last_topic, seen)
@@ -339,10 +356,14 @@ class Responder:
                                                         slot_ids(turn.seen_facts)), slot_ids(turn.seen_facts))
             if CARRY_ON.match(clean):
                 return self._more(turn)
+            places = values.get("us_place", [])
+            if places and not values.get("country"):  # "and in Texas?" after an answer
+                facts = self.answers.first_facts(turn.last_topic)
+                lead = self.answers.message("local_figures", place=places[0])
+                return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic), [f.id for f in facts])
         if payload:
             terms, clean = [], ""
-        elif not LETTERS.search(clean) or (not terms and intent not in CHITCHAT and (
-                not WORDS.search(clean) or intent in DECLINE_INTENTS or confidence < CONFIDENT)):
+        elif not self._recognised(doc, terms, intent, confidence):
             return self._decline({})  # nothing recognisable: never a figure
         if self.answers.out_of_scope(values) is not None:
             return self._decline(values)
@@ -368,7 +389,7 @@ class Responder:
                 return Outcome(self.answers.sources_of(named or turn.last_facts))
             # "how long will that take?" reads like a source question but asks about the topic
         if intent == "tell_more":
-            named = self._best(terms) if terms else None
+            named = self._best(terms) if len(set(terms)) >= 2 else None  # "... about the course"
             if named is None or named.coverage < ANSWER_COVERAGE:
                 return self._more(turn)
 

@@ -186,11 +186,27 @@ def evaluate(name: str, url: Optional[str] = None) -> List[Result]:
             return run(servers.url, cases, kb)
 
 
+def overlap_with_others(name: str) -> set:
+    """Turns of set `name` that are near-duplicates of another set's turns or of a training
+    example (common short phrasings that independent writers share)."""
+    from bot.tools.nlu_eval import near_duplicates, training_texts
+
+    mine = [t.user for c in load_cases(SETS_DIR / f"{name}.yml") for t in c.turns]
+    others = training_texts() + [t.user for p in SETS_DIR.glob("*.yml") if p.stem != name
+                                 for c in load_cases(p) for t in c.turns]
+    return {text for text, _ in near_duplicates(mine, others)}
+
+
 def report(name: str, results: List[Result], show_failures: bool) -> Dict:
     total = summary(results)
     print(f"{name}: {total['passed']}/{total['total']} = {total['score']:.3f}")
     for category, row in total["categories"].items():
         print(f"  {category:<14} {row['passed']:>3}/{row['total']:<3} {row['score']:.3f}")
+    shared = overlap_with_others(name)
+    alone = summary([r for r in results if r.turn.user not in shared])
+    total["without_shared_turns"] = alone
+    print(f"{name} without the {total['total'] - alone['total']} turns near another set or the training "
+          f"data: {alone['passed']}/{alone['total']} = {alone['score']:.3f}")
     if show_failures:
         for result in results:
             if result.problems:
