@@ -130,13 +130,13 @@ class Answers:
     def suggestion_buttons(self) -> List[Button]:
         return [Button(s.title, s.payload) for s in self.kb.suggestions]
 
-    def _with_suggestions(self, text: str) -> Reply:
+    def with_suggestions(self, text: str) -> Reply:
         return Reply(text=text.strip(), buttons=self.suggestion_buttons())
 
     # -- replies -------------------------------------------------------------------
     def offer(self, message: str) -> Reply:
         """The greeting or help text (`message`: greet or help) with suggested questions."""
-        return self._with_suggestions(self.kb.messages[message])
+        return self.with_suggestions(self.kb.messages[message])
 
     def out_of_scope(self, values: Mapping[str, List[str]]) -> Optional[OutOfScope]:
         """Out of scope if another country is named, or only other occupations are."""
@@ -151,11 +151,15 @@ class Answers:
 
     def decline(self, entities: Iterable[Mapping] = ()) -> Reply:
         """A polite refusal with no figure in it, saying what the bot can answer."""
-        scope = self.out_of_scope(self.entities.normalise(entities))
+        return self.decline_values(self.entities.normalise(entities))
+
+    def decline_values(self, values: Mapping[str, List[str]]) -> Reply:
+        """decline() for entity values already normalised."""
+        scope = self.out_of_scope(values)
         if scope is not None:
             message = _fill(self.kb.messages[scope.message], subject=scope.subject)
-            return self._with_suggestions(message)
-        return self._with_suggestions(self.kb.messages["decline"])
+            return self.with_suggestions(message)
+        return self.with_suggestions(self.kb.messages["decline"])
 
     def _topic_reply(self, topic_id: str, facts: List[Fact]) -> Reply:
         return self.compose([Section(facts)], topic_id)
@@ -185,7 +189,7 @@ class Answers:
         if route.facts:
             return [self.kb.fact(f) for f in route.facts]
         topic = self.kb.topic(route.topic)
-        return self._keyed(self.kb.facts_of(topic.id), values) or self.first_facts(topic.id)
+        return self.keyed(self.kb.facts_of(topic.id), values) or self.first_facts(topic.id)
 
     def first_facts(self, topic_id: str) -> List[Fact]:
         return self.kb.facts_of(topic_id)[: self.kb.topic(topic_id).first]
@@ -207,7 +211,7 @@ class Answers:
         source gives no reference year, with the source's accessed date."""
         facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
         if not facts:
-            return self._with_suggestions(self.kb.messages["no_answer_yet"])
+            return self.with_suggestions(self.kb.messages["no_answer_yet"])
         undated = [f for f in facts if not f.as_of and any(c.isdigit() for c in f.text)]
         if not undated and not any(f.as_of for f in facts):
             return self.sources_of(fact_ids)  # no figures: the source list has the dates
@@ -223,7 +227,7 @@ class Answers:
             sections.insert(0, Section(dated, self.kb.messages["figure_dates"]))
         return self.compose(sections, None)
 
-    def _keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:
+    def keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:
         """Facts of the topic whose keys match an entity value, in domain.yml's label order."""
         for label in self.entities.labels:
             wanted = values.get(label, [])
@@ -245,25 +249,25 @@ class Answers:
         if route.facts:
             facts = [self.kb.fact(f) for f in route.facts]
         else:
-            facts = self._keyed(topic_facts, values) or topic_facts[: topic.first]
+            facts = self.keyed(topic_facts, values) or topic_facts[: topic.first]
         return self._topic_reply(topic.id, facts)
 
     def more(self, topic_id: object, seen: object) -> Reply:
         """The next fact on the topic of the last answer."""
         if not self.kb.has_topic(topic_id):
-            return self._with_suggestions(self.kb.messages["nothing_to_continue"])
+            return self.with_suggestions(self.kb.messages["nothing_to_continue"])
         seen_ids = set(slot_ids(seen))
         remaining = [f for f in self.kb.facts_of(topic_id) if f.id not in seen_ids]
         if not remaining:
             title = self.kb.topic(topic_id).title
-            return self._with_suggestions(_fill(self.kb.messages["no_more"], topic=title))
+            return self.with_suggestions(_fill(self.kb.messages["no_more"], topic=title))
         return self._topic_reply(topic_id, remaining[:1])
 
     def sources_of(self, fact_ids: object) -> Reply:
         """Where the facts of the last answer come from."""
         facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
         if not facts:
-            return self._with_suggestions(self.kb.messages["no_answer_yet"])
+            return self.with_suggestions(self.kb.messages["no_answer_yet"])
         return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts])
 
 

@@ -231,7 +231,7 @@ class Responder:
         breaks ties: a part that names a source or statistic is answered on its own."""
         if not self.kb.has_topic(turn.last_topic):
             return None
-        keyed = [] if in_message else self.answers._keyed(self.kb.facts_of(turn.last_topic), values)
+        keyed = [] if in_message else self.answers.keyed(self.kb.facts_of(turn.last_topic), values)
         if keyed:
             return Section(keyed)  # "and Indeed's figure?"
         if not terms:
@@ -283,15 +283,11 @@ class Responder:
 
     # -- replies ------------------------------------------------------------------------
     def _decline(self, values) -> Outcome:
-        scope = self.answers.out_of_scope(values)
-        if scope is not None:
-            return Outcome(self.answers._with_suggestions(
-                self.answers.message(scope.message, subject=scope.subject)))
-        return Outcome(self.answers._with_suggestions(self.kb.messages["decline"]))
+        return Outcome(self.answers.decline_values(values))
 
     def _named_facts(self, terms, values) -> List[str]:
         """Facts a follow-up names itself ("where is the median from?"), if any."""
-        keyed = self.answers._keyed(self.kb.facts, values)
+        keyed = self.answers.keyed(self.kb.facts, values)
         if keyed:
             return [f.id for f in keyed]
         naming = [t for t in terms if t not in REFERRING]
@@ -332,6 +328,22 @@ class Responder:
             return False
         return bool(words) or (intent not in DECLINE_INTENTS and confidence >= CONFIDENT)
 
+    def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
+        """A message with no words of its own that carries the last answer on."""
+        if WHY.match(clean):  # the reason, where there is one, is in the facts just given
+            facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
+            if facts:
+                seen = slot_ids(turn.seen_facts)
+                return Outcome(self.answers.compose([Section(facts)], turn.last_topic, seen), seen)
+        if CARRY_ON.match(clean):  # "then what?"
+            return self._more(turn)
+        places = values.get("us_place", [])
+        if places and not values.get("country"):  # "and in Texas?"
+            facts = self.answers.first_facts(turn.last_topic)
+            lead = self.answers.message("local_figures", place=places[0])
+            return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic), [f.id for f in facts])
+        return None
+
     def _more(self, turn: Turn) -> Outcome:
         seen = slot_ids(turn.seen_facts)
         reply = self.answers.more(turn.last_topic, seen)
@@ -349,18 +361,9 @@ class Responder:
             self.answers.entities.normalise(turn.entities)
 
         if not payload and not terms and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
-            if WHY.match(clean):  # the reason, where there is one, is in the facts just given
-                facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
-                if facts:
-                    return Outcome(self.answers.compose([Section(facts)], turn.last_topic,
-                                                        slot_ids(turn.seen_facts)), slot_ids(turn.seen_facts))
-            if CARRY_ON.match(clean):
-                return self._more(turn)
-            places = values.get("us_place", [])
-            if places and not values.get("country"):  # "and in Texas?" after an answer
-                facts = self.answers.first_facts(turn.last_topic)
-                lead = self.answers.message("local_figures", place=places[0])
-                return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic), [f.id for f in facts])
+            outcome = self._carry_on(turn, clean, values)
+            if outcome is not None:
+                return outcome
         if payload:
             terms, clean = [], ""
         elif not self._recognised(doc, terms, intent, confidence):

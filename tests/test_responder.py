@@ -195,3 +195,31 @@ def test_a_detail_the_sources_lack_is_said_plainly_with_the_closest_facts(text, 
 def test_chitchat_gets_its_message(intent):
     outcome = say("hello there", intent)
     assert outcome.reply.text == KB.messages[intent]
+
+
+def test_then_what_carries_the_last_topic_on():
+    lead = first("how_to_start")
+    outcome = say("then what?", "nlu_fallback", 0.4, last_topic="how_to_start", last_facts=lead, seen_facts=lead)
+    assert outcome.reply.facts and not set(outcome.reply.facts) & set(lead)
+    assert outcome.reply.topic == "how_to_start"
+
+
+def test_why_restates_the_facts_that_hold_the_reason():
+    because = next(f for f in KB.facts if "because" in f.text)
+    outcome = say("why?", "nlu_fallback", 0.4, last_topic=because.topics[0], last_facts=[because.id])
+    assert fact_ids(outcome) == [because.id]
+
+
+def test_and_in_a_us_state_repeats_the_last_topic_with_the_local_note():
+    lead = first("pay")
+    outcome = say("how about Texas?", "out_of_scope", 0.6, last_topic="pay", last_facts=lead, seen_facts=lead)
+    assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "Texas"))
+    assert fact_ids(outcome) == lead
+
+
+@pytest.mark.parametrize("text, intent, confidence", [("what's 2+2", "ask_postings_growth", 0.9),
+                                                      ("the", "thanks", 0.49),
+                                                      ("keep going", "tell_more", 0.96)])
+def test_no_word_of_its_own_and_no_context_gets_no_fact(text, intent, confidence):
+    outcome = say(text, intent, confidence)
+    assert not outcome.reply.facts and not numbers_in(outcome.reply.text)
