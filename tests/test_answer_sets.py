@@ -13,9 +13,10 @@ from bot.tools.nlu_eval import near_duplicates, training_texts
 from tests.conftest import ANSWERS
 
 KB = ANSWERS.kb
-# The issue asks for 0.95. Measured on 2026-11-26: 0.827 (before retrieval: 0.586).
-# This floor only keeps what was reached from slipping back; see docs/architecture.md.
-GATE = 0.80
+# Issue 8 asks for 0.95; not reached yet. Measured on 2026-11-26 over REST: 0.865
+# (205/237; before retrieval 0.586). Scoring is deterministic, so this floor keeps what was
+# reached from slipping back; raise it as answers improve.
+GATE = 0.85
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
