@@ -13,10 +13,12 @@ from bot.tools.nlu_eval import near_duplicates, training_texts
 from tests.conftest import ANSWERS
 
 KB = ANSWERS.kb
-# Issue 8 asks for 0.95; not reached yet. Measured on 2026-11-26 over REST: 0.865
-# (205/237; before retrieval 0.586). Scoring is deterministic, so this floor keeps what was
-# reached from slipping back; raise it as answers improve.
-GATE = 0.85
+# Issue 8 asks for 0.95; not reached yet. Measured on 2026-11-26 over REST, before
+# retrieval -> now: heldout 0.586 -> 0.865 (205/237); heldout2, a second locked set
+# written later from a prompt with no example phrasings, 0.549 -> 0.830 (195/235).
+# Scoring is deterministic, so these floors keep what was reached from slipping back;
+# raise them as answers improve.
+GATES = {"heldout": 0.85, "heldout2": 0.81}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
@@ -42,19 +44,20 @@ def test_expected_strings_are_in_the_knowledge_file(name):
 
 
 # Held-out turns that were already near-duplicates (bot.tools.nlu_eval.near_duplicate) of
-# a training example when the set was committed: short common phrasings ("tell me more",
-# "hi", a bare number) that independent writers share. The count may not grow: nothing
-# may be added to the training data or the `asks` from the held-out set. Failures print
-# counts only, never held-out text.
-TRAINING_OVERLAP_AT_COMMIT = 41
+# a training example or an `asks` phrase when the set was committed: short common
+# phrasings ("tell me more", "hi", a bare number) that independent writers share. The
+# counts may not grow: nothing may be added to the training data or the `asks` from a
+# held-out set. Failures print counts only, never held-out text.
+OVERLAP_AT_COMMIT = {"heldout": {"training": 41, "asks": 0}, "heldout2": {"training": 32, "asks": 17}}
 
 
 def overlapping(texts, others):
     return {text for text, _ in near_duplicates(texts, others)}
 
 
-def test_the_held_out_set_is_large_enough():
-    scored = [(case, turn) for case, turn in turns("heldout") if turn.expect != "context"]
+@pytest.mark.parametrize("name", sorted(GATES))
+def test_the_held_out_set_is_large_enough(name):
+    scored = [(case, turn) for case, turn in turns(name) if turn.expect != "context"]
     assert len(scored) >= 200
     counts = {}
     for case, _ in scored:
@@ -63,19 +66,23 @@ def test_the_held_out_set_is_large_enough():
         assert counts.get(category, 0) >= least, category
 
 
-def test_nothing_the_bot_learns_from_comes_from_the_held_out_set():
-    heldout = [turn.user for _, turn in turns("heldout") if turn.expect != "context"]
+@pytest.mark.parametrize("name", sorted(OVERLAP_AT_COMMIT))
+def test_nothing_the_bot_learns_from_comes_from_a_held_out_set(name):
+    heldout = [turn.user for _, turn in turns(name) if turn.expect != "context"]
     asks = [phrase for fact in KB.facts for phrase in fact.asks] + [p for g in KB.gaps for p in g.asks]
-    assert len(overlapping(heldout, asks)) == 0, "an `asks` phrase is a near-duplicate of a held-out turn"
+    limit = OVERLAP_AT_COMMIT[name]
+    count = len(overlapping(heldout, asks))
+    assert count <= limit["asks"], f"{count} held-out turns near `asks` phrases"
     count = len(overlapping(heldout, training_texts()))
-    assert count <= TRAINING_OVERLAP_AT_COMMIT, f"{count} held-out turns near training examples"
+    assert count <= limit["training"], f"{count} held-out turns near training examples"
 
 
 @pytest.mark.timeout(600)
-def test_held_out_answers_meet_the_gate():
-    assert "heldout" in LOCKED
-    total = summary(evaluate("heldout"))
+@pytest.mark.parametrize("name", sorted(GATES))
+def test_held_out_answers_meet_the_gate(name):
+    assert name in LOCKED
+    total = summary(evaluate(name))
     lines = [f"{c}: {r['passed']}/{r['total']} = {r['score']:.3f}" for c, r in total["categories"].items()]
-    print(f"held-out answers {total['passed']}/{total['total']} = {total['score']:.3f}\n" + "\n".join(lines))
-    assert total["score"] >= GATE, "\n".join(lines)
+    print(f"{name} answers {total['passed']}/{total['total']} = {total['score']:.3f}\n" + "\n".join(lines))
+    assert total["score"] >= GATES[name], "\n".join(lines)
 
