@@ -72,17 +72,24 @@ REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats
 DATE_CUE = re.compile(
     r"\bhow (old|recent|current|new|fresh|up[- ]to[- ]date|dated)\b|\bas of when\b|\bout[- ]of[- ]date\b|"
     r"\b(what|which) year (is|was|are|were|does|did) " + REFERENT + r"\b|\bfrom what year\b|"
-    r"\bwhen (is|was|were) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated)\b|"
+    r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated|pulled|"
+    r"taken|gathered|released|updated|compiled|recorded|reported|made|come out)\b|"
     r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
     r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT, re.I)
+# A request_source message that really asks for a source (not "is that quick compared ...?").
+SOURCE_CUE = re.compile(r"\b(sources?|from|cite[sd]?|citation|references?|link|who (said|says|published)|"
+                        r"says who|based on|evidence|proof|where did|according to|publisher|trust)\b", re.I)
 # Messages with no words of their own that carry the last answer on: "then what?", "why?"
 CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
                       r"go on|continue|and)\W*(what|next|else)?\W*$", re.I)
 WHY = re.compile(r"^\W*(why|how come|how so|why is that|why so)\W*$", re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
 LEANING = re.compile(r"^\s*(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
+QUESTION = re.compile(r"^\W*(what|which|how|why|when|where|who|whose|in which|in what|is|are|do|does|did|"
+                      r"can|could|should|would|will|any)\b", re.I)
 CLAIM_CUE = re.compile(
-    r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|"
+    r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|swears?|reckon|"
+    r"believe|believed|impression|pretty sure|saw|seen|according|"
     r"isn'?t|wasn'?t|didn'?t|don'?t|doesn'?t|aren'?t|no|yeah|yes|really|only|actually|supposedly|"
     r"apparently)\b|\?\s*$",
     re.I)
@@ -357,6 +364,8 @@ class Responder:
         clean = " ".join(MARKUP.sub(" ", text).split())
         doc = self.analyzer.nlp(clean[:1000])
         terms = self._terms(doc)
+        if self._claimed_figures(clean):  # "it only came in at #3": the 3 is the claim, not a topic
+            terms = [t for t in terms if not t[:1].isdigit()]
         values = self._entities(turn, clean, doc) if not payload else \
             self.answers.entities.normalise(turn.entities)
 
@@ -384,17 +393,30 @@ class Responder:
             if not named and turn.intent in self.kb.routes and not slot_ids(turn.last_facts):
                 named = [f.id for f in self.answers.lead_facts(turn.intent, values)]
             return Outcome(self.answers.dates_of(named or turn.last_facts))
-        if intent == "request_source":
+        if intent == "request_source" and (SOURCE_CUE.search(clean) or not terms):
             asking = [t for t in terms if t not in REFERRING]
             section = self._follow_up(asking, turn, values, LEANING_COVERAGE) if asking else None
             if section is None:  # "where is that from?", "which source is the median from?"
                 named = self._named_facts(terms, values)
                 return Outcome(self.answers.sources_of(named or turn.last_facts))
-            # "how long will that take?" reads like a source question but asks about the topic
+        # otherwise a "that"-question about the topic ("is that quick compared with ...?")
         if intent == "tell_more":
             named = self._best(terms) if len(set(terms)) >= 2 else None  # "... about the course"
             if named is None or named.coverage < ANSWER_COVERAGE:
                 return self._more(turn)
+
+        claimed = self._claimed_figures(clean)
+        if claimed and self.kb.has_topic(turn.last_topic):
+            # "I thought it only came in at #3": a doubt about what was just said
+            strong = self._best(terms) if terms else None
+            if strong is None or strong.coverage < OVERRIDE_COVERAGE or turn.last_topic in strong.entry.topics:
+                facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
+                facts = facts or self.answers.first_facts(turn.last_topic)
+                unsupported = [f for f in claimed if SCALE.search(f)
+                               or not numbers_in(f) <= allowed_numbers(facts, self.kb)]
+                lead = self.kb.messages["unsupported_figure"] if unsupported else ""
+                seen = slot_ids(turn.seen_facts)
+                return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic, seen), seen)
 
         return self._answer(turn, clean, terms, values, confidence)
 
@@ -414,7 +436,11 @@ class Responder:
                 part_values = self._values_in(text, values)
                 if not part:  # only stop words: which training example does it read like?
                     intent, similarity = self.retriever.closest_example(words)
-                    if intent in self.kb.routes and similarity >= PLAIN_SIMILARITY:
+                    if self.kb.has_topic(context.last_topic) and not (
+                            intent in self.kb.routes and similarity >= PLAIN_SIMILARITY):
+                        # "by how much, and up to what year?": the topic just talked about
+                        section = Section(self.answers.first_facts(context.last_topic), general=True)
+                    elif intent in self.kb.routes and similarity >= PLAIN_SIMILARITY:
                         section = Section(self.answers.lead_facts(intent, part_values), general=True)
                     elif prior is not None and prior not in covered:
                         section = Section(self.answers.lead_facts(turn.intent, values), general=True)
@@ -433,19 +459,29 @@ class Responder:
                 sections.insert(0, self._with_prior(terms, turn.intent, values))
         if not sections and prior is None and turn.intent in self.kb.routes and terms:
             sections.append(Section(self.answers.lead_facts(turn.intent, values), general=True))
+        short_question = len(plain_words(clean)) <= SHORT and QUESTION.match(clean)
+        if not sections and self.kb.has_topic(turn.last_topic) and (
+                LEANING.search(clean) or short_question or self._claimed_figures(clean)) and not (
+                turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT):
+            # a question about what was just said, in words of its own: stay on that topic
+            section = self._follow_up(terms, turn, values, least=1e-9) if terms else None
+            sections.append(section or Section(self.answers.first_facts(turn.last_topic), general=True))
         if not sections:
             return self._decline(values)
         stated = [f.id for s in sections for f in s.facts]
         if (len(sections) == 1 and sections[0].general and self.kb.has_topic(turn.last_topic)
                 and set(stated) <= set(slot_ids(turn.last_facts))):
-            return self._more(turn)  # "what else ...?": not the same lead facts again
+            more = self._more(turn)  # "what else ...?": not the same lead facts again
+            if more.reply.facts:
+                return more  # (with nothing left to add, the facts asked about are said again)
 
         facts = [f for s in sections for f in s.facts]
         leads = []
         claimed = self._claimed_figures(clean)
         allowed = allowed_numbers(facts, self.kb)
         unsupported = [f for f in claimed if SCALE.search(f) or not numbers_in(f) <= allowed]
-        if not any(s.gap for s in sections) and unsupported:
+        worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
+        if unsupported and (worded or not any(s.gap for s in sections)):
             leads.append(self.kb.messages["unsupported_figure"])
         places = values.get("us_place", [])
         if places:

@@ -38,7 +38,9 @@ PLACE_LABELS = {"country", "us_place"}
 # course", "next step"): they count as terms.
 NOT_STOP = {"top", "first", "next", "last", "name", "become", "used", "use", "move", "full",
             "several", "take", "give", "show", "keep", "call", "well", "serious", "side", "whole",
-            "front", "bottom", "empty", "fire", "put", "beyond", "indeed", "former", "latter"}
+            "front", "bottom", "empty", "fire", "put", "beyond", "indeed", "former", "latter",
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
+            "fifteen", "twenty", "hundred"}
 
 
 @dataclass(frozen=True)
@@ -148,10 +150,12 @@ class Index:
         self.ranker = RANKERS[ranker](corpus)
 
     def coverage(self, terms: Sequence[str], index: int) -> float:
-        unique = set(terms)
+        """Rounded, and summed in a fixed order, so that equal shares compare equal whatever
+        the process's hash seed (set order would change the float sums' last bits)."""
+        unique = sorted(set(terms))
         total = sum(self._idf.get(t, self._unknown_idf) for t in unique)
         held = sum(self._idf[t] for t in unique if t in self._sets[index])
-        return held / total if total else 0.0
+        return round(held / total, 9) if total else 0.0
 
     def coverage_of(self, terms: Sequence[str], entry_id: str) -> float:
         return max((self.coverage(terms, i) for i, e in enumerate(self.entries) if e.id == entry_id),
