@@ -364,7 +364,8 @@ class Responder:
         clean = " ".join(MARKUP.sub(" ", text).split())
         doc = self.analyzer.nlp(clean[:1000])
         terms = self._terms(doc)
-        if self._claimed_figures(clean):  # "it only came in at #3": the 3 is the claim, not a topic
+        claimed = self._claimed_figures(clean) if not payload else []
+        if claimed:  # "it only came in at #3": the 3 is the claim, not a topic
             terms = [t for t in terms if not t[:1].isdigit()]
         values = self._entities(turn, clean, doc) if not payload else \
             self.answers.entities.normalise(turn.entities)
@@ -405,7 +406,6 @@ class Responder:
             if named is None or named.coverage < ANSWER_COVERAGE:
                 return self._more(turn)
 
-        claimed = self._claimed_figures(clean)
         if claimed and self.kb.has_topic(turn.last_topic):
             # "I thought it only came in at #3": a doubt about what was just said
             strong = self._best(terms) if terms else None
@@ -418,9 +418,10 @@ class Responder:
                 seen = slot_ids(turn.seen_facts)
                 return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic, seen), seen)
 
-        return self._answer(turn, clean, terms, values, confidence)
+        return self._answer(turn, clean, terms, values, confidence, claimed)
 
-    def _answer(self, turn: Turn, clean: str, terms, values, confidence: float) -> Outcome:
+    def _answer(self, turn: Turn, clean: str, terms, values, confidence: float,
+                claimed: List[str]) -> Outcome:
         prior = self._topic_of(turn.intent, confidence)
         parts = self._parts(clean) if clean else [terms]
         sections: List[Section] = []
@@ -461,7 +462,7 @@ class Responder:
             sections.append(Section(self.answers.lead_facts(turn.intent, values), general=True))
         short_question = len(plain_words(clean)) <= SHORT and QUESTION.match(clean)
         if not sections and self.kb.has_topic(turn.last_topic) and (
-                LEANING.search(clean) or short_question or self._claimed_figures(clean)) and not (
+                LEANING.search(clean) or short_question or claimed) and not (
                 turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT):
             # a question about what was just said, in words of its own: stay on that topic
             section = self._follow_up(terms, turn, values, least=1e-9) if terms else None
@@ -477,7 +478,6 @@ class Responder:
 
         facts = [f for s in sections for f in s.facts]
         leads = []
-        claimed = self._claimed_figures(clean)
         allowed = allowed_numbers(facts, self.kb)
         unsupported = [f for f in claimed if SCALE.search(f) or not numbers_in(f) <= allowed]
         worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
