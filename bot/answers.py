@@ -7,7 +7,7 @@ each fact, then a numbered source list with links, one item a line and no blank 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, List, Mapping, Optional, Sequence
 
 from bot.entities import EntityNormaliser
@@ -175,7 +175,7 @@ class Answers:
             facts = [f for f in section.facts if f.id not in stated]
             stated += [f.id for f in facts]
             if facts or section.lead:
-                unique.append(Section(facts, section.lead, section.general, section.gap))
+                unique.append(replace(section, facts=facts))
         text = self._cite(unique)
         shown = set(stated) | set(seen)
         if topic_id and any(f.id not in shown for f in self.kb.facts_of(topic_id)):
@@ -241,16 +241,9 @@ class Answers:
         values = self.entities.normalise(entities)
         if self.out_of_scope(values) is not None:
             return self.decline(entities)
-        route = self.kb.routes.get(intent) if isinstance(intent, str) else None
-        if route is None:
+        if not isinstance(intent, str) or intent not in self.kb.routes:
             return self.decline()
-        topic = self.kb.topic(route.topic)
-        topic_facts = self.kb.facts_of(topic.id)
-        if route.facts:
-            facts = [self.kb.fact(f) for f in route.facts]
-        else:
-            facts = self.keyed(topic_facts, values) or topic_facts[: topic.first]
-        return self._topic_reply(topic.id, facts)
+        return self._topic_reply(self.kb.routes[intent].topic, self.lead_facts(intent, values))
 
     def more(self, topic_id: object, seen: object) -> Reply:
         """The next fact on the topic of the last answer."""

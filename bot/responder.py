@@ -24,7 +24,7 @@ from facts of data/knowledge.yml. The intent is a strong hint, not a cage:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot.answers import Answers, Reply, Section, slot_ids
@@ -487,8 +487,7 @@ class Responder:
         if places:
             leads.append(self.answers.message("local_figures", place=places[0]))
         if leads:
-            first = sections[0]
-            sections[0] = Section(first.facts, " ".join(leads + [first.lead]).strip(), first.general, first.gap)
+            sections[0] = replace(sections[0], lead=" ".join(leads + [sections[0].lead]).strip())
         topic = self._topic_for(sections, prior)
         seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
         reply = self.answers.compose(sections, topic, seen)
