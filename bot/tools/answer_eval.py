@@ -130,10 +130,14 @@ def run_in_process(model: Path, cases: List[Case], kb: Knowledge, ranker: str = 
     responder with the slots the action would set (every turn runs action_respond)."""
     import asyncio
 
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
     from bot.responder import Turn, load_responder
 
+    configure_structlog(logging.WARNING)  # Rasa's debug lines would print the set's questions
     agent = Agent.load(str(model))
     responder = load_responder(ranker=ranker)
 
