@@ -94,6 +94,24 @@ CLAIM_CUE = re.compile(
     r"apparently)\b|\?\s*$",
     re.I)
 YEAR = re.compile(r"(19|20)\d\d")
+# What kind of answer a short question wants: a year, an amount, a reason. A follow-up
+# asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
+# given that hold one, not about the next facts of the topic.
+ASKED_TYPE = {
+    "year": re.compile(r"\b(what|which) (year|years|period|stretch|span|time ?frame|dates?)\b|\bwhen\b|"
+                       r"\b(since|until|till|through|up to) (when|what)\b|\bhow long ago\b", re.I),
+    "amount": re.compile(r"\bhow (much|many|big|high|fast|large|quickly|well)\b|\bby how\b|"
+                         r"\b(what|which) (number|percent|percentage|rate|figure|amount|sum)\b", re.I),
+    "reason": re.compile(r"\bwhy\b|\bhow come\b|\b(what|which) (grounds?|reasons?|basis)\b|"
+                         r"\bon what\b|\bwhat for\b|\bwhat'?s the point\b", re.I),
+}
+HAS_TYPE = {
+    "year": lambda text: bool(YEAR.search(text)),
+    "amount": lambda text: bool(re.search(r"\d", text)),
+    "reason": lambda text: bool(re.search(r"\b(because|so that|since|as a result)\b", text, re.I)),
+}
+# A message asking to move on from the last answer ("what else?", "any other ...?").
+ADVANCE = re.compile(r"\b(else|other|others|another|more|next|further|additional|besides|then|after)\b", re.I)
 USER_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:%|k\b|percent|stars?|million|billion|thousand|m\b|bn\b)?", re.I)
 SCALE = re.compile(r"(k|million|billion|thousand|m|bn)$", re.I)
 BACKGROUND_CUE = re.compile(
@@ -288,6 +306,24 @@ class Responder:
             return None  # reads like chitchat, a follow-up or an off-topic question
         return self._section_for_hit(hit) if found else None
 
+    def _typed_follow_up(self, clean: str, terms, turn: Turn, values) -> Optional[Section]:
+        """"What year?", "by how much?", "on what grounds?" right after an answer: the facts
+        just given that hold a year, an amount, a reason. Not when the message names
+        something those facts don't hold ("what year did Indeed rank it?" after the pay)."""
+        kinds = [kind for kind, cue in ASKED_TYPE.items() if cue.search(clean)]
+        if not kinds or len(terms) > SHORT or not self.kb.has_topic(turn.last_topic) or values:
+            return None
+        last = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
+        typed = [f for f in last if any(HAS_TYPE[kind](f.text) for kind in kinds)]
+        if not typed:
+            return None
+        own = [t for t in terms if t not in REFERRING]
+        if own:
+            hit = self._best(own)
+            if hit is not None and hit.coverage >= ANSWER_COVERAGE and hit.entry.id not in {f.id for f in typed}:
+                return None
+        return Section(typed)
+
     # -- replies ------------------------------------------------------------------------
     def _decline(self, values) -> Outcome:
         return Outcome(self.answers.decline_values(values))
@@ -335,6 +371,14 @@ class Responder:
             return False
         return bool(words) or (intent not in DECLINE_INTENTS and confidence >= CONFIDENT)
 
+    def _leans_on_last(self, clean: str, turn: Turn) -> bool:
+        """A question that only makes sense after the last answer ("is that a lot?",
+        "through when?"): stop words alone, but about the facts just given."""
+        return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
+                and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
+                and (bool(LEANING.search(clean)) or any(c.search(clean) for c in ASKED_TYPE.values()))
+                and (clean.rstrip().endswith("?") or bool(QUESTION.match(clean))))
+
     def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
         """A message with no words of its own that carries the last answer on."""
         if WHY.match(clean):  # the reason, where there is one, is in the facts just given
@@ -376,7 +420,7 @@ class Responder:
                 return outcome
         if payload:
             terms, clean = [], ""
-        elif not self._recognised(doc, terms, intent, confidence):
+        elif not self._recognised(doc, terms, intent, confidence) and not self._leans_on_last(clean, turn):
             return self._decline({})  # nothing recognisable: never a figure
         if self.answers.out_of_scope(values) is not None:
             return self._decline(values)
@@ -394,7 +438,12 @@ class Responder:
             if not named and turn.intent in self.kb.routes and not slot_ids(turn.last_facts):
                 named = [f.id for f in self.answers.lead_facts(turn.intent, values)]
             return Outcome(self.answers.dates_of(named or turn.last_facts))
-        if intent == "request_source" and (SOURCE_CUE.search(clean) or not terms):
+        # "what year?", "by how much?" right after an answer
+        typed = self._typed_follow_up(clean, terms, turn, values) if clean else None
+        if typed is not None:
+            seen = slot_ids(turn.seen_facts)
+            return Outcome(self.answers.compose([typed], turn.last_topic, seen), seen)
+        if intent == "request_source" and (SOURCE_CUE.search(clean) or not terms and confidence >= CONFIDENT):
             asking = [t for t in terms if t not in REFERRING]
             section = self._follow_up(asking, turn, values, LEANING_COVERAGE) if asking else None
             if section is None:  # "where is that from?", "which source is the median from?"
@@ -402,7 +451,9 @@ class Responder:
                 return Outcome(self.answers.sources_of(named or turn.last_facts))
         # otherwise a "that"-question about the topic ("is that quick compared with ...?")
         if intent == "tell_more":
-            named = self._best(terms) if len(set(terms)) >= 2 else None  # "... about the course"
+            own = [t for t in terms if t not in REFERRING]  # "... about the course", "and amazon?"
+            named = self._best(own) if len(set(terms)) >= 2 or (
+                own and self.kb.has_topic(turn.last_topic)) else None
             if named is None or named.coverage < ANSWER_COVERAGE:
                 return self._more(turn)
 
@@ -471,7 +522,8 @@ class Responder:
             return self._decline(values)
         stated = [f.id for s in sections for f in s.facts]
         if (len(sections) == 1 and sections[0].general and self.kb.has_topic(turn.last_topic)
-                and set(stated) <= set(slot_ids(turn.last_facts))):
+                and set(stated) <= set(slot_ids(turn.last_facts))
+                and (ADVANCE.search(clean) or not LEANING.search(clean))):
             more = self._more(turn)  # "what else ...?": not the same lead facts again
             if more.reply.facts:
                 return more  # (with nothing left to add, the facts asked about are said again)

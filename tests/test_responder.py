@@ -223,3 +223,58 @@ def test_and_in_a_us_state_repeats_the_last_topic_with_the_local_note():
 def test_no_word_of_its_own_and_no_context_gets_no_fact(text, intent, confidence):
     outcome = say(text, intent, confidence)
     assert not outcome.reply.facts and not numbers_in(outcome.reply.text)
+
+
+def _facts_with(pattern, topic=None):
+    import re
+
+    return [f.id for f in KB.facts if re.search(pattern, f.text) and (topic is None or topic in f.topics)]
+
+
+@pytest.mark.parametrize("text, intent, pattern", [
+    ("What year?", "nlu_fallback", r"(19|20)\d\d"),
+    ("through when?", "request_source", r"(19|20)\d\d"),
+    ("By how much, and up to what year?", "tell_more", r"\d"),
+    ("on what grounds?", "nlu_fallback", r"\bbecause\b"),
+])
+def test_a_typed_follow_up_is_about_the_facts_just_given_that_hold_that_kind_of_answer(text, intent, pattern):
+    # the last answer: a topic's lead facts, of which only some hold a year / amount / reason
+    topic = next(t.id for t in KB.topics if _facts_with(pattern, t.id) and len(KB.facts_of(t.id)) > 1
+                 and set(first(t.id)) & set(_facts_with(pattern, t.id)))
+    last = first(topic)
+    outcome = say(text, intent, 0.6, last_topic=topic, last_facts=last, seen_facts=last)
+    wanted = [f for f in last if f in _facts_with(pattern)]
+    assert fact_ids(outcome) == wanted, outcome.reply.text
+
+
+def test_a_typed_follow_up_naming_another_topic_is_not_about_the_last_facts():
+    last = first("pay")
+    outcome = say("what year did Indeed rank it the top job?", "ask_postings_growth", 0.9,
+                  last_topic="pay", last_facts=last, seen_facts=last)
+    assert "postings_indeed_rank" in fact_ids(outcome)
+
+
+@pytest.mark.parametrize("text", ["is that a lot?", "is it much?"])
+def test_a_question_of_stop_words_leaning_on_the_last_answer_is_answered_from_it(text):
+    last = first("pay")
+    outcome = say(text, "request_source", 0.5, last_topic="pay", last_facts=last, seen_facts=last)
+    assert fact_ids(outcome) and set(fact_ids(outcome)) <= set(f.id for f in KB.facts_of("pay"))
+    # without a last answer, the same words get no fact
+    assert not say(text, "request_source", 0.5).reply.facts
+
+
+def test_a_question_about_the_facts_just_given_does_not_skip_to_the_next_ones():
+    last = first("outlook")
+    outcome = say("is that quick?", "ask_outlook", 0.9, last_topic="outlook", last_facts=last, seen_facts=last)
+    assert fact_ids(outcome) == last
+    # "what else?" does move on
+    onward = say("what else is there about the outlook?", "ask_outlook", 0.9,
+                 last_topic="outlook", last_facts=last, seen_facts=last)
+    assert onward.reply.facts and not set(onward.reply.facts) & set(last)
+
+
+def test_a_single_named_word_after_an_answer_gets_the_fact_that_names_it():
+    last = first("applications")
+    named = next(f for f in KB.facts_of("applications") if "Amazon" in f.text)
+    outcome = say("and amazon?", "tell_more", 0.8, last_topic="applications", last_facts=last, seen_facts=last)
+    assert named.id in fact_ids(outcome)
