@@ -73,10 +73,10 @@ $(MODEL): $(TRAIN_INPUTS)
 train: $(MODEL)
 
 run: $(MODEL) $(WEB_STAMP)
-	$(PY) -m bot.launcher run
+	$(PY) -m bot.server.launcher run
 
 shell: $(MODEL)
-	$(PY) -m bot.launcher shell
+	$(PY) -m bot.server.launcher shell
 
 # Tests write screenshots to test-output/ only; `make screenshots` also refreshes the README's.
 test: $(MODEL) $(WEB_STAMP)

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from bot.launcher import Servers, free_port, post_rest
+from bot.server.launcher import Servers, free_port, post_rest
 from bot.grounding import stated_facts
 from tests.conftest import ANSWERS, numbers_in, ungrounded
 

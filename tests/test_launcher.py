@@ -10,7 +10,7 @@ import threading
 import time
 
 from bot import PROJECT_ROOT
-from bot.launcher import free_port, post_rest
+from bot.server.launcher import free_port, post_rest
 
 
 def port_open(port):
@@ -50,7 +50,7 @@ def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update(BOT_PORT=str(bot_port), ACTION_PORT=str(action_port),
                TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false")
-    launcher = subprocess.Popen([sys.executable, "-m", "bot.launcher", "run"], cwd=PROJECT_ROOT,
+    launcher = subprocess.Popen([sys.executable, "-m", "bot.server.launcher", "run"], cwd=PROJECT_ROOT,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
     try:

@@ -5,13 +5,13 @@ import sys
 import pexpect
 
 from bot import PROJECT_ROOT
-from bot.launcher import free_port
+from bot.server.launcher import free_port
 
 
 def test_shell_answers_with_citation(tmp_path):
     env = {**os.environ, "ACTION_PORT": str(free_port()), "TRACKER_DB": str(tmp_path / "tracker.db"),
            "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    shell = pexpect.spawn(sys.executable, ["-m", "bot.launcher", "shell"], cwd=str(PROJECT_ROOT),
+    shell = pexpect.spawn(sys.executable, ["-m", "bot.server.launcher", "shell"], cwd=str(PROJECT_ROOT),
                           env=env, encoding="utf-8", timeout=240, dimensions=(50, 200))
     log = open(tmp_path / "shell.log", "w")
     shell.logfile_read = log

@@ -1,4 +1,4 @@
-"""The Slack channel end to end: the real bot (bot.launcher.Servers) with Slack credentials,
+"""The Slack channel end to end: the real bot (bot.server.launcher.Servers) with Slack credentials,
 a fake Slack Web API on loopback that records chat.postMessage, and signed requests to
 /webhooks/slack/webhook. One bot per module: start-up takes ~25 s.
 
@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.launcher import Servers, free_port, terminate
+from bot.server.launcher import Servers, free_port, terminate
 
 SECRET = "test-secret"
 BOT_USER = "UCAREERBOT"

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot import PROJECT_ROOT
-from bot.launcher import Servers, free_port
+from bot.server.launcher import Servers, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -113,7 +113,7 @@ class Result:
 
 
 def run(url: str, cases: List[Case], kb: Knowledge) -> List[Result]:
-    from bot.launcher import post_rest
+    from bot.server.launcher import post_rest
 
     results = []
     for case in cases:
@@ -178,7 +178,7 @@ def summary(results: List[Result]) -> Dict:
 def evaluate(name: str, url: Optional[str] = None) -> List[Result]:
     """Run the set `name` (dev or heldout) against a bot at `url`, or one started here."""
     from bot.answers import load_answers
-    from bot.launcher import Servers, free_port
+    from bot.server.launcher import Servers, free_port
 
     kb = load_answers().kb
     cases = load_cases(SETS_DIR / f"{name}.yml")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot import save_results
 from bot.answers import load_answers
-from bot.launcher import Servers, free_port, post_rest as post
+from bot.server.launcher import Servers, free_port, post_rest as post
 from bot.responder import Turn, load_responder
 from bot.tools.answer_eval import SETS_DIR, load_cases
 

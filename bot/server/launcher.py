@@ -1,7 +1,7 @@
 """Start the action server and the Rasa server together, and stop them together.
 
-    python -m bot.launcher run     # REST (and other channels) on BOT_HOST:BOT_PORT
-    python -m bot.launcher shell   # chat in the terminal (rasa shell)
+    python -m bot.server.launcher run     # REST (and other channels) on BOT_HOST:BOT_PORT
+    python -m bot.server.launcher shell   # chat in the terminal (rasa shell)
 
 Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
 TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz); SLACK_BOT_TOKEN and
@@ -218,7 +218,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "run"
     if command not in ("run", "shell"):
-        sys.exit("usage: python -m bot.launcher [run|shell]")
+        sys.exit("usage: python -m bot.server.launcher [run|shell]")
     model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
     _check_ready(model)
     servers = Servers(
