@@ -162,7 +162,7 @@ class Servers:
         self.notices = channel_credentials(self.credentials_source, credentials, self.env)
         self._credentials.append(credentials)
         return [
-            str(BIN / "rasa"), command, "--model", str(self.model),
+            sys.executable, "-m", "bot.server.serve", command, "--model", str(self.model),
             "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(credentials),
             "--port", str(port), "--interface", host,
         ]
