@@ -24,6 +24,7 @@ Events = List[Dict[Text, Any]]
 def turn_of(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
     intent = message.get("intent") or {}
+    metadata = message.get("metadata")  # our channels mark messages they refused to read
     return Turn(
         text=message.get("text") or "",
         intent=intent.get("name"),
@@ -32,6 +33,7 @@ def turn_of(tracker: Tracker) -> Turn:
         last_topic=tracker.get_slot("last_topic"),
         last_facts=tracker.get_slot("last_facts"),
         seen_facts=tracker.get_slot("seen_facts"),
+        refused=metadata.get("refused") if isinstance(metadata, dict) else None,
     )
 
 

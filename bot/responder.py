@@ -131,6 +131,7 @@ class Turn:
     last_topic: object = None
     last_facts: object = None
     seen_facts: object = None
+    refused: object = None  # "too_long" or "empty": the channel did not let NLU read it
 
 
 @dataclass
@@ -401,6 +402,10 @@ class Responder:
         return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
 
     def respond(self, turn: Turn) -> Outcome:
+        if turn.refused == "too_long":
+            return Outcome(self.answers.chitchat("too_long"))
+        if turn.refused == "empty":
+            return Outcome(self.answers.offer("empty_message"))
         text = turn.text if isinstance(turn.text, str) else ""
         intent = turn.intent if isinstance(turn.intent, str) else None
         confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0

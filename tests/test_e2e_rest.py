@@ -100,10 +100,12 @@ def test_out_of_scope_is_declined_without_figures(bot, question, says):
     assert any(m.get("buttons") for m in messages)
 
 
-def test_empty_message_is_ignored_and_the_conversation_goes_on(bot):
+def test_an_empty_message_gets_a_prompt_to_ask_and_the_conversation_goes_on(bot):
     sender = f"empty-{uuid.uuid4().hex}"
     for blank in ("", "   "):
-        assert post_rest(bot.url, sender, blank) == []  # nothing was said, so nothing to answer
+        messages = post_rest(bot.url, sender, blank)
+        assert text_of(messages) == KB.messages["empty_message"]
+        assert [b["payload"] for b in messages[-1]["buttons"]] == [s.payload for s in KB.suggestions]
     assert "$131,490" in text_of(say(bot, sender, "median pay for ML engineers?"))
 
 

@@ -153,5 +153,5 @@ def test_session_request_awaits_enter_room():
     sio.enter_room, sio.emit = enter_room, emit
     handler = sio.handlers["/"]["session_request"]
     asyncio.run(handler("sid1", {"session_id": "abc"}))
-    assert rooms == [("sid1", "abc")]
+    assert rooms == [("sid1", "web:abc")]  # the room is the conversation id (bot.channels.guard)
     assert sent == [("session_confirm", "abc", "sid1")]

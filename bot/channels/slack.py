@@ -53,6 +53,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.guard import check_text, conversation_id
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -425,9 +427,11 @@ class SlackAppInput(SlackInput):
             logger.info("Slack delivery %s is being or was answered; not answering twice.",
                         keys[0])
             return response.text("Already handled.", headers={"X-Slack-No-Retry": "1"})
-        sender = self._get_conversation_id(user, channel, thread)
-        message = UserMessage(text, self.get_output_channel(channel, thread), sender,
-                              input_channel=self.name(), metadata=metadata)
+        sender = conversation_id("slack", self._get_conversation_id(user, channel, thread))
+        checked = check_text(text)  # long or blank: a polite reply without NLU
+        message = UserMessage(checked.text, self.get_output_channel(channel, thread), sender,
+                              parse_data=checked.parse_data(), input_channel=self.name(),
+                              metadata=checked.metadata(metadata))
         task = asyncio.create_task(self._answer(on_new_message, message, keys))
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)

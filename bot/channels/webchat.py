@@ -5,7 +5,14 @@ credentials.yml registers two channels from here:
     bot.channels.webchat.WebchatSocketIOInput   socket.io for the rasa-webchat widget
     bot.channels.webchat.ChatPageInput          GET /chat: the page, the widget bundle
 
-WebchatSocketIOInput is Rasa's SocketIOInput with two changes:
+WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
+  * strict input (bot.channels.guard): a message event that is not an object, or whose
+    message is not a string, is ignored with one log line; long and blank messages get
+    a polite reply without NLU; the conversation id is "web:<session id>", so a REST or
+    Slack client cannot address a web-chat conversation.
+  * the Origin of a socket.io connection must be the bot's own (scheme and Host of the
+    request) or one listed in WEB_ALLOWED_ORIGINS (comma-separated, for sites that embed
+    the widget); Rasa accepts any.
   * session persistence works with python-socketio >= 5.10: Rasa 3.6.21 calls
     `sio.enter_room(...)` without `await`, so the socket never joins the session's room and
     no reply reaches the browser (rasa#13027, "coroutine 'AsyncServer.enter_room' was never
@@ -24,7 +31,6 @@ import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-import rasa.shared.utils.io
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
@@ -32,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import PROJECT_ROOT
+from bot.channels.guard import check_text, conversation_id, for_log
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +103,29 @@ class WebchatOutput(SocketIOOutput):
             await self._send_message(recipient_id, message)
 
 
+def allowed_origins() -> List[Text]:
+    """Origins besides the bot's own that may open the web chat (WEB_ALLOWED_ORIGINS)."""
+    import os
+
+    return [o.strip().rstrip("/") for o in os.environ.get("WEB_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+
+
+def origin_allowed(origin: Optional[Text], environ: Dict[Text, Any]) -> bool:
+    """engine.io's check: the page's Origin is the bot's own or an allowed one."""
+    if not origin:
+        return True  # not a browser page (browsers always send Origin here)
+    host = environ.get("HTTP_HOST", "")
+    own = {f"{environ.get('wsgi.url_scheme', 'http')}://{host}", f"http://{host}", f"https://{host}"}
+    return origin.rstrip("/") in own or origin.rstrip("/") in allowed_origins()
+
+
+def _text_of(value: Any) -> Optional[Text]:
+    return value if isinstance(value, str) else None
+
+
 class WebchatSocketIOInput(SocketIOInput):
-    """Rasa's socket.io channel with the session-persistence room join awaited (rasa#13027)."""
+    """Rasa's socket.io channel with the session-persistence room join awaited (rasa#13027),
+    strict input, its own conversation ids and an Origin check."""
 
     @classmethod
     def name(cls) -> Text:
@@ -112,15 +140,17 @@ class WebchatSocketIOInput(SocketIOInput):
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
+        sio.eio.cors_allowed_origins = origin_allowed
 
         # Registering a handler again for the same event and namespace replaces Rasa's.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
             data = data if isinstance(data, dict) else {}
-            if not data.get("session_id"):
-                data["session_id"] = uuid.uuid4().hex
+            session = _text_of(data.get("session_id"))
+            if not session or len(session) > 128:
+                data["session_id"] = session = uuid.uuid4().hex
             if self.session_persistence:
-                entered = sio.enter_room(sid, data["session_id"], namespace=self.namespace)
+                entered = sio.enter_room(sid, conversation_id("web", session), namespace=self.namespace)
                 if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
                     await entered
             await sio.emit("session_confirm", data["session_id"], room=sid,
@@ -129,18 +159,22 @@ class WebchatSocketIOInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Dict) -> None:
-            data = data if isinstance(data, dict) else {}
+            if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+                logger.warning("socket.io: a message event without a text message was ignored")
+                return
             output_channel = WebchatOutput(sio, self.bot_message_evt)
             if self.session_persistence:
-                if not data.get("session_id"):
-                    rasa.shared.utils.io.raise_warning(
-                        "A socket.io message without a session_id was ignored: with "
-                        "session_persistence the client must send session_request first."
-                    )
+                session = _text_of(data.get("session_id"))
+                if not session or len(session) > 128:
+                    logger.warning("socket.io: a message without a valid session_id was ignored "
+                                   "(with session persistence the client sends session_request first)")
                     return
-                sender_id = data["session_id"]
+                sender_id = conversation_id("web", session)
             else:
-                sender_id = sid
+                sender_id = conversation_id("web", sid)
+                entered = sio.enter_room(sid, sender_id, namespace=self.namespace)
+                if inspect.isawaitable(entered):
+                    await entered
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -149,11 +183,15 @@ class WebchatSocketIOInput(SocketIOInput):
                     metadata = {}
             if not isinstance(metadata, dict):
                 metadata = {}
+            checked = check_text(data["message"])
             message = UserMessage(
-                str(data.get("message") or ""), output_channel, sender_id,
-                input_channel=self.name(), metadata=metadata,
+                checked.text, output_channel, sender_id, parse_data=checked.parse_data(),
+                input_channel=self.name(), metadata=checked.metadata(metadata),
             )
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except Exception as error:  # noqa: BLE001 - one short line, not the user's whole text
+                logger.error("socket.io: handling %r failed: %s", for_log(checked.text), for_log(str(error)))
 
         return socketio_webhook
 

@@ -1,0 +1,72 @@
+"""What every user-facing channel checks before a message reaches Rasa.
+
+The same rules on REST, the web chat (socket.io) and Slack:
+
+- Conversation ids are kept apart per channel: a REST client's sender "x" is the
+  conversation "rest:x", a web-chat session "web:<id>", a Slack user "slack:<id>", so one
+  channel cannot write into another's conversations.
+- A message longer than MAX_MESSAGE_CHARS (default 2,000) is not read: it is stored cut
+  to that length and answered with a polite refusal, without NLU. A blank message gets a
+  prompt to ask something. Both are marked in the message's metadata (`refused`), and the
+  action answers them from data/knowledge.yml's messages.
+- Only the bot's own button payloads pass as typed intents ("/ask_pay"): Rasa's
+  `/intent{"slot": ...}` syntax is read as plain words (bot/server/patches.py).
+- User text in logs is cut to LOG_CHARS.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+LOG_CHARS = 200
+REQUEST_MAX_BYTES = 64 * 1024  # larger request bodies get 413 (a message is at most a few KB)
+
+
+def max_message_chars() -> int:
+    try:
+        return max(1, int(os.environ.get("MAX_MESSAGE_CHARS", "2000")))
+    except ValueError:
+        return 2000
+
+
+def for_log(text: object) -> str:
+    """User text as it may appear in a log line: cut, on one line."""
+    text = text if isinstance(text, str) else repr(text)
+    text = " ".join(text.split())
+    return text if len(text) <= LOG_CHARS else f"{text[:LOG_CHARS]}... ({len(text)} characters)"
+
+
+def conversation_id(channel: str, raw_id: str) -> str:
+    """The tracker's conversation id for a channel's own id (kept apart per channel)."""
+    return f"{channel}:{raw_id}"
+
+
+@dataclass
+class Checked:
+    text: str                      # what is stored (cut to the limit)
+    refused: Optional[str] = None  # "too_long" or "empty": answered without NLU
+
+    def parse_data(self) -> Optional[Dict[str, Any]]:
+        """Rasa parse data for a refused message (no NLU runs on it), else None."""
+        if self.refused is None:
+            return None
+        return {"text": self.text, "intent": {"name": "nlu_fallback", "confidence": 1.0},
+                "entities": []}
+
+    def metadata(self, metadata: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+        """The client's metadata with our mark; a client cannot set the mark itself."""
+        kept = {k: v for k, v in (metadata or {}).items() if k != "refused"}
+        if self.refused is None:
+            return kept or None
+        return {**kept, "refused": self.refused}
+
+
+def check_text(text: str) -> Checked:
+    """A user's message text (a str: channels reject other types before this)."""
+    limit = max_message_chars()
+    if len(text) > limit:
+        return Checked(text[:limit], "too_long")
+    if not text.strip():
+        return Checked(text, "empty")
+    return Checked(text)

@@ -1,0 +1,96 @@
+"""Rasa's REST channel (POST /webhooks/rest/webhook) with strict input.
+
+Registered in credentials.yml as bot.channels.rest.StrictRestInput (name "rest", so the
+URL is Rasa's). Differences from rasa.core.channels.rest.RestInput, which answers a bad
+body with a 500 and a traceback, or a 200 with `[]` and an exception in the log:
+
+- the body must be a JSON object with a string `sender` (1-128 characters) and a string
+  `message`; `metadata`, if present, an object. Anything else: 400 with a one-line JSON
+  error ({"error": "..."}), no traceback. A missing sender is never a shared conversation.
+- the conversation id is "rest:<sender>" (bot.channels.guard): REST cannot write into
+  a web-chat or Slack conversation.
+- long and blank messages are handled by bot.channels.guard (a polite reply, no NLU).
+- `?stream=true` is not offered (it hung on bad input); replies come as one JSON list.
+- a failure while handling still returns 200 with what was collected, and logs one short
+  line (the user's text cut, no traceback).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import check_text, conversation_id, for_log
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
+
+
+def bad_request(error: str, status: int = 400) -> HTTPResponse:
+    return response.json({"error": error}, status=status)
+
+
+def read_body(request: Request) -> Dict[str, Any]:
+    """The request's JSON object, or ValueError with a one-line reason."""
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not sender.strip():
+        raise ValueError("'sender' must be a non-empty string")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise ValueError(f"'sender' must be at most {MAX_SENDER_CHARS} characters")
+    if not isinstance(body.get("message"), str):
+        raise ValueError("'message' must be a string")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        raise ValueError("'metadata' must be a JSON object")
+    return body
+
+
+class StrictRestInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("strict_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = read_body(request)
+            except ValueError as error:
+                return bad_request(str(error))
+            checked = check_text(body["message"])
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                checked.text, collector, conversation_id(self.name(), body["sender"]),
+                parse_data=checked.parse_data(), input_channel=self.name(),
+                metadata=checked.metadata(body.get("metadata")))
+            try:
+                await on_new_message(message)
+            except CancelledError:
+                logger.error("rest: the reply timed out for %r", for_log(checked.text))
+            except Exception as error:  # noqa: BLE001 - the client still gets an answer
+                logger.error("rest: handling %r failed: %s", for_log(checked.text), for_log(str(error)))
+            return response.json(collector.messages)
+
+        return webhook
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls()

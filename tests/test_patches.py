@@ -1,0 +1,135 @@
+"""bot/server/patches.py: the fixes to Rasa 3.6.21 work, and fail loudly if the pinned
+Rasa changes underneath them."""
+import asyncio
+import hashlib
+import inspect
+import socket
+import time
+
+import pytest
+import rasa
+import rasa.server
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import PROJECT_ROOT
+from bot.channels.guard import REQUEST_MAX_BYTES
+from bot.server import patches
+from tests.conftest import ANSWERS
+
+# The Rasa source the patches were written against (sha256 of each function, first 16).
+PATCHED = {
+    (RemoteAction, "run"): "ccabf6f1160d527a",
+    (MessageProcessor, "parse_message"): "b98d8e49b9f2c433",
+    (MessageProcessor, "_run_action"): "6d383d0179ef1187",  # swallows action errors (why 1.)
+    (rasa.server, "add_root_route"): "acc5f7c278af32f8",
+    # strips the text, then reads a leading "/" as an intent (what `readable` undoes)
+    (YAMLStoryReader, "unpack_regex_message"): "bf81f8a66c2c3e52",
+}
+
+
+def original(owner, name):
+    function = getattr(owner, name)
+    return getattr(function, "__wrapped__", function)
+
+
+def test_the_pinned_rasa_is_the_one_the_patches_were_written_for():
+    assert rasa.__version__ == "3.6.21"
+    for (owner, name), digest in PATCHED.items():
+        source = inspect.getsource(original(owner, name))
+        assert hashlib.sha256(source.encode()).hexdigest()[:16] == digest, (
+            f"Rasa's {name} changed: check bot/server/patches.py against it")
+
+
+@pytest.fixture(scope="module")
+def applied():
+    patches.apply()
+    return patches
+
+
+def run_remote_action(url):
+    action = RemoteAction("action_respond", EndpointConfig(url))
+    tracker = DialogueStateTracker.from_events("patch-test", [])
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    started = time.monotonic()
+    events = asyncio.run(action.run(None, None, tracker, domain))
+    return events, time.monotonic() - started
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_action_server_that_is_down_gets_the_user_the_apology(applied):
+    events, _ = run_remote_action(f"http://127.0.0.1:{closed_port()}/webhook")
+    assert [type(e) for e in events] == [BotUttered]
+    assert events[0].text == ANSWERS.kb.messages["action_failed"]
+
+
+def test_a_frozen_action_server_gets_the_user_the_apology_within_the_timeout(applied):
+    server = socket.socket()  # listening, never accepting: connections hang unanswered
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        events, took = run_remote_action(f"http://127.0.0.1:{server.getsockname()[1]}/webhook")
+    finally:
+        server.close()
+    assert events[0].text == ANSWERS.kb.messages["action_failed"]
+    assert patches.action_timeout() <= took < 3.0
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('/request_source{"last_facts": ["pay_median"]}', 'request_source{"last_facts": ["pay_median"]}'),
+    ("/nonexistent_intent", "nonexistent_intent"),
+    ("  / //ask_pay{}", "ask_pay{}"),
+    ("/", "?"),
+    ("what do they earn?", None),
+])
+def test_only_the_bots_own_payloads_pass_as_typed_intents(text, expected):
+    payloads = patches.own_payloads()
+    assert patches.readable(text, payloads) == expected
+    for payload in payloads:
+        assert patches.readable(payload, payloads) is None
+
+
+@pytest.fixture(scope="module")
+def agent(applied):
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(PROJECT_ROOT / "models" / "career.tar.gz"))
+
+
+@pytest.mark.parametrize("text", ['/request_source{"last_facts": ["pay_median"]}',
+                                  '/ask_pay{"pay_statistic": "median"}', '/greet{"country": "france"}'])
+def test_typed_intents_with_entities_set_nothing(agent, text):
+    parsed = asyncio.run(agent.processor.parse_message(UserMessage(text, sender_id="patch-test")))
+    assert parsed["text"] == text
+    assert not [e for e in parsed["entities"] if e.get("extractor") == "RegexMessageHandler"]
+    assert len(parsed.get("intent_ranking") or []) > 1  # the classifier read it, not the regex reader
+
+
+def test_the_bots_own_payload_is_read_as_its_intent(agent):
+    payload = ANSWERS.kb.suggestions[0].payload
+    parsed = asyncio.run(agent.processor.parse_message(UserMessage(payload, sender_id="patch-test")))
+    assert parsed["intent"]["name"] == payload.lstrip("/")
+    assert parsed["entities"] == []
+
+
+def test_the_root_route_says_hello_without_the_version(applied):
+    from rasa.core.run import _create_app_without_api
+
+    app = _create_app_without_api()
+    handlers = [route.handler for route in app.router.routes if route.path in ("", "/")]
+    assert len(handlers) == 1
+    reply = asyncio.run(handlers[0](None))
+    assert reply.body.decode() == patches.ROOT_TEXT
+    assert rasa.__version__ not in reply.body.decode()
+    assert app.config.REQUEST_MAX_SIZE == REQUEST_MAX_BYTES
