@@ -75,16 +75,22 @@ DATE_CUE = re.compile(
     r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated|pulled|"
     r"taken|gathered|released|updated|compiled|recorded|reported|made|come out)\b|"
     r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
-    r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT, re.I)
+    r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT + r"|"
+    r"\bfrom when (is|was|are|were) " + REFERENT + r"|\bwhen (is|was|are|were) " + REFERENT + r" from\b", re.I)
 # A request_source message that really asks for a source (not "is that quick compared ...?").
 SOURCE_CUE = re.compile(r"\b(sources?|from|cite[sd]?|citation|references?|link|who (said|says|published)|"
                         r"says who|based on|evidence|proof|where did|according to|publisher|trust)\b", re.I)
+# "where's it from?", "who says?": a source question whatever intent the classifier saw.
+ASKS_SOURCE = re.compile(
+    r"\bwhere('?s|\s+(is|was|are|were|does|did|do))?\s+" + REFERENT + r"( \w+)?\s+(come |coming |came )?from\b|"
+    r"\bwho says\b|\bsays who\b|\bwhat('?s| is| was) (the|your) sources?\b|\bsources?\W*$", re.I)
 # Messages with no words of their own that carry the last answer on: "then what?", "why?"
 CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
                       r"go on|continue|and)\W*(what|next|else)?\W*$", re.I)
 WHY = re.compile(r"^\W*(why|how come|how so|why is that|why so)\W*$", re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
 LEANING = re.compile(r"^\s*(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
+LEADING_LINK = re.compile(r"^\W*(and|so|but|ok|okay|then|also)\b\W*", re.I)  # "and where's it from"
 QUESTION = re.compile(r"^\W*(what|which|how|why|when|where|who|whose|in which|in what|is|are|do|does|did|"
                       r"can|could|should|would|will|any)\b", re.I)
 CLAIM_CUE = re.compile(
@@ -312,7 +318,7 @@ class Responder:
         just given that hold a year, an amount, a reason. Not when the message names
         something those facts don't hold ("what year did Indeed rank it?" after the pay)."""
         kinds = [kind for kind, cue in ASKED_TYPE.items() if cue.search(clean)]
-        if not kinds or len(terms) > SHORT or not self.kb.has_topic(turn.last_topic) or values:
+        if not kinds or not self.kb.has_topic(turn.last_topic) or len(terms) > SHORT or values:
             return None
         last = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
         typed = [f for f in last if any(HAS_TYPE[kind](f.text) for kind in kinds)]
@@ -377,8 +383,9 @@ class Responder:
         "through when?"): stop words alone, but about the facts just given."""
         return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
                 and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
-                and (bool(LEANING.search(clean)) or any(c.search(clean) for c in ASKED_TYPE.values()))
-                and (clean.rstrip().endswith("?") or bool(QUESTION.match(clean))))
+                and (bool(LEANING.search(clean)) or bool(ASKS_SOURCE.search(clean))
+                     or any(c.search(clean) for c in ASKED_TYPE.values()))
+                and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))
 
     def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
         """A message with no words of its own that carries the last answer on."""
@@ -448,7 +455,8 @@ class Responder:
         if typed is not None:
             seen = slot_ids(turn.seen_facts)
             return Outcome(self.answers.compose([typed], turn.last_topic, seen), seen)
-        if intent == "request_source" and (SOURCE_CUE.search(clean) or not terms and confidence >= CONFIDENT):
+        if (intent == "request_source" and (SOURCE_CUE.search(clean) or not terms and confidence >= CONFIDENT)
+                or ASKS_SOURCE.search(clean) and self.kb.has_topic(turn.last_topic)):
             asking = [t for t in terms if t not in REFERRING]
             section = self._follow_up(asking, turn, values, LEANING_COVERAGE) if asking else None
             if section is None:  # "where is that from?", "which source is the median from?"
@@ -528,7 +536,7 @@ class Responder:
         stated = [f.id for s in sections for f in s.facts]
         if (len(sections) == 1 and sections[0].general and self.kb.has_topic(turn.last_topic)
                 and set(stated) <= set(slot_ids(turn.last_facts))
-                and (ADVANCE.search(clean) or not LEANING.search(clean))):
+                and (ADVANCE.search(clean) or not clean)):
             more = self._more(turn)  # "what else ...?": not the same lead facts again
             if more.reply.facts:
                 return more  # (with nothing left to add, the facts asked about are said again)

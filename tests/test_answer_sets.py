@@ -18,7 +18,7 @@ KB = ANSWERS.kb
 # written later from a prompt with no example phrasings, 0.549 -> 0.838 (197/235).
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.87, "heldout2": 0.85}
+GATES = {"heldout": 0.87, "heldout2": 0.86}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 

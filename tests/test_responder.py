@@ -278,3 +278,17 @@ def test_a_single_named_word_after_an_answer_gets_the_fact_that_names_it():
     named = next(f for f in KB.facts_of("applications") if "Amazon" in f.text)
     outcome = say("and amazon?", "tell_more", 0.8, last_topic="applications", last_facts=last, seen_facts=last)
     assert named.id in fact_ids(outcome)
+
+
+@pytest.mark.parametrize("text", ["and where's it from", "who says?", "where does that come from"])
+def test_a_source_question_after_an_answer_lists_its_sources_whatever_the_intent(text):
+    outcome = say(text, "nlu_fallback", 0.4, last_topic="pay", last_facts=["pay_average"],
+                  seen_facts=["pay_average"])
+    assert outcome.reply.text.startswith(KB.messages["sources_of_last"])
+    assert KB.source(KB.fact("pay_average").sources[0]).url in outcome.reply.text
+
+
+def test_asking_again_about_the_facts_just_given_does_not_move_on():
+    outcome = say("median of which job exactly?", "ask_pay_median", 0.95, last_topic="pay",
+                  last_facts=["pay_median"], seen_facts=["pay_median"])
+    assert fact_ids(outcome) == ["pay_median"]
