@@ -1,4 +1,4 @@
-"""Start the action server and the Rasa server together, and stop them together.
+"""Start the action server and the Rasa server together, keep them up, stop them together.
 
     python -m bot.server.launcher run     # REST (and other channels) on BOT_HOST:BOT_PORT
     python -m bot.server.launcher shell   # chat in the terminal (rasa shell)
@@ -7,11 +7,14 @@ Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
 TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz); SLACK_BOT_TOKEN and
 SLACK_SIGNING_SECRET turn the Slack channel on, SLACK_API_URL points it elsewhere.
 
-The servers die with the launcher, even when it is killed with SIGKILL (PR_SET_PDEATHSIG,
-Linux); as a second line `run` records their pids in state/launcher.<BOT_PORT>.pids and,
-on start-up, stops servers a dead launcher left behind. SIGTERM or Ctrl-C stops both and exits 0.
+`run` supervises: a server that exits unexpectedly is restarted on its own (the other one
+keeps running) after 1 s, 2 s, 4 s ... up to 30 s between attempts, the delay starting over
+once it has stayed up 60 s; each exit and recovery is one line on stderr. The servers die
+with the launcher, even when it is killed with SIGKILL (PR_SET_PDEATHSIG, Linux); as a
+second line `run` records their pids in state/launcher.<BOT_PORT>.pids and, on start-up,
+stops servers a dead launcher left behind. SIGTERM or Ctrl-C stops both and exits 0.
 
-Tests use `Servers` directly, on free ports with their own tracker database.
+Tests use `Servers` directly, on free ports with their own tracker database (no supervision).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
@@ -37,6 +41,7 @@ DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"
 BIN = Path(sys.executable).parent
 LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it
 START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check must answer
+FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds
 GRACE = 15.0  # seconds a server gets to exit after SIGTERM before it is killed
 
 
@@ -207,6 +212,23 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float, name: str
     raise RuntimeError(f"{name} did not answer at {url} within {timeout:.0f} s")
 
 
+# Supervision is a small polling loop here rather than supervisord, circus or the like: two
+# children need no configuration language or extra daemon, a separate supervisor process
+# would stop being their parent (and so lose PR_SET_PDEATHSIG, which ties them to the
+# launcher), and tests keep starting the servers in-process through `Servers`.
+@dataclass
+class Watch:
+    """What `Servers.supervise` knows about one child."""
+
+    name: str
+    process: subprocess.Popen
+    state: str = "up"  # "up", "waiting" (until `at`) or "starting" (health check due by `at`)
+    at: float = 0.0
+    up_since: float = 0.0
+    down_since: float = 0.0
+    delay: float = FIRST_DELAY
+
+
 class Servers:
     """The action server plus `rasa run` (or `rasa shell`), as child processes.
 
@@ -322,6 +344,52 @@ class Servers:
             raise
         return self
 
+    def supervise(self, poll: float = 0.5, log: Optional[Callable[[str], None]] = None) -> None:
+        """Keep the started servers up until interrupted (KeyboardInterrupt); never returns.
+
+        A child that exits is restarted on its own after a delay that doubles with each
+        restart (FIRST_DELAY up to MAX_DELAY) and starts over once the child has stayed up
+        STABLE_AFTER seconds; a restart counts as done when its health check answers. One
+        line on stderr (or `log`) per exit and per recovery. Everything runs on the calling
+        thread (call it from the main one, see die_with_parent), so one child's restart
+        never holds up noticing the other's exit.
+        """
+        log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        now = time.monotonic()
+        watches = [Watch(self._names[p], p, up_since=now) for p in self.processes]
+        while True:
+            now = time.monotonic()
+            for watch in watches:
+                label = LABELS[watch.name]
+                code = watch.process.poll()
+                if watch.state == "waiting":
+                    if now >= watch.at:
+                        spawn = self.spawn_actions if watch.name == "actions" else self.spawn_bot
+                        watch.process = spawn(replacing=watch.process)
+                        watch.state, watch.at = "starting", now + START_TIMEOUT[watch.name]
+                    continue
+                problem = None
+                if code is not None:
+                    problem = f"exited with code {code}"
+                    if watch.state == "starting":
+                        problem += " while starting"
+                    elif now - watch.up_since >= STABLE_AFTER:
+                        watch.delay = FIRST_DELAY
+                elif watch.state == "starting":
+                    if answers(self.health_url(watch.name)):
+                        watch.state, watch.up_since = "up", time.monotonic()
+                        log(f"{label} back up after {watch.up_since - watch.down_since:.1f} s")
+                    elif now >= watch.at:
+                        terminate([watch.process])
+                        problem = f"did not answer within {START_TIMEOUT[watch.name]} s of starting"
+                if problem:
+                    log(f"{label} {problem}; restarting in {watch.delay:g} s")
+                    if watch.state == "up":
+                        watch.down_since = now
+                    watch.state, watch.at = "waiting", now + watch.delay
+                    watch.delay = min(watch.delay * 2, MAX_DELAY)
+            time.sleep(poll)
+
     def stop(self) -> None:
         terminate(self.processes)
         self.processes.clear()
@@ -410,10 +478,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             lines.append(f"  Slack:     POST {servers.url}/webhooks/slack/webhook  (events and interactivity)")
         lines += [f"  Actions:   http://127.0.0.1:{servers.action_port}/health", "Press Ctrl-C to stop."]
         print("\n".join(lines), flush=True)
-        while all(p.poll() is None for p in servers.processes):
-            time.sleep(0.5)
-        print("A server exited unexpectedly; stopping.", file=sys.stderr)
-        return 1
+        servers.supervise()
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
         return 0
