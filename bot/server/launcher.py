@@ -1,4 +1,4 @@
-"""Start the action server and the Rasa server together, and stop them together.
+"""Start the action server and the Rasa server together, keep them up, stop them together.
 
     python -m bot.server.launcher run     # REST (and other channels) on BOT_HOST:BOT_PORT
     python -m bot.server.launcher shell   # chat in the terminal (rasa shell)
@@ -6,26 +6,43 @@
 Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
 TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz); SLACK_BOT_TOKEN and
 SLACK_SIGNING_SECRET turn the Slack channel on, SLACK_API_URL points it elsewhere.
-Tests use `Servers` directly, on free ports with their own tracker database.
+
+`run` supervises: a server that exits unexpectedly is restarted on its own (the other one
+keeps running) after 1 s, 2 s, 4 s ... up to 30 s between attempts, the delay starting over
+once it has stayed up 60 s; each exit and recovery is one line on stderr. The servers die
+with the launcher, even when it is killed with SIGKILL (PR_SET_PDEATHSIG, Linux); as a
+second line `run` records their pids in state/launcher.<BOT_PORT>.pids and, on start-up,
+stops servers a dead launcher left behind. SIGTERM or Ctrl-C stops both and exits 0.
+
+Tests use `Servers` directly, on free ports with their own tracker database (no supervision).
 """
 from __future__ import annotations
 
+import ctypes
+import json
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, Dict, List, Optional
 
 from bot import PROJECT_ROOT
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
-DEFAULT_TRACKER_DB = PROJECT_ROOT / "state" / "tracker.db"
+STATE_DIR = PROJECT_ROOT / "state"
+DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"
 BIN = Path(sys.executable).parent
+LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it
+START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check must answer
+FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds
+GRACE = 15.0  # seconds a server gets to exit after SIGTERM before it is killed
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -74,7 +91,84 @@ def channel_credentials(source: Path, target: Path, env: dict) -> List[str]:
     return notices
 
 
-def terminate(processes: List[subprocess.Popen], grace: float = 15) -> None:
+# -- dying with the launcher --------------------------------------------------------------
+# The children get SIGTERM when the launcher dies, however it dies (SIGKILL included):
+# prctl(PR_SET_PDEATHSIG) in the forked child, before exec. It is Linux-only, and the
+# kernel sends the signal when the *thread* that forked the child exits, so it is only
+# set for children spawned from the main thread. Elsewhere the pid file (below) and a
+# clean stop are all there is.
+PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
+def die_with_parent() -> Optional[Callable[[], None]]:
+    """A preexec_fn making the child get SIGTERM when this thread exits (None if unsupported)."""
+    if _prctl is None or threading.current_thread() is not threading.main_thread():
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl: nothing left to signal us
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def cmdline_of(pid: int) -> List[str]:
+    """The process's command line from /proc ([] if it is gone or a zombie)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return raw.decode(errors="replace").split("\0")[:-1]
+
+
+def runs(pid: int, args: List[str]) -> bool:
+    """Whether `pid` is alive and running `args` (a shebang may put an interpreter before them)."""
+    cmdline = cmdline_of(pid)
+    return bool(args) and cmdline[-len(args):] == list(args)
+
+
+def pid_file_for(bot_port: int) -> Path:
+    return STATE_DIR / f"launcher.{bot_port}.pids"
+
+
+def stop_leftovers(pid_file: Path, grace: float = GRACE) -> List[str]:
+    """Stop the servers a dead launcher recorded in `pid_file`, then remove it.
+
+    Only processes still running the recorded command line are signalled (a pid may have
+    been reused since). RuntimeError if the recorded launcher itself is still running.
+    Returns one notice per server stopped.
+    """
+    try:
+        record = json.loads(pid_file.read_text(encoding="utf-8"))
+        launcher, children = record["launcher"], record["children"]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError):
+        pid_file.unlink(missing_ok=True)  # unreadable: nothing to act on safely
+        return []
+    if launcher["pid"] != os.getpid() and runs(launcher["pid"], launcher["cmdline"]):
+        raise RuntimeError(f"another launcher (pid {launcher['pid']}) is already running on this "
+                           f"port (see {pid_file}); stop it first.")
+    left = [c for c in children if runs(c["pid"], c["cmdline"])]
+    notices = []
+    for child in left:
+        os.kill(child["pid"], signal.SIGTERM)
+        notices.append(f"Stopped the {LABELS.get(child['name'], child['name'])} (pid {child['pid']}) "
+                       f"left running by a launcher that died (pid {launcher['pid']}).")
+    deadline = time.monotonic() + grace
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = [c for c in left if runs(c["pid"], c["cmdline"])]
+    for child in left:
+        os.kill(child["pid"], signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+    return notices
+
+
+def terminate(processes: List[subprocess.Popen], grace: float = GRACE) -> None:
     """SIGTERM every process, wait up to `grace` seconds in all, then kill the rest."""
     for process in processes:
         if process.poll() is None:
@@ -99,34 +193,65 @@ def post_rest(url: str, sender: str, text: str, timeout: float = 60) -> list:
         return json.load(response)
 
 
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float, name: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited with code {process.returncode} during start-up")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
+        if answers(url):
+            return
+        time.sleep(0.3)
     raise RuntimeError(f"{name} did not answer at {url} within {timeout:.0f} s")
 
 
+# Supervision is a small polling loop here rather than supervisord, circus or the like: two
+# children need no configuration language or extra daemon, a separate supervisor process
+# would stop being their parent (and so lose PR_SET_PDEATHSIG, which ties them to the
+# launcher), and tests keep starting the servers in-process through `Servers`.
+@dataclass
+class Watch:
+    """What `Servers.supervise` knows about one child."""
+
+    name: str
+    process: subprocess.Popen
+    state: str = "up"  # "up", "waiting" (until `at`) or "starting" (health check due by `at`)
+    at: float = 0.0
+    up_since: float = 0.0
+    down_since: float = 0.0
+    delay: float = FIRST_DELAY
+
+
 class Servers:
-    """The action server plus `rasa run` (or `rasa shell`), as child processes."""
+    """The action server plus `rasa run` (or `rasa shell`), as child processes.
+
+    `processes` lists the children in start order (the action server first). With
+    `pid_file` set, every spawn rewrites it with the children's pids and command lines,
+    and `stop()` removes it.
+    """
 
     def __init__(self, bot_port: int, action_port: int, host: str = "127.0.0.1",
                  tracker_db: Path = DEFAULT_TRACKER_DB, model: Path = DEFAULT_MODEL,
                  credentials: Optional[Path] = None, log_dir: Optional[Path] = None,
-                 extra_env: Optional[dict] = None):
+                 extra_env: Optional[dict] = None, pid_file: Optional[Path] = None):
         self.bot_port, self.action_port, self.host = bot_port, action_port, host
         self.tracker_db, self.model = Path(tracker_db), Path(model)
         self.credentials_source = credentials or PROJECT_ROOT / "credentials.yml"
         self.notices: List[str] = []
         self.log_dir = log_dir
+        self.pid_file = pid_file
         self.env = base_env(action_port, self.tracker_db)
         self.env.update(extra_env or {})
         self.processes: List[subprocess.Popen] = []
+        self._names: Dict[subprocess.Popen, str] = {}  # child -> "actions", "rasa", "shell"
+        self._args: Dict[subprocess.Popen, List[str]] = {}
         self._logs: List = []  # open log files, closed by stop()
         self._credentials: List[Path] = []  # per-port credentials files, removed by stop()
 
@@ -134,7 +259,14 @@ class Servers:
     def url(self) -> str:
         return f"http://{self.host}:{self.bot_port}"
 
-    def _spawn(self, name: str, args: List[str], interactive: bool = False) -> subprocess.Popen:
+    def health_url(self, name: str) -> str:
+        if name == "actions":
+            return f"http://127.0.0.1:{self.action_port}/health"
+        return f"http://127.0.0.1:{self.bot_port}/"  # Rasa listens once the model is loaded
+
+    def _spawn(self, name: str, args: List[str], interactive: bool = False,
+               replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
+        """Start a child; it takes `replacing`'s place in `processes` if given, else goes last."""
         out = None
         if self.log_dir is not None and not interactive:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -143,33 +275,60 @@ class Servers:
         process = subprocess.Popen(
             args, cwd=PROJECT_ROOT, env=self.env, stdout=out,
             stderr=subprocess.STDOUT if out else None,
-            start_new_session=not interactive,
+            start_new_session=not interactive, preexec_fn=die_with_parent(),
         )
-        self.processes.append(process)
+        if replacing in self.processes:
+            self.processes[self.processes.index(replacing)] = process
+            self._names.pop(replacing, None)
+            self._args.pop(replacing, None)
+        else:
+            self.processes.append(process)
+        self._names[process], self._args[process] = name, list(args)
+        self._write_pid_file()
         return process
 
-    def start_actions(self, timeout: float = 120) -> None:
-        process = self._spawn("actions", [
+    def _write_pid_file(self) -> None:
+        if self.pid_file is None:
+            return
+        record = {
+            "launcher": {"pid": os.getpid(), "cmdline": cmdline_of(os.getpid())},
+            "children": [{"name": self._names.get(p, "?"), "pid": p.pid, "cmdline": self._args.get(p, [])}
+                         for p in self.processes],
+        }
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.pid_file.with_name(self.pid_file.name + ".new")
+        partial.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        partial.replace(self.pid_file)
+
+    def spawn_actions(self, replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
+        return self._spawn("actions", [
             str(BIN / "rasa"), "run", "actions", "--actions", "actions",
             "--port", str(self.action_port),
-        ])
-        wait_until_up(f"http://127.0.0.1:{self.action_port}/health", process, timeout, "action server")
+        ], replacing=replacing)
+
+    def start_actions(self, timeout: float = START_TIMEOUT["actions"]) -> None:
+        process = self.spawn_actions()
+        wait_until_up(self.health_url("actions"), process, timeout, LABELS["actions"])
 
     def rasa_args(self, command: str, port: int, host: str) -> List[str]:
         """Arguments for `rasa run` / `rasa shell`, with the channels whose secrets are set."""
         self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         credentials = self.tracker_db.parent / f"credentials.{port}.yml"
         self.notices = channel_credentials(self.credentials_source, credentials, self.env)
-        self._credentials.append(credentials)
+        if credentials not in self._credentials:
+            self._credentials.append(credentials)
         return [
             sys.executable, "-m", "bot.server.serve", command, "--model", str(self.model),
             "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(credentials),
             "--port", str(port), "--interface", host,
         ]
 
-    def start_bot(self, timeout: float = 300) -> None:
-        process = self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host))
-        wait_until_up(f"http://127.0.0.1:{self.bot_port}/", process, timeout, "rasa server")
+    def spawn_bot(self, replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
+        return self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host), replacing=replacing)
+
+    def start_bot(self, timeout: float = START_TIMEOUT["rasa"]) -> None:
+        process = self.spawn_bot()
+        wait_until_up(self.health_url("rasa"), process, timeout, LABELS["rasa"])
 
     def restart_bot(self) -> None:
         """Stop `rasa run` and start it again (the action server keeps running)."""
@@ -185,15 +344,65 @@ class Servers:
             raise
         return self
 
+    def supervise(self, poll: float = 0.5, log: Optional[Callable[[str], None]] = None) -> None:
+        """Keep the started servers up until interrupted (KeyboardInterrupt); never returns.
+
+        A child that exits is restarted on its own after a delay that doubles with each
+        restart (FIRST_DELAY up to MAX_DELAY) and starts over once the child has stayed up
+        STABLE_AFTER seconds; a restart counts as done when its health check answers. One
+        line on stderr (or `log`) per exit and per recovery. Everything runs on the calling
+        thread (call it from the main one, see die_with_parent), so one child's restart
+        never holds up noticing the other's exit.
+        """
+        log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        now = time.monotonic()
+        watches = [Watch(self._names[p], p, up_since=now) for p in self.processes]
+        while True:
+            now = time.monotonic()
+            for watch in watches:
+                label = LABELS[watch.name]
+                code = watch.process.poll()
+                if watch.state == "waiting":
+                    if now >= watch.at:
+                        spawn = self.spawn_actions if watch.name == "actions" else self.spawn_bot
+                        watch.process = spawn(replacing=watch.process)
+                        watch.state, watch.at = "starting", now + START_TIMEOUT[watch.name]
+                    continue
+                problem = None
+                if code is not None:
+                    problem = f"exited with code {code}"
+                    if watch.state == "starting":
+                        problem += " while starting"
+                    elif now - watch.up_since >= STABLE_AFTER:
+                        watch.delay = FIRST_DELAY
+                elif watch.state == "starting":
+                    if answers(self.health_url(watch.name)):
+                        watch.state, watch.up_since = "up", time.monotonic()
+                        log(f"{label} back up after {watch.up_since - watch.down_since:.1f} s")
+                    elif now >= watch.at:
+                        terminate([watch.process])
+                        problem = f"did not answer within {START_TIMEOUT[watch.name]} s of starting"
+                if problem:
+                    log(f"{label} {problem}; restarting in {watch.delay:g} s")
+                    if watch.state == "up":
+                        watch.down_since = now
+                    watch.state, watch.at = "waiting", now + watch.delay
+                    watch.delay = min(watch.delay * 2, MAX_DELAY)
+            time.sleep(poll)
+
     def stop(self) -> None:
         terminate(self.processes)
         self.processes.clear()
+        self._names.clear()
+        self._args.clear()
         for log in self._logs:
             log.close()
         self._logs.clear()
         for path in self._credentials:
             path.unlink(missing_ok=True)
         self._credentials.clear()
+        if self.pid_file is not None:
+            self.pid_file.unlink(missing_ok=True)
 
     def __enter__(self) -> "Servers":
         return self.start()
@@ -221,19 +430,33 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.exit("usage: python -m bot.server.launcher [run|shell]")
     model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
     _check_ready(model)
+    bot_port = int(os.environ.get("BOT_PORT", 5005))
+    pid_file = pid_file_for(bot_port) if command == "run" else None
     servers = Servers(
-        bot_port=int(os.environ.get("BOT_PORT", 5005)),
+        bot_port=bot_port,
         action_port=int(os.environ.get("ACTION_PORT", 5055)),
         host=os.environ.get("BOT_HOST", "127.0.0.1"),
         tracker_db=Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB)),
         model=model,
     )
 
+    def ignore_signals(*_) -> None:
+        # Once stopping, a second Ctrl-C must not interrupt it (and print a traceback);
+        # stop() kills whatever has not exited after its grace period.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
     def on_signal(signum, frame):
+        ignore_signals()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
+        if pid_file:
+            for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
+                print(notice, flush=True)
+            servers.pid_file = pid_file  # only now: stop() removes it
         print(f"Starting the action server on http://127.0.0.1:{servers.action_port} ...", flush=True)
         servers.start_actions()
         if command == "shell":
@@ -255,14 +478,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             lines.append(f"  Slack:     POST {servers.url}/webhooks/slack/webhook  (events and interactivity)")
         lines += [f"  Actions:   http://127.0.0.1:{servers.action_port}/health", "Press Ctrl-C to stop."]
         print("\n".join(lines), flush=True)
-        while all(p.poll() is None for p in servers.processes):
-            time.sleep(0.5)
-        print("A server exited unexpectedly; stopping.", file=sys.stderr)
-        return 1
+        servers.supervise()
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
         return 0
+    except RuntimeError as error:  # a server did not come up, or the port is taken
+        print(f"Cannot start: {error}", file=sys.stderr, flush=True)
+        return 1
     finally:
+        ignore_signals()
         servers.stop()
         print("Stopped.", flush=True)
 

@@ -1,0 +1,115 @@
+"""`make run`'s launcher (`python -m bot.server.launcher run`) as a subprocess, for tests.
+
+It runs on the given (or free) loopback ports with its tracker database in the test's
+tmp_path and without the SLACK_* variables; its stdout and stderr are read line by line.
+"""
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot import PROJECT_ROOT
+from bot.server.launcher import free_port, pid_file_for, stop_leftovers
+
+UP = "Press Ctrl-C to stop."
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def lines_of(stream) -> "queue.Queue":
+    """A queue fed with the stream's lines by a reader thread; None marks its end."""
+    lines: "queue.Queue" = queue.Queue()
+
+    def pump():
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def read_until(lines, marker, timeout, output):
+    """Collect lines into `output` until one contains `marker`; fail on end or timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no {marker!r} within {timeout} s:\n" + "".join(output)) from None
+        assert line is not None, "launcher exited early:\n" + "".join(output)
+        output.append(line)
+        if marker in line:
+            return
+
+
+class Launcher:
+    """One `python -m bot.server.launcher run`; as a context manager, waits until it is up
+    and stops it on the way out (otherwise `stop()` it in a finally)."""
+
+    def __init__(self, tmp_path: Path, bot_port: Optional[int] = None, action_port: Optional[int] = None):
+        self.bot_port, self.action_port = bot_port or free_port(), action_port or free_port()
+        self.url = f"http://127.0.0.1:{self.bot_port}"
+        self.pid_file = pid_file_for(self.bot_port)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+        env.update(BOT_PORT=str(self.bot_port), ACTION_PORT=str(self.action_port),
+                   TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.server.launcher", "run"], cwd=PROJECT_ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines = lines_of(self.process.stdout)
+        self.output: List[str] = []
+
+    def read_until(self, marker: str, timeout: float = 240) -> None:
+        read_until(self.lines, marker, timeout, self.output)
+
+    def wait_up(self, timeout: float = 240) -> None:
+        self.read_until(UP, timeout)
+
+    def text(self) -> str:
+        """All it printed so far (all it printed, once it has exited)."""
+        while True:
+            try:
+                line = self.lines.get(timeout=5 if self.process.poll() is not None else 0)
+            except queue.Empty:
+                return "".join(self.output)
+            if line is None:
+                return "".join(self.output)
+            self.output.append(line)
+
+    def children(self) -> Dict[str, int]:
+        """The children's pids by name ("actions", "rasa"), from its pid file."""
+        record = json.loads(self.pid_file.read_text(encoding="utf-8"))
+        return {child["name"]: child["pid"] for child in record["children"]}
+
+    def stop(self) -> None:
+        """SIGTERM it (kill it if it lingers); then stop any server it left behind."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        stop_leftovers(self.pid_file)
+
+    def __enter__(self) -> "Launcher":
+        try:
+            self.wait_up()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
