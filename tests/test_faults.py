@@ -17,6 +17,8 @@ import pytest
 
 from bot import save_results
 from bot.server.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
+from bot.channels.guard import conversation_id
+from tests.conftest import ANSWERS
 from tests.launcher_run import Launcher, port_open
 
 pytestmark = pytest.mark.timeout(900)
@@ -30,6 +32,14 @@ def record(name: str, **values) -> None:
     RESULTS[name] = values
     print(f"{name}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
     save_results("faults.json", RESULTS)
+
+
+def stored_user_texts(db: "os.PathLike", sender: str) -> list:
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
+    return [e["text"] for e in (json.loads(r[0]) for r in rows) if e.get("event") == "user"]
 
 
 def alive(pid: int) -> bool:
@@ -90,9 +100,32 @@ def test_killed_action_server_is_restarted(tmp_path):
 
         killed = kill9(pids["actions"])
         sender = f"faults-{uuid.uuid4().hex}"
+        asked = time.monotonic()
+        apology = reply_text(launcher.url, sender, QUESTION)  # while it is down: not silence
+        apology_after = round(time.monotonic() - asked, 2)
+        assert apology == ANSWERS.kb.messages["action_failed"], apology
         recovered = seconds_until(lambda: ANSWER in reply_text(launcher.url, sender, QUESTION), killed)
         check_restarted_alone(launcher, pids, "actions")
-        record("action_server_kill", answered_again_after_s=recovered)
+        record("action_server_kill", apology_after_s=apology_after, answered_again_after_s=recovered)
+
+
+def test_frozen_action_server_gets_the_user_the_apology_and_then_answers_again(tmp_path):
+    with Launcher(tmp_path) as launcher:
+        pids = launcher.children()
+        sender = f"faults-{uuid.uuid4().hex}"
+        os.kill(pids["actions"], signal.SIGSTOP)
+        try:
+            asked = time.monotonic()
+            apology = reply_text(launcher.url, sender, QUESTION)
+            apology_after = round(time.monotonic() - asked, 2)
+        finally:
+            os.kill(pids["actions"], signal.SIGCONT)
+        assert apology == ANSWERS.kb.messages["action_failed"], apology
+        assert apology_after < 30  # not Rasa's minutes-long wait (the timeout is ACTION_TIMEOUT)
+        assert ANSWER in reply_text(launcher.url, sender, QUESTION)
+        assert launcher.children() == pids  # a frozen server is not a crash
+        assert stored_user_texts(tmp_path / "tracker.db", conversation_id("rest", sender)) == [QUESTION] * 2
+        record("action_server_frozen", apology_after_s=apology_after)
 
 
 def test_killed_rasa_server_is_restarted_and_the_conversation_goes_on(tmp_path):

@@ -83,7 +83,7 @@ def test_a_frozen_action_server_gets_the_user_the_apology_within_the_timeout(app
     finally:
         server.close()
     assert events[0].text == ANSWERS.kb.messages["action_failed"]
-    assert patches.action_timeout() <= took < 3.0
+    assert patches.action_timeout() <= took < patches.action_timeout() + 5  # not Rasa's 5 minutes
 
 
 @pytest.mark.parametrize("text, expected", [
