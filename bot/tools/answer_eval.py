@@ -136,8 +136,10 @@ def run_in_process(model: Path, cases: List[Case], kb: Knowledge, ranker: str = 
     from rasa.utils.log_utils import configure_structlog
 
     from bot.responder import Turn, load_responder
+    from bot.server import patches
 
     configure_structlog(logging.WARNING)  # Rasa's debug lines would print the set's questions
+    patches.apply()  # as the server runs: typed /intent{...} is read as words
     agent = Agent.load(str(model))
     responder = load_responder(ranker=ranker)
 
