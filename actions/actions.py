@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.answers import slot_ids
 from bot.knowledge import KnowledgeError
 from bot.responder import Outcome, Turn, load_responder
 
@@ -33,19 +34,23 @@ def turn_of(tracker: Tracker) -> Turn:
         last_topic=tracker.get_slot("last_topic"),
         last_facts=tracker.get_slot("last_facts"),
         seen_facts=tracker.get_slot("seen_facts"),
+        asked_topics=tracker.get_slot("asked_topics"),
         refused=metadata.get("refused") if isinstance(metadata, dict) else None,
     )
 
 
-def events_of(outcome: Outcome) -> Events:
-    """Slots for follow-ups: what the last fact answer was about and what it said."""
+def events_of(outcome: Outcome, asked_topics: object = None) -> Events:
+    """Slots for follow-ups: what the last fact answer was about and what it said, and
+    the topics answered so far (not offered again as quick replies)."""
     reply = outcome.reply
     if not (reply.facts and reply.topic):
         return []
+    asked = [t for t in slot_ids(asked_topics) if t != reply.topic] + [reply.topic]
     return [
         SlotSet("last_topic", reply.topic),
         SlotSet("last_facts", reply.facts),
         SlotSet("seen_facts", outcome.seen),
+        SlotSet("asked_topics", asked),
     ]
 
 
@@ -57,4 +62,4 @@ class ActionRespond(Action):
         outcome = RESPONDER.respond(turn_of(tracker))
         buttons = [{"title": b.title, "payload": b.payload} for b in outcome.reply.buttons]
         dispatcher.utter_message(text=outcome.reply.text, buttons=buttons)
-        return events_of(outcome)
+        return events_of(outcome, tracker.get_slot("asked_topics"))

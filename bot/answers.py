@@ -130,6 +130,21 @@ class Answers:
     def suggestion_buttons(self) -> List[Button]:
         return [Button(s.title, s.payload) for s in self.kb.suggestions]
 
+    def after_answer_buttons(self, topic_id: str, seen: Iterable[str], asked_topics: Iterable[str]) -> List[Button]:
+        """Quick replies after a fact answer on `topic_id`: "tell me more" while the topic has
+        facts not `seen`, "where is that from?", then questions on the topic's `next` topics
+        not in `asked_topics` (data/knowledge.yml: after_answer, topics)."""
+        after = self.kb.after_answer
+        buttons = []
+        if any(f.id not in set(seen) for f in self.kb.facts_of(topic_id)):
+            buttons.append(Button(after.more.title, after.more.payload))
+        buttons.append(Button(after.source.title, after.source.payload))
+        asked = set(asked_topics) | {topic_id}
+        for other in [t for t in self.kb.topic(topic_id).next if t not in asked][: after.related]:
+            question = self.kb.topic_question(other)
+            buttons.append(Button(question.title, question.payload))
+        return buttons
+
     def with_suggestions(self, text: str) -> Reply:
         return Reply(text=text.strip(), buttons=self.suggestion_buttons())
 

@@ -129,6 +129,8 @@ class Topic(_Strict):
     id: str
     title: str
     first: int = 1
+    ask: Optional[str] = None  # the question a button offering this topic shows
+    next: List[str] = []       # topics offered after an answer on this one, in order
 
     @validator("first")
     def _positive(cls, value: int) -> int:
@@ -157,6 +159,24 @@ class Suggestion(_Strict):
         return PAYLOAD.match(self.payload).group("intent")
 
 
+def _topic_button(topic: Topic, routes: Mapping[str, Route]) -> Optional[Suggestion]:
+    """The button asking about `topic`: its `ask` question, sent as its general route's intent."""
+    intent = next((i for i, r in routes.items() if r.topic == topic.id and not r.facts), None)
+    if topic.ask is None or intent is None:
+        return None
+    return Suggestion(title=topic.ask, payload=f"/{intent}")
+
+
+class AfterAnswer(_Strict):
+    """The quick replies after a fact answer: "tell me more" (while the topic has more),
+    "where is that from?", and up to `related` questions on the topic's `next` topics
+    that the user has not asked about yet."""
+
+    more: Suggestion
+    source: Suggestion
+    related: int = 2
+
+
 class Scope(_Strict):
     """The one country and the one occupation the sources cover (entity pattern ids)."""
 
@@ -178,7 +198,8 @@ class Knowledge(_Strict):
     topics: List[Topic]
     routes: Dict[str, Route]
     messages: Dict[str, str]
-    suggestions: List[Suggestion]
+    suggestions: List[Union[Suggestion, str]]  # a topic id stands for its `ask` question
+    after_answer: AfterAnswer
     scope: Scope
     gaps: List[Gap] = []
     synonyms: List[List[str]] = []
@@ -215,6 +236,16 @@ class Knowledge(_Strict):
 
     def topic(self, topic_id: str) -> Topic:
         return self._topics[topic_id]
+
+    def topic_question(self, topic_id: str) -> Optional[Suggestion]:
+        """The button that asks about a topic: its `ask` and its general route's intent."""
+        return _topic_button(self._topics[topic_id], self.routes)
+
+    def button_payloads(self) -> List[str]:
+        """Every payload a button of the bot can send (the only typed intents it accepts)."""
+        buttons = list(self.suggestions) + [self.after_answer.more, self.after_answer.source]
+        buttons += [b for b in (self.topic_question(t.id) for t in self.topics) if b is not None]
+        return list(dict.fromkeys(b.payload for b in buttons))
 
     def gap(self, gap_id: str) -> "Gap":
         return self._gaps[gap_id]
@@ -291,9 +322,11 @@ def _check_domain(kb: Knowledge, domain: Domain) -> Optional[str]:
     """Every topic intent has a route; every suggestion asks a real intent."""
     for intent in sorted(set(domain.topic_intents) - set(kb.routes)):
         return f"routes: intent '{intent}' needs a topic, but no route covers it"
-    for index, suggestion in enumerate(kb.suggestions):
+    buttons = [(f"suggestions[{i}]", s) for i, s in enumerate(kb.suggestions) if not isinstance(s, str)]
+    buttons += [("after_answer.more", kb.after_answer.more), ("after_answer.source", kb.after_answer.source)]
+    for where, suggestion in buttons:
         if suggestion.intent not in domain.intents:
-            return (f"suggestions[{index}] ({suggestion.title}): payload '{suggestion.payload}' "
+            return (f"{where} ({suggestion.title}): payload '{suggestion.payload}' "
                     f"names no intent in domain.yml")
     return None
 
@@ -344,6 +377,27 @@ def _cross_check(kb: Knowledge) -> Optional[str]:
     return None
 
 
+def _check_buttons(kb: Knowledge) -> Optional[str]:
+    """Topics named as buttons (suggestions, `next`) can be asked: an `ask` and a route.
+    A suggestion given as a topic id becomes that topic's question."""
+    topic_ids = {t.id for t in kb.topics}
+    for index, item in enumerate(kb.suggestions):
+        if isinstance(item, str):  # a topic id: its `ask` question
+            button = kb.topic_question(item) if item in topic_ids else None
+            if button is None:
+                return (f"suggestions[{index}] ({item}): not a topic with an `ask` question and a "
+                        "route without `facts`")
+            kb.suggestions[index] = button
+    for index, topic in enumerate(kb.topics):
+        for other in topic.next:
+            if other not in topic_ids:
+                return f"topics[{index}] ({topic.id}): next: unknown topic '{other}'"
+            if kb.topic_question(other) is None:
+                return (f"topics[{index}] ({topic.id}): next: topic '{other}' needs an `ask` question "
+                        f"and a route without `facts` to be offered")
+    return None
+
+
 def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
                    entity_ids: Optional[Mapping[str, FrozenSet[str]]] = None) -> Knowledge:
     """Read, validate and index the knowledge file, or raise KnowledgeError.
@@ -360,7 +414,7 @@ def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
     except yaml.YAMLError as error:
         raise KnowledgeError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(raw, dict):
-        raise KnowledgeError(f"{path}: top level: expected a mapping with sources, facts, topics, routes, messages, suggestions and scope")
+        raise KnowledgeError(f"{path}: top level: expected a mapping with sources, facts, topics, routes, messages, suggestions, after_answer and scope")
     try:
         kb = Knowledge.parse_obj(raw)
     except ValidationError as error:
@@ -371,7 +425,8 @@ def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
     kb._gaps = {g.id: g for g in kb.gaps}
     problem = (_cross_check(kb)
                or (domain and _check_domain(kb, domain))
-               or (entity_ids is not None and _check_keys(kb, entity_ids)))
+               or (entity_ids is not None and _check_keys(kb, entity_ids))
+               or _check_buttons(kb))
     if problem:
         raise KnowledgeError(f"{path}: {problem}")
     return kb

@@ -138,6 +138,7 @@ class Turn:
     last_facts: object = None
     seen_facts: object = None
     refused: object = None  # "too_long" or "empty": the channel did not let NLU read it
+    asked_topics: object = None  # topics answered so far in the conversation
 
 
 @dataclass
@@ -409,6 +410,15 @@ class Responder:
         return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
 
     def respond(self, turn: Turn) -> Outcome:
+        """The reply to a turn; a fact answer ends with quick replies to go on from it."""
+        outcome = self._respond(turn)
+        reply = outcome.reply
+        if reply.facts and self.kb.has_topic(reply.topic) and not reply.buttons:
+            buttons = self.answers.after_answer_buttons(reply.topic, outcome.seen, slot_ids(turn.asked_topics))
+            outcome = replace(outcome, reply=replace(reply, buttons=buttons))
+        return outcome
+
+    def _respond(self, turn: Turn) -> Outcome:
         if turn.refused == "too_long":
             return Outcome(self.answers.chitchat("too_long"))
         if turn.refused == "empty":

@@ -18,7 +18,7 @@ KB = ANSWERS.kb
 def tracker(text="", intent=None, confidence=1.0, entities=(), **slots):
     return Tracker(
         sender_id="tester",
-        slots={"last_topic": None, "last_facts": None, "seen_facts": None, **slots},
+        slots={"last_topic": None, "last_facts": None, "seen_facts": None, "asked_topics": None, **slots},
         latest_message={"intent": {"name": intent, "confidence": confidence} if intent else {},
                         "entities": list(entities), "text": text},
         events=[], paused=False, followup_action=None, active_loop={},
@@ -71,7 +71,7 @@ def test_median_then_average_then_more_then_sources():
     assert "$125,672" in message["text"] and "$131,490" not in message["text"]
     slots = slot_events(events)
     assert slots == {"last_topic": "pay", "last_facts": ["pay_average"],
-                     "seen_facts": ["pay_median", "pay_average"]}
+                     "seen_facts": ["pay_median", "pay_average"], "asked_topics": ["pay"]}
 
     message, events = run(tracker("tell me more", "tell_more", **slots))
     following = next(f for f in KB.facts_of("pay") if f.id not in slots["seen_facts"])
@@ -143,3 +143,35 @@ def test_chitchat_sends_its_message(intent, message_key):
     if intent in ("greet", "help"):
         assert [b["payload"] for b in message["buttons"]] == [s.payload for s in KB.suggestions]
     assert events == []
+
+
+def test_a_fact_answer_offers_more_its_source_and_topics_not_asked_yet():
+    after = KB.after_answer
+    topic = next(t for t in KB.topics if len(KB.facts_of(t.id)) > t.first and t.next)
+    intent = KB.topic_question(topic.id).payload[1:]
+    message, events = run(tracker(f"/{intent}", intent))
+    payloads = [b["payload"] for b in message["buttons"]]
+    offered = topic.next[: after.related]
+    assert payloads == [after.more.payload, after.source.payload] + [
+        KB.topic_question(t).payload for t in offered]
+    slots = slot_events(events)
+    assert slots["asked_topics"] == [topic.id]
+    # after an answer on the first topic offered, the topics asked about are not offered again
+    first = offered[0]
+    intent = KB.topic_question(first).payload[1:]
+    message, events = run(tracker(f"/{intent}", intent, **slots))
+    offered_now = [b["payload"] for b in message["buttons"]]
+    assert KB.topic_question(topic.id).payload not in offered_now
+    assert KB.topic_question(first).payload not in offered_now
+    assert slot_events(events)["asked_topics"] == [topic.id, first]
+
+
+def test_tell_me_more_is_offered_only_while_the_topic_has_more():
+    topic = next(t for t in KB.topics if len(KB.facts_of(t.id)) > t.first)
+    seen = [f.id for f in KB.facts_of(topic.id)]
+    intent = KB.topic_question(topic.id).payload[1:]
+    message, _ = run(tracker(f"/{intent}", intent, last_topic=topic.id, seen_facts=seen[:-1]))
+    assert KB.after_answer.more.payload in [b["payload"] for b in message["buttons"]]
+    message, _ = run(tracker("tell me more", "tell_more", last_topic=topic.id, seen_facts=seen[:-1],
+                             last_facts=seen[-2:-1]))
+    assert KB.after_answer.more.payload not in [b["payload"] for b in message["buttons"]]

@@ -9,6 +9,7 @@ import time
 import pytest
 import rasa
 import rasa.server
+from rasa.core.channels import console
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -31,6 +32,7 @@ PATCHED = {
     (rasa.server, "add_root_route"): "acc5f7c278af32f8",
     # strips the text, then reads a leading "/" as an intent (what `readable` undoes)
     (YAMLStoryReader, "unpack_regex_message"): "bf81f8a66c2c3e52",
+    (console, "_print_bot_output"): "6b153a1d7b65276d",
 }
 
 
@@ -133,3 +135,10 @@ def test_the_root_route_says_hello_without_the_version(applied):
     assert reply.body.decode() == patches.ROOT_TEXT
     assert rasa.__version__ not in reply.body.decode()
     assert app.config.REQUEST_MAX_SIZE == REQUEST_MAX_BYTES
+
+
+def test_the_shell_prints_an_answers_text_then_its_buttons_and_keeps_the_free_text_prompt(applied, capsys):
+    message = {"text": "An answer [1].", "buttons": [{"title": "Tell me more", "payload": "/tell_more"}]}
+    assert console._print_bot_output(message, is_latest_message=True) is None  # no selection menu
+    printed = capsys.readouterr().out
+    assert printed.index("An answer [1].") < printed.index("Tell me more (/tell_more)")

@@ -8,11 +8,16 @@
    `action_failed` apology; the user's message is stored as usual.
 2. No state from typed text (rasa.core.processor.MessageProcessor.parse_message).
    Rasa reads `/intent{"slot": value}` typed by any user as an intent with entities,
-   which slots can take. Here only the bot's own button payloads (the knowledge file's
-   suggestions, no entities) pass as intents; any other text starting with "/" is read
-   as words by the NLU.
+   which slots can take. Here only the bot's own button payloads
+   (Knowledge.button_payloads, no entities) pass as intents; any other text starting
+   with "/" is read as words by the NLU.
 3. GET / says hello without the Rasa version (rasa.server.add_root_route), and request
    bodies over bot.channels.guard.REQUEST_MAX_BYTES get 413 from Sanic.
+4. The shell keeps its free-text prompt after an answer with quick replies
+   (rasa.core.channels.console._print_bot_output): Rasa turns the buttons of the latest
+   message into a selection menu, which after every answer would make the user pick
+   "Type out your own message..." before each question. Here the text is printed, then
+   the buttons as a list of what can be typed (their payloads work as typed text).
 """
 from __future__ import annotations
 
@@ -45,7 +50,7 @@ def _knowledge():
 
 def own_payloads() -> FrozenSet[str]:
     """The payloads of the bot's own buttons: the only typed intents it accepts."""
-    return frozenset(s.payload for s in _knowledge().suggestions)
+    return frozenset(_knowledge().button_payloads())
 
 
 def apology() -> str:
@@ -125,6 +130,23 @@ def _patch_root_route() -> None:
     rasa.server.add_root_route = add_root_route
 
 
+def _patch_console() -> None:
+    from rasa.core.channels import console
+
+    original = console._print_bot_output
+
+    def _print_bot_output(message, is_latest_message=False, color=console.rasa.shared.utils.io.bcolors.OKBLUE):
+        buttons = message.get("buttons") or []
+        original({k: v for k, v in message.items() if k != "buttons"}, False, color)
+        for index, button in enumerate(buttons):
+            console.rasa.shared.utils.cli.print_color(console.cli_utils.button_to_string(button, index),
+                                                      color=color)
+        return None
+
+    _print_bot_output.__wrapped__ = original
+    console._print_bot_output = _print_bot_output
+
+
 def apply() -> None:
     global APPLIED
     if APPLIED:
@@ -132,4 +154,5 @@ def apply() -> None:
     _patch_remote_action(apology())
     _patch_parse_message(own_payloads())
     _patch_root_route()
+    _patch_console()
     APPLIED = True

@@ -73,11 +73,15 @@ def _static_part(template: str) -> str:
     return template.split("{", 1)[0].strip()
 
 
-def problems(turn: Turn, text: str, kb: Knowledge) -> List[str]:
-    """What is wrong with `text` as the reply to `turn` (empty: right)."""
+def problems(turn: Turn, text: str, kb: Knowledge, buttons: str = "") -> List[str]:
+    """What is wrong with `text` (and the titles of its quick replies, `buttons`) as the
+    reply to `turn` (empty: right). What the reply must say must be in its text: a
+    button offering a topic does not answer the question."""
     found = []
     folded = text.lower()
     found += [f"missing {s!r}" for s in turn.must if s.lower() not in folded]
+    text = "\n".join([text, buttons]).strip()
+    folded = text.lower()
     found += [f"contains {s!r}" for s in turn.must_not if s.lower() in folded]
     bad = ungrounded_numbers(text, kb)
     if bad:
@@ -97,11 +101,11 @@ def problems(turn: Turn, text: str, kb: Knowledge) -> List[str]:
 
 
 def reply_text(messages: List[dict]) -> str:
-    lines = []
-    for message in messages:
-        lines.append(message.get("text") or "")
-        lines += [b.get("title", "") for b in message.get("buttons") or []]
-    return "\n".join(lines)
+    return "\n".join(message.get("text") or "" for message in messages)
+
+
+def button_titles(messages: List[dict]) -> str:
+    return "\n".join(b.get("title", "") for m in messages for b in m.get("buttons") or [])
 
 
 @dataclass
@@ -119,9 +123,10 @@ def run(url: str, cases: List[Case], kb: Knowledge) -> List[Result]:
     for case in cases:
         sender = f"eval-{case.id}-{uuid.uuid4().hex[:8]}"
         for turn in case.turns:
-            text = reply_text(post_rest(url, sender, turn.user))
+            messages = post_rest(url, sender, turn.user)
+            text, buttons = reply_text(messages), button_titles(messages)
             if turn.expect != "context":
-                results.append(Result(case, turn, text, problems(turn, text, kb)))
+                results.append(Result(case, turn, text, problems(turn, text, kb, buttons)))
     return results
 
 
@@ -155,13 +160,15 @@ def run_in_process(model: Path, cases: List[Case], kb: Knowledge, ranker: str = 
             outcome = responder.respond(Turn(
                 turn.user, intent.get("name"), intent.get("confidence") or 0.0,
                 parse_data.get("entities") or [], slots.get("last_topic"),
-                slots.get("last_facts"), slots.get("seen_facts")))
+                slots.get("last_facts"), slots.get("seen_facts"), asked_topics=slots.get("asked_topics")))
             reply = outcome.reply
-            if reply.facts and reply.topic:
-                slots = {"last_topic": reply.topic, "last_facts": reply.facts, "seen_facts": outcome.seen}
-            text = "\n".join([reply.text] + [b.title for b in reply.buttons])
+            if reply.facts and reply.topic:  # as actions.actions.events_of sets them
+                asked = [t for t in slots.get("asked_topics") or [] if t != reply.topic] + [reply.topic]
+                slots = {"last_topic": reply.topic, "last_facts": reply.facts, "seen_facts": outcome.seen,
+                         "asked_topics": asked}
+            buttons = "\n".join(b.title for b in reply.buttons)
             if turn.expect != "context":
-                results.append(Result(case, turn, text, problems(turn, text, kb)))
+                results.append(Result(case, turn, reply.text, problems(turn, reply.text, kb, buttons)))
     return results
 
 
