@@ -99,7 +99,8 @@ def posts_before_barrier(bot, slack, channel: str, *users: str) -> List[dict]:
     returned. Rasa handles one conversation (here: one Slack user) at a time, in the
     order the messages came (Agent.handle_message holds the conversation's lock), so
     anything a user's earlier message could still post has been posted by then: no
-    pause that a slow answer could outlast.
+    pause that a slow answer could outlast. Rasa stores a conversation after its answer
+    is posted, so the barrier is also waited for in the tracker store (stored_user_texts).
     """
     threads = []
     for user in users:
@@ -111,6 +112,8 @@ def posts_before_barrier(bot, slack, channel: str, *users: str) -> List[dict]:
     for thread in threads:
         eventually(lambda: any(p.get("thread_ts") == thread for p in slack.posts_to(channel)),
                    f"the answer to the barrier in thread {thread} of {channel}")
+    for user in users:
+        eventually(lambda: BARRIER in stored_user_texts(bot, user), f"{user}'s barrier stored")
     return [p for p in slack.posts_to(channel) if p.get("thread_ts") not in threads]
 
 
