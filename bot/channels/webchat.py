@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import PROJECT_ROOT
-from bot.channels.guard import check_text, conversation_id, for_log
+from bot.channels.guard import check_text, conversation_id, for_log, is_text
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def origin_allowed(origin: Optional[Text], environ: Dict[Text, Any]) -> bool:
 
 
 def _text_of(value: Any) -> Optional[Text]:
-    return value if isinstance(value, str) else None
+    return value if is_text(value) else None
 
 
 class WebchatSocketIOInput(SocketIOInput):
