@@ -1,16 +1,18 @@
 import os
+from contextlib import contextmanager
 
 import pytest
 
 from bot.answers import Answers, load_answers
 from bot.grounding import numbers_in, ungrounded_numbers
+from bot.server.launcher import terminate
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ANSWERS = load_answers()
 
-__all__ = ["numbers_in", "ungrounded", "ANSWERS"]
+__all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down"]
 
 
 def ungrounded(text: str) -> set:
@@ -21,3 +23,16 @@ def ungrounded(text: str) -> set:
 @pytest.fixture(scope="session")
 def answers() -> Answers:
     return ANSWERS
+
+
+@contextmanager
+def action_server_down(bot):
+    """Stop the action server of `bot` (bot.server.launcher.Servers); start it again
+    afterwards (first in bot.processes again)."""
+    actions = bot.processes.pop(0)
+    terminate([actions])
+    try:
+        yield
+    finally:
+        bot.start_actions()
+        bot.processes.insert(0, bot.processes.pop())

@@ -89,9 +89,11 @@ def test_a_frozen_action_server_gets_the_user_the_apology_within_the_timeout(app
 
 
 @pytest.mark.parametrize("text, expected", [
-    ('/request_source{"last_facts": ["pay_median"]}', 'request_source{"last_facts": ["pay_median"]}'),
+    ('/request_source{"last_facts": ["pay_median"]}', "request_source"),
     ("/nonexistent_intent", "nonexistent_intent"),
-    ("  / //ask_pay{}", "ask_pay{}"),
+    ("  / //ask_pay{}", "ask_pay"),
+    ('/ask_pay@0.99{"pay_statistic": "median"}', "ask_pay"),
+    ('/{"last_topic": "pay"}', "?"),
     ("/", "?"),
     ("what do they earn?", None),
 ])

@@ -1,144 +1,34 @@
 """The Slack channel end to end: the real bot (bot.server.launcher.Servers) with Slack credentials,
-a fake Slack Web API on loopback that records chat.postMessage, and signed requests to
-/webhooks/slack/webhook. One bot per module: start-up takes ~25 s.
+a fake Slack Web API on loopback that records chat.postMessage (tests/slack_fake.py), and
+signed requests to /webhooks/slack/webhook. One bot per module: start-up takes ~25 s.
 
 The channel answers in a background task, after the webhook has returned, so the tests
 wait (with a deadline) for posts instead of expecting them when the request returns.
 That no further post comes is shown with a barrier, not a pause: see posts_before_barrier.
 """
-import hashlib
-import hmac
-import itertools
 import json
 import re
 import sqlite3
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import List, Optional, Tuple
 
 import pytest
 import yaml
 
 from bot import PROJECT_ROOT
 from bot.channels.guard import conversation_id
-from tests.conftest import ANSWERS
-from bot.server.launcher import Servers, free_port, terminate
+from tests.conftest import ANSWERS, action_server_down
+from tests.slack_fake import (BOT_USER, NO_PROXY_OPENER, dm, event, eventually, mention, post,
+                              send, slack, start_bot, unique, unique_ts)
 
-SECRET = "test-secret"
-BOT_USER = "UCAREERBOT"
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-                   "http_proxy", "https_proxy", "all_proxy", "no_proxy")
-ANSWER_WAIT = 60.0  # the first answers after start-up can be slow
+__all__ = ["slack"]  # a fixture from tests/slack_fake.py
+
 BARRIER = "thanks"  # what posts_before_barrier says
 # a channel with a planted handler bug, loaded next to the real one (tests/slack_handler_bug.py)
 BUGGY_CHANNEL = "tests.slack_handler_bug.HandlerBugSlack"
-_ids = itertools.count(1)
-T = TypeVar("T")
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{int(time.time() * 1000) % 10 ** 8:08d}{next(_ids):04d}"
-
-
-def unique_ts() -> str:
-    """A Slack timestamp no other message of the test run has."""
-    return f"1600000000.{next(_ids):06d}"
-
-
-def eventually(probe: Callable[[], T], what: str, timeout: float = ANSWER_WAIT) -> T:
-    """probe()'s first truthy result, polled until `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"waited {timeout:.0f} s for {what}")
-        time.sleep(0.1)
-
-
-# -- a fake Slack Web API ----------------------------------------------------------------
-class FakeSlack:
-    """Records chat.postMessage calls; can answer the next posts to a channel with an error."""
-
-    def __init__(self):
-        self.posts: List[dict] = []  # accepted posts
-        self.failed: List[dict] = []  # posts answered with an error
-        self.failing: Dict[str, int] = {}  # channel -> how many more posts to refuse
-        self.calls: List[str] = []
-        self.lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                kind = (self.headers.get("Content-Type") or "").split(";")[0]
-                if kind == "application/json":
-                    body = json.loads(raw or b"{}")
-                else:
-                    body = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
-                for key in ("blocks", "attachments"):
-                    if isinstance(body.get(key), str):
-                        body[key] = json.loads(body[key])
-                body["_authorization"] = self.headers.get("Authorization")
-                method = self.path.rsplit("/", 1)[-1]
-                answer = {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}",
-                          "message": {"text": body.get("text")}}
-                with fake.lock:
-                    fake.calls.append(self.path)
-                    if method == "chat.postMessage" and fake.failing.get(body.get("channel")):
-                        fake.failing[body["channel"]] -= 1
-                        fake.failed.append(body)
-                        answer = {"ok": False, "error": "fatal_error"}  # as Slack reports a 500
-                    elif method == "chat.postMessage":
-                        fake.posts.append(body)
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/"
-
-    def fail_next_posts(self, channel: str, count: int = 1) -> None:
-        with self.lock:
-            self.failing[channel] = count
-
-    def posts_to(self, channel: str) -> List[dict]:
-        with self.lock:
-            return [p for p in self.posts if p.get("channel") == channel]
-
-    def failed_posts_to(self, channel: str) -> List[dict]:
-        with self.lock:
-            return [p for p in self.failed if p.get("channel") == channel]
-
-    def wait_for_posts(self, channel: str, count: int = 1, timeout: float = ANSWER_WAIT) -> List[dict]:
-        return eventually(lambda: len(self.posts_to(channel)) >= count and self.posts_to(channel),
-                          f"{count} post(s) to {channel}", timeout)
-
-
-@pytest.fixture(scope="module")
-def slack():
-    fake = FakeSlack()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -148,19 +38,7 @@ def bot(slack, tmp_path_factory):
     channels = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
     channels[BUGGY_CHANNEL] = channels["bot.channels.slack.Slack"]
     credentials.write_text(yaml.safe_dump(channels), encoding="utf-8")
-    servers = Servers(
-        bot_port=free_port(), action_port=free_port(), tracker_db=state / "tracker.db",
-        log_dir=state / "logs", credentials=credentials,
-        extra_env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-                   "SLACK_API_URL": slack.api_url},
-    )
-    for name in PROXY_VARIABLES:  # slack_sdk would send even loopback calls to a proxy
-        servers.env.pop(name, None)
-    try:
-        servers.start()
-    except RuntimeError as error:
-        logs = "".join(p.read_text(errors="replace")[-3000:] for p in (state / "logs").glob("*.log"))
-        pytest.fail(f"{error}\n{logs}")
+    servers = start_bot(slack, state, credentials=credentials)
     yield servers
     servers.stop()
 
@@ -195,72 +73,6 @@ def wait_for_log(bot, marker: str, *then: str) -> str:
     return eventually(record, f"a log record with {(marker,) + then}")
 
 
-@contextmanager
-def action_server_down(bot):
-    """Stop the action server; start it again afterwards (first in bot.processes again)."""
-    actions = bot.processes.pop(0)
-    terminate([actions])
-    try:
-        yield
-    finally:
-        bot.start_actions()
-        bot.processes.insert(0, bot.processes.pop())
-
-
-# -- signed requests ---------------------------------------------------------------------
-NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def sign(body: bytes, timestamp: str, secret: str = SECRET) -> str:
-    base = f"v0:{timestamp}:".encode() + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def post(bot, body: bytes, content_type: str = "application/json", secret: str = SECRET,
-         timestamp: Optional[str] = None, headers: Optional[dict] = None, channel: str = "slack"):
-    """POST to the Slack webhook (of `channel`); returns (status, body text)."""
-    timestamp = timestamp or str(int(time.time()))
-    request = urllib.request.Request(
-        f"{bot.url}/webhooks/{channel}/webhook", data=body, method="POST",
-        headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
-                 "X-Slack-Signature": sign(body, timestamp, secret), **(headers or {})})
-    try:
-        with NO_PROXY_OPENER.open(request, timeout=30) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def event(kind: str, text: str, channel: str, user: str, channel_type: str,
-          thread_ts: Optional[str] = None, bot_user: str = BOT_USER, **extra) -> dict:
-    """An event_callback for the app whose bot user is `bot_user`."""
-    ts = unique_ts()
-    body = {"type": kind, "user": user, "text": text, "ts": ts, "channel": channel,
-            "event_ts": ts, "channel_type": channel_type, **extra}
-    if thread_ts:
-        body["thread_ts"] = thread_ts
-    return {
-        "token": "legacy-verification-token", "team_id": "T0TEAM", "api_app_id": "A0APP",
-        "type": "event_callback", "event_id": unique("Ev"), "event_time": int(time.time()),
-        "event": body,
-        "authorizations": [{"team_id": "T0TEAM", "user_id": bot_user, "is_bot": True}],
-    }
-
-
-def dm(text: str, channel: str, user: str, **extra) -> dict:
-    return event("message", text, channel, user, "im", **extra)
-
-
-def mention(text: str, channel: str, user: str, **extra) -> dict:
-    return event("app_mention", f"<@{BOT_USER}> {text}", channel, user, "channel", **extra)
-
-
-def send(bot, body: dict, **kwargs):
-    status, text = post(bot, json.dumps(body).encode(), **kwargs)
-    assert status == 200, (status, text)
-    return text
-
-
 def stored_user_texts(bot, user: str) -> List[str]:
     """User messages the tracker store (SQLite) holds for a Slack user's conversation
     (its id is kept apart from other channels': "slack:<user>")."""
@@ -287,7 +99,8 @@ def posts_before_barrier(bot, slack, channel: str, *users: str) -> List[dict]:
     returned. Rasa handles one conversation (here: one Slack user) at a time, in the
     order the messages came (Agent.handle_message holds the conversation's lock), so
     anything a user's earlier message could still post has been posted by then: no
-    pause that a slow answer could outlast.
+    pause that a slow answer could outlast. Rasa stores a conversation after its answer
+    is posted, so the barrier is also waited for in the tracker store (stored_user_texts).
     """
     threads = []
     for user in users:
@@ -299,6 +112,8 @@ def posts_before_barrier(bot, slack, channel: str, *users: str) -> List[dict]:
     for thread in threads:
         eventually(lambda: any(p.get("thread_ts") == thread for p in slack.posts_to(channel)),
                    f"the answer to the barrier in thread {thread} of {channel}")
+    for user in users:
+        eventually(lambda: BARRIER in stored_user_texts(bot, user), f"{user}'s barrier stored")
     return [p for p in slack.posts_to(channel) if p.get("thread_ts") not in threads]
 
 

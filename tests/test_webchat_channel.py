@@ -131,27 +131,47 @@ def test_the_served_bundle_is_the_pinned_one_and_speaks_the_servers_protocol():
     assert client.split(".")[0] in ("3", "4"), f"socket.io-client {client}"
 
 
-def test_session_request_awaits_enter_room():
-    """rasa#13027: Rasa 3.6.21 calls the coroutine AsyncServer.enter_room without await."""
+def socketio_handlers(on_new_message):
+    """The socket.io event handlers of the channel (with session persistence), its
+    server's enter_room and emit recorded: (handlers, rooms entered, emitted)."""
     channel = WebchatSocketIOInput.from_credentials({"session_persistence": True})
-
-    async def on_new_message(message):
-        pass
-
     channel.blueprint(on_new_message)
-    sio = channel.sio
-    rooms = []
+    rooms, sent = [], []
 
     async def enter_room(sid, room, namespace=None):
         rooms.append((sid, room))
 
-    sent = []
-
     async def emit(event, data=None, room=None, **kwargs):
         sent.append((event, data, room))
 
-    sio.enter_room, sio.emit = enter_room, emit
-    handler = sio.handlers["/"]["session_request"]
-    asyncio.run(handler("sid1", {"session_id": "abc"}))
+    channel.sio.enter_room, channel.sio.emit = enter_room, emit
+    return channel.sio.handlers["/"], rooms, sent
+
+
+async def ignore(message):
+    pass
+
+
+def test_session_request_awaits_enter_room():
+    """rasa#13027: Rasa 3.6.21 calls the coroutine AsyncServer.enter_room without await."""
+    handlers, rooms, sent = socketio_handlers(ignore)
+    asyncio.run(handlers["session_request"]("sid1", {"session_id": "abc"}))
     assert rooms == [("sid1", "web:abc")]  # the room is the conversation id (bot.channels.guard)
     assert sent == [("session_confirm", "abc", "sid1")]
+
+
+def test_events_without_data_are_taken_as_empty():
+    """An event emitted with no data, or with several arguments, reaches the handlers
+    (a missing `data` argument was a TypeError, with a traceback in the log)."""
+    handled = []
+
+    async def on_new_message(message):
+        handled.append(message)
+
+    handlers, _, sent = socketio_handlers(on_new_message)
+    asyncio.run(handlers["user_uttered"]("sid1"))
+    asyncio.run(handlers["user_uttered"]("sid1", {"message": 1, "session_id": "a"}, "more"))
+    assert handled == []
+    asyncio.run(handlers["session_request"]("sid1"))
+    [(event, session, room)] = sent
+    assert event == "session_confirm" and room == "sid1" and len(session) == 32  # a fresh id

@@ -12,15 +12,20 @@ The same rules on REST, the web chat (socket.io) and Slack:
 - Only the bot's own button payloads pass as typed intents ("/ask_pay"): Rasa's
   `/intent{"slot": ...}` syntax is read as plain words (bot/server/patches.py).
 - User text in logs is cut to LOG_CHARS.
+- Text must be valid Unicode: JSON's "\\ud83d" decodes to a lone surrogate, which
+  UTF-8, the tracker store and spaCy refuse (an id holding one made Rasa's SQL tracker
+  store exit the server). In a message it becomes U+FFFD; an id holding one is not an id.
 """
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 LOG_CHARS = 200
 REQUEST_MAX_BYTES = 64 * 1024  # larger request bodies get 413 (a message is at most a few KB)
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def max_message_chars() -> int:
@@ -35,6 +40,11 @@ def for_log(text: object) -> str:
     text = text if isinstance(text, str) else repr(text)
     text = " ".join(text.split())
     return text if len(text) <= LOG_CHARS else f"{text[:LOG_CHARS]}... ({len(text)} characters)"
+
+
+def is_text(value: object) -> bool:
+    """A str that can be stored and read: no lone surrogates."""
+    return isinstance(value, str) and not LONE_SURROGATE.search(value)
 
 
 def conversation_id(channel: str, raw_id: str) -> str:
@@ -64,6 +74,7 @@ class Checked:
 
 def check_text(text: str) -> Checked:
     """A user's message text (a str: channels reject other types before this)."""
+    text = LONE_SURROGATE.sub("\ufffd", text)
     limit = max_message_chars()
     if len(text) > limit:
         return Checked(text[:limit], "too_long")

@@ -4,9 +4,11 @@ Registered in credentials.yml as bot.channels.rest.StrictRestInput (name "rest",
 URL is Rasa's). Differences from rasa.core.channels.rest.RestInput, which answers a bad
 body with a 500 and a traceback, or a 200 with `[]` and an exception in the log:
 
-- the body must be a JSON object with a string `sender` (1-128 characters) and a string
-  `message`; `metadata`, if present, an object. Anything else: 400 with a one-line JSON
-  error ({"error": "..."}), no traceback. A missing sender is never a shared conversation.
+- the body must be a JSON object with a string `sender` (1-128 characters, valid
+  Unicode: a lone surrogate such as JSON's "\\ud83d" made the tracker store exit the
+  server) and a string `message`; `metadata`, if present, an object. Anything else:
+  400 with a one-line JSON error ({"error": "..."}), no traceback. A missing sender is
+  never a shared conversation.
 - the conversation id is "rest:<sender>" (bot.channels.guard): REST cannot write into
   a web-chat or Slack conversation.
 - long and blank messages are handled by bot.channels.guard (a polite reply, no NLU).
@@ -26,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import check_text, conversation_id, for_log
+from bot.channels.guard import check_text, conversation_id, for_log, is_text
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ def read_body(request: Request) -> Dict[str, Any]:
     sender = body.get("sender")
     if not isinstance(sender, str) or not sender.strip():
         raise ValueError("'sender' must be a non-empty string")
+    if not is_text(sender):  # "\\ud83d": the tracker store cannot hold it
+        raise ValueError("'sender' must be valid Unicode")
     if len(sender) > MAX_SENDER_CHARS:
         raise ValueError(f"'sender' must be at most {MAX_SENDER_CHARS} characters")
     if not isinstance(body.get("message"), str):

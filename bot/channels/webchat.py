@@ -6,10 +6,10 @@ credentials.yml registers two channels from here:
     bot.channels.webchat.ChatPageInput          GET /chat: the page, the widget bundle
 
 WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
-  * strict input (bot.channels.guard): a message event that is not an object, or whose
-    message is not a string, is ignored with one log line; long and blank messages get
-    a polite reply without NLU; the conversation id is "web:<session id>", so a REST or
-    Slack client cannot address a web-chat conversation.
+  * strict input (bot.channels.guard): a message event that is not an object (or has no
+    data at all), or whose message is not a string, is ignored with one log line; long
+    and blank messages get a polite reply without NLU; the conversation id is
+    "web:<session id>", so a REST or Slack client cannot address a web-chat conversation.
   * the Origin of a socket.io connection must be the bot's own (scheme and Host of the
     request) or one listed in WEB_ALLOWED_ORIGINS (comma-separated, for sites that embed
     the widget); Rasa accepts any.
@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import PROJECT_ROOT
-from bot.channels.guard import check_text, conversation_id, for_log
+from bot.channels.guard import check_text, conversation_id, for_log, is_text
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def origin_allowed(origin: Optional[Text], environ: Dict[Text, Any]) -> bool:
 
 
 def _text_of(value: Any) -> Optional[Text]:
-    return value if isinstance(value, str) else None
+    return value if is_text(value) else None
 
 
 class WebchatSocketIOInput(SocketIOInput):
@@ -143,8 +143,10 @@ class WebchatSocketIOInput(SocketIOInput):
         sio.eio.cors_allowed_origins = origin_allowed
 
         # Registering a handler again for the same event and namespace replaces Rasa's.
+        # An event may come with no data (`emit(event)`, or null) or several arguments:
+        # the handlers take what comes (a missing `data` was a TypeError and a traceback).
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: Text, data: Any = None, *_: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session = _text_of(data.get("session_id"))
             if not session or len(session) > 128:
@@ -158,7 +160,7 @@ class WebchatSocketIOInput(SocketIOInput):
             logger.debug(f"User {sid} joined session {data['session_id']}.")
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Dict) -> None:
+        async def handle_message(sid: Text, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 logger.warning("socket.io: a message event without a text message was ignored")
                 return

@@ -10,7 +10,7 @@
    Rasa reads `/intent{"slot": value}` typed by any user as an intent with entities,
    which slots can take. Here only the bot's own button payloads
    (Knowledge.button_payloads, no entities) pass as intents; any other text starting
-   with "/" is read as words by the NLU.
+   with "/" is read as words by the NLU, up to its `{entities}` or `@confidence`.
 3. GET / says hello without the Rasa version (rasa.server.add_root_route), and request
    bodies over bot.channels.guard.REQUEST_MAX_BYTES get 413 from Sanic.
 4. The shell keeps its free-text prompt after an answer with quick replies
@@ -25,6 +25,7 @@ import asyncio
 import copy
 import logging
 import os
+import re
 from typing import Any, FrozenSet, Optional
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 APPLIED = False
 DEFAULT_ACTION_TIMEOUT = 2.5
 ROOT_TEXT = "Hello from the career bot"
+INTENT_DATA = re.compile(r"[@{]")  # where Rasa's `/intent@confidence{entities}` data starts
 
 
 def action_timeout() -> float:
@@ -86,6 +88,9 @@ def readable(text: Any, payloads: FrozenSet[str]) -> Optional[str]:
     words = text.strip()
     while words.startswith("/"):  # Rasa's regex intent reader fires on a leading "/"
         words = words[1:].strip()  # (after stripping spaces: YAMLStoryReader.unpack_regex_message)
+    # What follows the name in `/intent@0.9{"slot": value}` is data, not words: read, a
+    # value such as "pay_median" steered the classifier to the answer it names.
+    words = INTENT_DATA.split(words, maxsplit=1)[0].strip()
     return words or "?"  # the NLU fails on empty text; "?" has no word: the bot declines
 
 
