@@ -2,6 +2,7 @@
 
 One bot (action server + `rasa run`) on free loopback ports with a fresh tracker database
 serves every test here; the browser and the screenshots are described in webchat_support.
+The embeddable bubble (/chat/widget.js) on other sites is tested in test_webchat_widget.py.
 """
 import asyncio
 import threading
@@ -43,7 +44,8 @@ def test_chat_page_is_served_by_the_bot_itself(bot):
 
 @pytest.mark.parametrize("name, content_type", [
     ("webchat.js", "text/javascript"), ("chat.js", "text/javascript"), ("chat.css", "text/css"),
-    ("page.js", "text/javascript"), ("page.css", "text/css"), ("favicon.svg", "image/svg+xml"),
+    ("page.js", "text/javascript"), ("page.css", "text/css"), ("widget.js", "text/javascript"),
+    ("widget.css", "text/css"), ("demo.css", "text/css"), ("favicon.svg", "image/svg+xml"),
 ])
 def test_page_files_have_their_content_types(bot, name, content_type):
     status, headers, body = get(f"{bot.url}/chat/{name}")

@@ -10,7 +10,7 @@ import yaml
 
 from bot import PROJECT_ROOT
 from bot.channels.webchat import (PAGE_FILES, WEB_DIR, WIDGET_BUNDLE, WebchatOutput,
-                                  WebchatSocketIOInput, hard_breaks, webchat_markdown,
+                                  WebchatSocketIOInput, demo_page, hard_breaks, webchat_markdown,
                                   without_outside_imports)
 
 
@@ -181,6 +181,13 @@ def test_the_bundle_is_served_without_the_google_fonts_import():
 def test_every_page_file_is_in_web():
     for name, (file_name, _) in PAGE_FILES.items():
         assert (WEB_DIR / file_name).is_file(), name
-    for name in ("chat.html", "favicon.ico"):
+    for name in ("chat.html", "demo.html", "favicon.ico"):
         assert (WEB_DIR / name).is_file(), name
 
+
+def test_the_demo_page_embeds_the_widget_from_the_given_origin_escaped():
+    template = (WEB_DIR / "demo.html").read_text(encoding="utf-8")
+    page = demo_page(template, "http://bot.example:5005")
+    assert '<script src="http://bot.example:5005/chat/widget.js"></script>' in page
+    assert "{{" not in page
+    assert "<x>" not in demo_page(template, 'http://a"<x>')

@@ -3,8 +3,8 @@
 credentials.yml registers two channels from here:
 
     bot.channels.webchat.WebchatSocketIOInput   socket.io for the rasa-webchat widget
-    bot.channels.webchat.ChatPageInput          GET /chat: the page, the widget bundle;
-                                                /favicon.ico
+    bot.channels.webchat.ChatPageInput          GET /chat: the page, the widget bundle, the
+                                                embeddable bubble (/chat/widget.js), /favicon.ico
 
 WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
   * strict input (bot.channels.guard): a message event that is not an object, or whose
@@ -24,6 +24,7 @@ WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
 """
 from __future__ import annotations
 
+import html
 import inspect
 import json
 import logging
@@ -219,14 +220,28 @@ PAGE_FILES = {
     "chat.css": ("chat.css", CSS),      # how the widget looks, on the page and in the bubble
     "page.js": ("page.js", JS),         # starts the chat on /chat
     "page.css": ("page.css", CSS),      # the /chat page around it
+    "widget.js": ("widget.js", JS),     # the embeddable bubble: <script src=".../chat/widget.js">
+    "widget.css": ("widget.css", CSS),  # its button and panel
+    "demo.css": ("demo.css", CSS),      # the demo host page (/chat/demo, from demo.html)
     "favicon.svg": ("favicon.svg", "image/svg+xml"),
 }
+# Where the demo page puts the bot's origin (scheme://host:port) in its embed snippet.
+BOT_ORIGIN_MARK = "{{BOT_ORIGIN}}"
+
+
+def demo_page(template: Text, bot_origin: Text) -> Text:
+    """The demo host page (web/demo.html) embedding the widget from `bot_origin`."""
+    return template.replace(BOT_ORIGIN_MARK, html.escape(bot_origin, quote=True))
+
+
 class ChatPageInput(InputChannel):
     """The web chat's files, served by the bot's own Sanic app:
 
         GET /chat               the chat page
         GET /chat/webchat.js    the rasa-webchat bundle (without its Google Fonts import)
         GET /chat/<file>        the files in PAGE_FILES
+        GET /chat/widget.js     the script a site owner embeds for a chat bubble
+        GET /chat/demo          a host page embedding it
         GET /favicon.ico        the bot's icon
 
     Rasa mounts a channel at urljoin("/webhooks/", url_prefix()); "/" mounts this one at
@@ -292,7 +307,7 @@ class ChatPageInput(InputChannel):
                                        mime_type="image/x-icon")
 
         @chat_page.route("/chat/<name:str>", methods=["GET", "HEAD"])
-        async def asset(_: Request, name: Text) -> HTTPResponse:
+        async def asset(request: Request, name: Text) -> HTTPResponse:
             if not name:  # /chat/: Sanic 21.12 routes it here with an empty name, not to page()
                 return await send_page()
             if name == "webchat.js":
@@ -300,6 +315,10 @@ class ChatPageInput(InputChannel):
                 if bundle is None:
                     return response.text(missing.format(name), status=503)
                 return response.raw(bundle, headers=headers, content_type=JS)
+            if name == "demo":
+                template = (self.web_dir / "demo.html").read_text(encoding="utf-8")
+                origin = f"{request.scheme}://{request.host}"
+                return response.html(demo_page(template, origin), headers=headers)
             if name not in PAGE_FILES:
                 return response.text("Not found", status=404)
             file_name, content_type = PAGE_FILES[name]
