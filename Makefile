@@ -83,7 +83,7 @@ test: $(MODEL) $(WEB_STAMP)
 	UPDATE_SCREENSHOTS= $(PY) -m pytest
 
 screenshots: $(MODEL) $(WEB_STAMP)
-	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_webchat.py
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_webchat.py tests/test_webchat_widget.py
 	git status --short docs/screenshots
 
 validate: $(VENV)/.installed

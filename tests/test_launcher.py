@@ -12,6 +12,7 @@ def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
         printed = "".join(launcher.output)
         assert f"http://127.0.0.1:{bot_port}/webhooks/rest/webhook" in printed
         assert f"http://127.0.0.1:{bot_port}/chat" in printed
+        assert f'<script src="http://127.0.0.1:{bot_port}/chat/widget.js"></script>' in printed
         assert printed.count("Slack: off (") == 1
 
         replies = post_rest(launcher.url, "launcher", "median salary for ML engineers?")

@@ -1,72 +1,41 @@
 """The web chat end to end: the bot's own /chat page, socket.io sessions, a real browser.
 
 One bot (action server + `rasa run`) on free loopback ports with a fresh tracker database
-serves every test here. The browser is Debian's chromium driven by Playwright from PyPI
-(never `playwright install`); every request that leaves loopback is aborted.
-Screenshots go to test-output/webchat/ (git-ignored). Only with UPDATE_SCREENSHOTS=1
-(`make screenshots`) are the README's ones also copied over docs/screenshots/.
+serves every test here; the browser and the screenshots are described in webchat_support.
+The embeddable bubble (/chat/widget.js) on other sites is tested in test_webchat_widget.py.
 """
 import asyncio
-import os
-import shutil
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from bot import PROJECT_ROOT
-from bot.server.launcher import Servers, free_port
+from tests.webchat_support import browser  # noqa: F401 - the module's chromium (a fixture)
+from tests.webchat_support import (BLS, COURSERA, GREETING, PAY_QUESTION, SOURCE_QUESTION,
+                                   TIMEOUT_MS, Chat, assert_source_link, get, publish,
+                                   running_bot)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps"]
-OUTPUT = PROJECT_ROOT / "test-output" / "webchat"
-DOC_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
-TIMEOUT_MS = 30_000  # every Playwright wait (the context's default timeout)
 SOCKET_DEADLINE = 60  # seconds for one socket.io exchange: connect, join, replies, disconnect
-
-PAY_QUESTION = "what is the median salary of an ML engineer?"
-SOURCE_QUESTION = "where does that come from?"
-GREETING = "Hi! I answer questions about becoming a machine learning engineer"
-BLS = "https://www.bls.gov/"
-COURSERA = "https://www.coursera.org/"
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    state = tmp_path_factory.mktemp("webchat")
-    servers = Servers(bot_port=free_port(), action_port=free_port(),
-                      tracker_db=state / "tracker.db", log_dir=state / "logs")
-    with servers:
+    with running_bot(tmp_path_factory, "webchat") as servers:
         yield servers
-    for log in ("rasa.log", "actions.log"):
-        text = (state / "logs" / log).read_text(encoding="utf-8", errors="replace")
-        assert "was never awaited" not in text, f"{log}: a coroutine was never awaited"
 
 
 # -- the /chat routes ------------------------------------------------------------------
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as reply:
-            return reply.status, reply.headers, reply.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
 
 def test_chat_page_is_served_by_the_bot_itself(bot):
     status, headers, body = get(bot.url + "/chat")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "script-src 'self'" in headers["Content-Security-Policy"]
-    assert b'<script src="/chat/webchat.js"></script>' in body
-    assert b"https://" not in body  # nothing from a CDN
+    for script in (b"webchat.js", b"chat.js", b"page.js"):
+        assert b'<script src="/chat/%s"></script>' % script in body
+    assert b"https://" not in body and b"http://" not in body  # nothing from a CDN
+    assert b'<link rel="icon" href="/favicon.ico"' in body
     # With a trailing slash too (Sanic hands /chat/ to the file route with an empty name).
     status, headers, slash_body = get(bot.url + "/chat/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
@@ -75,12 +44,29 @@ def test_chat_page_is_served_by_the_bot_itself(bot):
 
 @pytest.mark.parametrize("name, content_type", [
     ("webchat.js", "text/javascript"), ("chat.js", "text/javascript"), ("chat.css", "text/css"),
+    ("page.js", "text/javascript"), ("page.css", "text/css"), ("widget.js", "text/javascript"),
+    ("widget.css", "text/css"), ("demo.css", "text/css"), ("favicon.svg", "image/svg+xml"),
 ])
 def test_page_files_have_their_content_types(bot, name, content_type):
     status, headers, body = get(f"{bot.url}/chat/{name}")
     assert status == 200, f"/chat/{name}: {body[:200]!r} (did `npm ci --prefix web` run?)"
     assert headers["Content-Type"].startswith(content_type)
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_widget_bundle_is_served_without_its_google_fonts_import(bot):
+    status, _, body = get(f"{bot.url}/chat/webchat.js")
+    assert status == 200 and b"window" in body[:2000]
+    assert b"fonts.googleapis.com" not in body and b"@import" not in body
+
+
+def test_favicon_is_the_bots_own(bot):
+    status, headers, body = get(f"{bot.url}/favicon.ico")
+    assert status == 200 and headers["Content-Type"] == "image/x-icon"
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file: reserved 0, type 1 (icon)
+    count = int.from_bytes(body[4:6], "little")
+    sizes = {body[6 + 16 * i] for i in range(count)}
+    assert {16, 32} <= sizes
 
 
 def test_nothing_else_is_served_under_chat(bot):
@@ -162,95 +148,9 @@ def test_greeting_comes_with_suggestions_as_quick_replies(bot):
 
 # -- the browser --------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser():
-    expect.set_options(timeout=TIMEOUT_MS)
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-                    "(apt-get install -y chromium). Playwright's own browsers are not used.",
-                    pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def loopback_only(route):
-    host = urlsplit(route.request.url).hostname
-    if host in ("127.0.0.1", "localhost", "::1"):
-        route.continue_()
-    else:
-        route.abort()
-
-
-class Chat:
-    """The /chat page in one browser context: what a user sees and does."""
-
-    def __init__(self, browser, bot, width, height):
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.context.route("**/*", loopback_only)
-        self.page = self.context.new_page()
-        self.url = bot.url + "/chat?fast"
-        self.dialogs, self.errors = [], []
-        self.page.on("dialog", self._on_dialog)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _on_dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def open(self):
-        self.page.goto(self.url)
-        self.page.locator(".rw-conversation-container").wait_for()
-
-    def responses(self):
-        return self.page.locator(".rw-response")
-
-    def wait_for_response(self, count, containing):
-        """Wait until there are `count` bot messages and the last one contains the text."""
-        self.page.wait_for_function(
-            "([n, text]) => { const r = document.querySelectorAll('.rw-response');"
-            " return r.length >= n && r[r.length - 1].innerText.includes(text); }",
-            arg=[count, containing])
-        return self.responses().nth(count - 1)
-
-    def say(self, text):
-        box = self.page.locator(".rw-new-message")
-        box.fill(text)
-        box.press("Enter")
-
-    def screenshot(self, name):
-        OUTPUT.mkdir(parents=True, exist_ok=True)
-        path = OUTPUT / name
-        self.page.screenshot(path=str(path))
-        return path
-
-    def close(self):
-        self.context.close()
-
-
-def publish(screenshot, name):
-    """Copy a screenshot over the README's copy, only when asked to (`make screenshots`)."""
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(screenshot, DOC_SCREENSHOTS / name)
-
-
-def assert_source_link(message, prefix):
-    link = message.locator(f'a[href^="{prefix}"]').first
-    expect(link).to_be_visible()
-    assert link.get_attribute("target") == "_blank"
-    assert "noopener" in (link.get_attribute("rel") or "")
-    return link
-
-
 def test_a_conversation_with_sources_survives_a_reload(browser, bot):
     started = time.monotonic()
-    chat = Chat(browser, bot, 1280, 800)
+    chat = Chat(browser, bot.url + "/chat")
     try:
         chat.open()
         assert "ML engineer in the US" in chat.page.locator("#about").inner_text()
@@ -289,14 +189,14 @@ def test_a_conversation_with_sources_survives_a_reload(browser, bot):
         assert cited.locator(f'a[href^="{BLS}"]').count() == 0
         chat.screenshot("chat-desktop-after-reload.png")
 
-        assert chat.dialogs == [] and chat.errors == []
+        assert chat.dialogs == [] and chat.errors == [] and chat.outside == []
     finally:
         chat.close()
     print(f"\nbrowser walk-through: {time.monotonic() - started:.1f} s")
 
 
 def test_what_the_user_types_is_shown_as_text(browser, bot):
-    chat = Chat(browser, bot, 1280, 800)
+    chat = Chat(browser, bot.url + "/chat")
     typed = "<b>x</b><script>alert(1)</script><img src=x onerror=alert(2)>"
     try:
         chat.open()
@@ -318,7 +218,7 @@ def test_what_the_user_types_is_shown_as_text(browser, bot):
 
 
 def test_phone_width(browser, bot):
-    chat = Chat(browser, bot, 390, 844)
+    chat = Chat(browser, bot.url + "/chat", 390, 844)
     try:
         chat.open()
         chat.wait_for_response(1, GREETING)
@@ -333,5 +233,135 @@ def test_phone_width(browser, bot):
         bubble = answer.bounding_box()
         assert bubble["x"] >= 0 and bubble["x"] + bubble["width"] <= 390
         publish(chat.screenshot("chat-phone.png"), "chat-phone.png")
+    finally:
+        chat.close()
+
+
+SKILLS_QUESTION = "what skills do I need?"
+
+
+def test_a_full_session_is_quick_quiet_and_stays_on_the_bots_origin(browser, bot):
+    """Greeting, a suggestion clicked, three questions, a new conversation: replies come in
+    well under a second, and there is no console error and no request to another origin
+    (the widget's Google Fonts import is gone, the favicon is the bot's)."""
+    chat = Chat(browser, bot.url + "/chat")
+    try:
+        chat.open()
+        chat.wait_for_response(1, GREETING)
+        to_greeting = chat.times()["responses"][0] / 1000
+        chat.page.locator(".rw-replies .rw-reply", has_text="What do ML engineers earn?").click()
+        chat.wait_for_response(2, "$131,490")
+        enter_to_answer = []
+        for question, expected in [(PAY_QUESTION, "$131,490"), (SKILLS_QUESTION, "Sources:"),
+                                   (SOURCE_QUESTION, "That answer came from:")]:
+            before = chat.responses().count()
+            chat.say(question)
+            chat.wait_for_response(before + 1, "")
+            times = chat.times()
+            enter_to_answer.append((times["responses"][before] - times["enter"][-1]) / 1000)
+            chat.wait_for_response(chat.responses().count(), expected)
+        chat.page.locator("#new-conversation").click()
+        chat.wait_for_response(1, GREETING)
+        expect(chat.page.locator(".rw-client")).to_have_count(0)
+        print(f"\nload to greeting {to_greeting:.2f} s; Enter to answer "
+              + ", ".join(f"{t:.2f}" for t in enter_to_answer) + " s")
+        assert to_greeting < 2.0
+        assert max(enter_to_answer) < 2.0
+        assert chat.errors == [], "console errors"
+        assert chat.outside == [], "requests to other origins"
+    finally:
+        chat.close()
+
+
+def test_new_conversation_starts_over(browser, bot):
+    chat = Chat(browser, bot.url + "/chat")
+    try:
+        chat.open()
+        chat.wait_for_response(1, GREETING)
+        chat.say(PAY_QUESTION)
+        chat.wait_for_response(2, "$131,490")
+        first_session = chat.session_id()
+        assert first_session
+
+        restart = chat.page.get_by_role("button", name="New conversation")
+        expect(restart).to_be_visible()
+        restart.click()
+        greeting = chat.wait_for_response(1, GREETING)  # the greeting again ...
+        expect(chat.responses()).to_have_count(1)  # ... and nothing of the old conversation
+        expect(chat.page.locator(".rw-client")).to_have_count(0)
+        assert "$131,490" not in chat.page.locator(".rw-messages-container").inner_text()
+        expect(greeting.locator("xpath=..").locator(".rw-reply").first).to_be_visible()
+        new_session = chat.session_id()
+        assert new_session and new_session != first_session
+        # The bot's side starts over too: no last answer to cite.
+        chat.say(SOURCE_QUESTION)
+        fresh = chat.wait_for_response(2, "")
+        assert BLS not in fresh.inner_text()
+        # A reload keeps the new conversation.
+        chat.page.reload()
+        chat.wait_for_response(2, "")
+        assert chat.session_id() == new_session
+        expect(chat.page.locator(".rw-client")).to_have_count(1)
+    finally:
+        chat.close()
+
+
+def test_keyboard_only(browser, bot):
+    """Tab reaches the New conversation button, the suggestions and the input, each with a
+    visible focus ring; Enter sends, presses a suggestion and starts a new conversation."""
+    chat = Chat(browser, bot.url + "/chat")
+    try:
+        chat.open()
+        chat.wait_for_response(1, GREETING)
+        chat.page.locator(".rw-replies .rw-reply").first.wait_for()
+        passed = chat.tab_until(".rw-new-message")
+        names = [element["label"] or element["text"] for element in passed]
+        assert names[0] == "New conversation"
+        assert "What do ML engineers earn?" in names and "What skills do I need?" in names
+        assert all(element["outline"] for element in passed), passed
+        assert chat.focused()["outline"] and chat.focused()["label"] == "Your question"
+
+        # Back to a suggestion, Enter asks it; the focus returns to the input.
+        chat.tab_until(".rw-reply:last-child", key="Shift+Tab")
+        chat.page.keyboard.press("Enter")
+        chat.wait_for_response(2, "Sources:")
+        assert chat.page.locator(".rw-client").last.inner_text() == "What skills do I need?"
+        assert chat.focused()["cls"] == "rw-new-message"
+
+        chat.page.keyboard.type(PAY_QUESTION)
+        chat.page.keyboard.press("Enter")
+        chat.wait_for_response(3, "$131,490")
+
+        chat.tab_until("#new-conversation", key="Shift+Tab")
+        assert chat.focused()["outline"]
+        chat.page.keyboard.press("Enter")
+        chat.wait_for_response(1, GREETING)
+        expect(chat.page.locator(".rw-client")).to_have_count(0)
+        chat.page.wait_for_function("() => document.activeElement.matches('.rw-new-message')")
+    finally:
+        chat.close()
+
+
+def test_no_serious_accessibility_findings(browser, bot):
+    """axe-core on the page with the greeting, an answer with source links and suggestions.
+    Before this was fixed it found one critical problem: the send button had no name."""
+    # axe is added as an inline script, which the page's CSP refuses: bypassed for this test.
+    chat = Chat(browser, bot.url + "/chat", bypass_csp=True)
+    try:
+        chat.open()
+        chat.wait_for_response(1, GREETING)
+        chat.say(PAY_QUESTION)
+        chat.wait_for_response(2, "$131,490")
+        chat.say("help")
+        chat.wait_for_response(3, "Ask me in your own words")
+        chat.page.locator(".rw-replies .rw-reply").first.wait_for()
+        findings = chat.axe()
+        print(f"\naxe, serious or critical: {findings}")
+        assert findings == []
+        # What a screen reader is told.
+        log = chat.page.get_by_role("log", name="Conversation")
+        expect(log).to_have_attribute("aria-live", "polite")
+        expect(chat.page.get_by_role("textbox", name="Your question")).to_be_visible()
+        expect(chat.page.get_by_role("button", name="What do ML engineers earn?")).to_be_visible()
     finally:
         chat.close()

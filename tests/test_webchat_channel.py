@@ -9,8 +9,9 @@ from importlib.metadata import version
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.channels.webchat import (WEB_DIR, WIDGET_BUNDLE, WebchatOutput, WebchatSocketIOInput,
-                                  hard_breaks, webchat_markdown)
+from bot.channels.webchat import (PAGE_FILES, WEB_DIR, WIDGET_BUNDLE, WebchatOutput,
+                                  WebchatSocketIOInput, demo_page, hard_breaks, webchat_markdown,
+                                  without_outside_imports)
 
 
 class FakeSio:
@@ -123,8 +124,11 @@ def test_the_served_bundle_is_the_pinned_one_and_speaks_the_servers_protocol():
         installed = version_in(WEB_DIR / "node_modules" / package / "package.json")
         assert installed == lock[f"node_modules/{package}"]["version"], (
             f"{package} {installed} is not the locked version: run `npm ci --prefix web`")
-    # package.json pins an exact version (no range), the one the lock file installs.
+    # package.json pins exact versions (no range), the ones the lock file installs.
     assert pinned["dependencies"]["rasa-webchat"] == lock["node_modules/rasa-webchat"]["version"]
+    assert pinned["devDependencies"]["axe-core"] == lock["node_modules/axe-core"]["version"]
+    assert version_in(WEB_DIR / "node_modules" / "axe-core" / "package.json") == \
+        lock["node_modules/axe-core"]["version"]
     # python-socketio 5 speaks the Socket.IO 5 protocol of the JavaScript clients 3 and 4.
     client = lock["node_modules/socket.io-client"]["version"]
     assert version("python-socketio").split(".")[0] == "5"
@@ -175,3 +179,35 @@ def test_events_without_data_are_taken_as_empty():
     asyncio.run(handlers["session_request"]("sid1"))
     [(event, session, room)] = sent
     assert event == "session_confirm" and room == "sid1" and len(session) == 32  # a fresh id
+
+
+def test_the_bundle_is_served_without_the_google_fonts_import():
+    """rasa-webchat 1.0.1 imports Google Fonts' "Inter" stylesheet in each of its CSS
+    modules; the bot serves the bundle without. This fails if a new bundle imports its
+    fonts in a way the bot no longer removes (then pages would ask Google again)."""
+    bundle = WIDGET_BUNDLE.read_text(encoding="utf-8")
+    font_import = "@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);"
+    assert font_import in bundle  # what there is to remove
+    served = without_outside_imports(bundle)
+    assert "fonts.googleapis.com" not in served and "@import" not in served
+    assert served == bundle.replace(font_import, "")  # and nothing else
+    # Any other origin's stylesheet, quoted or not; a local one stays.
+    for css in ['@import url("https://cdn.example/a.css");', "@import url('//cdn.example/b.css');",
+                "@import url( http://cdn.example/c.css ) ;"]:
+        assert without_outside_imports(f"a{{}}{css}b{{}}") == "a{}b{}", css
+    assert without_outside_imports("@import url(local.css);") == "@import url(local.css);"
+
+
+def test_every_page_file_is_in_web():
+    for name, (file_name, _) in PAGE_FILES.items():
+        assert (WEB_DIR / file_name).is_file(), name
+    for name in ("chat.html", "demo.html", "favicon.ico"):
+        assert (WEB_DIR / name).is_file(), name
+
+
+def test_the_demo_page_embeds_the_widget_from_the_given_origin_escaped():
+    template = (WEB_DIR / "demo.html").read_text(encoding="utf-8")
+    page = demo_page(template, "http://bot.example:5005")
+    assert '<script src="http://bot.example:5005/chat/widget.js"></script>' in page
+    assert "{{" not in page
+    assert "<x>" not in demo_page(template, 'http://a"<x>')

@@ -3,7 +3,8 @@
 credentials.yml registers two channels from here:
 
     bot.channels.webchat.WebchatSocketIOInput   socket.io for the rasa-webchat widget
-    bot.channels.webchat.ChatPageInput          GET /chat: the page, the widget bundle
+    bot.channels.webchat.ChatPageInput          GET /chat: the page, the widget bundle, the
+                                                embeddable bubble (/chat/widget.js), /favicon.ico
 
 WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
   * strict input (bot.channels.guard): a message event that is not an object (or has no
@@ -23,6 +24,7 @@ WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
 """
 from __future__ import annotations
 
+import html
 import inspect
 import json
 import logging
@@ -45,8 +47,8 @@ logger = logging.getLogger(__name__)
 WEB_DIR = PROJECT_ROOT / "web"
 WIDGET_BUNDLE = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
-# The page loads only its own files; the widget talks to the same origin over socket.io.
-# Inline styles are the widget's own (style-loader); its Google Fonts @import is refused.
+# The pages load only the bot's own files; the widget talks to the same origin over
+# socket.io. Inline styles are the widget's own (style-loader adds its CSS as <style>).
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; "
@@ -198,20 +200,55 @@ class WebchatSocketIOInput(SocketIOInput):
         return socketio_webhook
 
 
-# Files the page may load, by the name in its URL: (file, content type).
-def _static_files(web_dir: Path, bundle: Path) -> Dict[Text, tuple]:
-    return {
-        "webchat.js": (bundle, "text/javascript; charset=utf-8"),
-        "chat.js": (web_dir / "chat.js", "text/javascript; charset=utf-8"),
-        "chat.css": (web_dir / "chat.css", "text/css; charset=utf-8"),
-    }
+# rasa-webchat's styles begin with Google Fonts' stylesheet for "Inter" (11 copies in
+# 1.0.1): a request to another origin from every page that shows the widget, which the
+# /chat page's CSP refuses (one console error each). The bundle is served without them;
+# the widget's text uses the system fonts (chat.css). test_webchat_channel.py fails if a
+# new bundle imports its fonts in a way this no longer removes.
+OUTSIDE_IMPORT = re.compile(r"""@import\s+url\(\s*["']?(?:https?:)?//[^)]*\)\s*;?""")
+
+
+def without_outside_imports(bundle: Text) -> Text:
+    """The widget bundle without CSS @imports of other origins' stylesheets."""
+    return OUTSIDE_IMPORT.sub("", bundle)
+
+
+JS, CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+# Files served under /chat/, by the name in the URL: (file in web/, content type).
+# The widget bundle ("webchat.js") is served from node_modules, see ChatPageInput.
+PAGE_FILES = {
+    "chat.js": ("chat.js", JS),         # CareerChat: the widget with our settings and fixes
+    "chat.css": ("chat.css", CSS),      # how the widget looks, on the page and in the bubble
+    "page.js": ("page.js", JS),         # starts the chat on /chat
+    "page.css": ("page.css", CSS),      # the /chat page around it
+    "widget.js": ("widget.js", JS),     # the embeddable bubble: <script src=".../chat/widget.js">
+    "widget.css": ("widget.css", CSS),  # its button and panel
+    "demo.css": ("demo.css", CSS),      # the demo host page (/chat/demo, from demo.html)
+    "favicon.svg": ("favicon.svg", "image/svg+xml"),
+}
+# Where the demo page puts the bot's origin (scheme://host:port) in its embed snippet.
+BOT_ORIGIN_MARK = "{{BOT_ORIGIN}}"
+
+
+def demo_page(template: Text, bot_origin: Text) -> Text:
+    """The demo host page (web/demo.html) embedding the widget from `bot_origin`."""
+    return template.replace(BOT_ORIGIN_MARK, html.escape(bot_origin, quote=True))
 
 
 class ChatPageInput(InputChannel):
-    """GET /chat: the chat page and the widget bundle, served by the bot's own Sanic app.
+    """The web chat's files, served by the bot's own Sanic app:
 
-    Rasa mounts a channel at urljoin("/webhooks/", url_prefix()); an absolute prefix
-    puts this one at /chat. It receives no messages itself: the page talks socket.io.
+        GET /chat               the chat page
+        GET /chat/webchat.js    the rasa-webchat bundle (without its Google Fonts import)
+        GET /chat/<file>        the files in PAGE_FILES
+        GET /chat/widget.js     the script a site owner embeds for a chat bubble
+        GET /chat/demo          a host page embedding it
+        GET /favicon.ico        the bot's icon
+
+    Rasa mounts a channel at urljoin("/webhooks/", url_prefix()); "/" mounts this one at
+    the root so that it can serve /favicon.ico too. It receives no messages itself: the
+    chat talks socket.io (WebchatSocketIOInput).
     """
 
     @classmethod
@@ -219,7 +256,7 @@ class ChatPageInput(InputChannel):
         return "chat"
 
     def url_prefix(self) -> Text:
-        return "/chat"
+        return "/"
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -236,35 +273,60 @@ class ChatPageInput(InputChannel):
         if not self.bundle.is_file():
             logger.warning(f"The chat widget is not installed ({self.bundle} is missing): "
                            "run `npm ci --prefix web` (make does it).")
+        self._bundle_cache: Optional[tuple] = None  # (mtime, served bytes)
+
+    def bundle_bytes(self) -> Optional[bytes]:
+        """The widget bundle as served (read again when the file changes); None if missing."""
+        try:
+            mtime = self.bundle.stat().st_mtime_ns
+        except OSError:
+            return None
+        if self._bundle_cache is None or self._bundle_cache[0] != mtime:
+            text = self.bundle.read_text(encoding="utf-8")
+            self._bundle_cache = (mtime, without_outside_imports(text).encode("utf-8"))
+        return self._bundle_cache[1]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         chat_page = Blueprint("chat_page", __name__)
-        files = _static_files(self.web_dir, self.bundle)
         headers = {
             "Content-Security-Policy": CONTENT_SECURITY_POLICY,
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "Cache-Control": "no-cache",
         }
+        missing = "{} is missing: run `npm ci --prefix web` (make does it)."
 
         async def send_page() -> HTTPResponse:
-            return await response.file(self.web_dir / "chat.html", headers=headers,
-                                       mime_type="text/html; charset=utf-8")
+            return await response.file(self.web_dir / "chat.html", headers=headers, mime_type=HTML)
 
-        @chat_page.route("/", methods=["GET", "HEAD"], strict_slashes=False)
+        @chat_page.route("/chat", methods=["GET", "HEAD"], strict_slashes=False)
         async def page(_: Request) -> HTTPResponse:
             return await send_page()
 
-        @chat_page.route("/<name:str>", methods=["GET", "HEAD"])
-        async def asset(_: Request, name: Text) -> HTTPResponse:
+        @chat_page.route("/favicon.ico", methods=["GET", "HEAD"])
+        async def favicon(_: Request) -> HTTPResponse:
+            return await response.file(self.web_dir / "favicon.ico", headers=headers,
+                                       mime_type="image/x-icon")
+
+        @chat_page.route("/chat/<name:str>", methods=["GET", "HEAD"])
+        async def asset(request: Request, name: Text) -> HTTPResponse:
             if not name:  # /chat/: Sanic 21.12 routes it here with an empty name, not to page()
                 return await send_page()
-            if name not in files:
+            if name == "webchat.js":
+                bundle = self.bundle_bytes()
+                if bundle is None:
+                    return response.text(missing.format(name), status=503)
+                return response.raw(bundle, headers=headers, content_type=JS)
+            if name == "demo":
+                template = (self.web_dir / "demo.html").read_text(encoding="utf-8")
+                origin = f"{request.scheme}://{request.host}"
+                return response.html(demo_page(template, origin), headers=headers)
+            if name not in PAGE_FILES:
                 return response.text("Not found", status=404)
-            path, content_type = files[name]
+            file_name, content_type = PAGE_FILES[name]
+            path = self.web_dir / file_name
             if not path.is_file():
-                return response.text(
-                    f"{name} is missing: run `npm ci --prefix web` (make does it).", status=503)
+                return response.text(missing.format(name), status=503)
             return await response.file(path, headers=headers, mime_type=content_type)
 
         return chat_page

@@ -471,6 +471,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             "",
             "The career bot is up.",
             f"  Chat page: {servers.url}/chat",
+            f'  Embed:     <script src="{servers.url}/chat/widget.js"></script>  '
+            f"(demo: {servers.url}/chat/demo; other sites need WEB_ALLOWED_ORIGINS)",
             f"  REST:      POST {servers.url}/webhooks/rest/webhook  "
             '{"sender": "me", "message": "what do ML engineers earn?"}',
         ]
