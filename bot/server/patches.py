@@ -13,6 +13,18 @@
    as words by the NLU.
 3. GET / says hello without the Rasa version (rasa.server.add_root_route), and request
    bodies over bot.channels.guard.REQUEST_MAX_BYTES get 413 from Sanic.
+4. Leaving the terminal chat, `make shell` (rasa.core.channels.console: record_messages,
+   _get_user_input). In Rasa's shell, Ctrl-D at the prompt raises EOFError out of the
+   chat task; the task dies and the server runs on behind a dead prompt (typed text
+   echoes, nothing answers) until Ctrl-C, which prints a traceback. Ctrl-C at a button
+   menu kills the task the same way (questionary returns None, Rasa reads a payload out
+   of it), and Ctrl-C while a reply is on its way raises KeyboardInterrupt through Sanic.
+   Here Ctrl-D or Ctrl-C at the prompt or at a menu, SIGINT or SIGTERM at any time during
+   the chat, and a failed request end the chat as /stop does: one goodbye line, then the
+   server stops and the process exits 0.
+5. Links read in the terminal (console._print_bot_output): the answers' Markdown links
+   "[title](url)" print as "title (url)". Only the shell prints through it; the REST, web
+   chat and Slack replies are unchanged.
 """
 from __future__ import annotations
 
@@ -20,13 +32,18 @@ import asyncio
 import copy
 import logging
 import os
+import signal
+import weakref
 from typing import Any, FrozenSet, Optional
+
+from bot.channels import MARKDOWN_LINK
 
 logger = logging.getLogger(__name__)
 
 APPLIED = False
 DEFAULT_ACTION_TIMEOUT = 2.5
 ROOT_TEXT = "Hello from the career bot"
+GOODBYE = "Goodbye."
 
 
 def action_timeout() -> float:
@@ -125,6 +142,93 @@ def _patch_root_route() -> None:
     rasa.server.add_root_route = add_root_route
 
 
+def terminal_text(text: str) -> str:
+    """A reply as the terminal shows it: each link "[title](url)" as "title (url)"."""
+    return MARKDOWN_LINK.sub(r"\1 (\2)", text)
+
+
+_leaving: "weakref.WeakSet[asyncio.Task]" = weakref.WeakSet()  # chats a signal has ended
+
+
+def _leave_on_signals() -> None:
+    """SIGINT and SIGTERM end the running chat task as /stop does.
+
+    Called again after every prompt: prompt_toolkit takes SIGINT over while it prompts
+    and then resets it to raising KeyboardInterrupt.
+    """
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+
+    def leave() -> None:
+        if task not in _leaving:
+            _leaving.add(task)
+            task.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, leave)
+
+
+def _patch_console() -> None:
+    import questionary
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from prompt_toolkit.styles import Style
+    from rasa.cli import utils as cli_utils
+    from rasa.core.channels import console
+
+    original_record, original_input = console.record_messages, console._get_user_input
+    original_print = console._print_bot_output
+    ctrl_d_leaves = KeyBindings()
+    ctrl_d_leaves.add("c-d", eager=True)(lambda event: event.app.exit(exception=EOFError))
+
+    async def record_messages(*args, **kwargs) -> int:
+        _leave_on_signals()
+        try:
+            return await original_record(*args, **kwargs)
+        except asyncio.CancelledError:
+            if asyncio.current_task() not in _leaving:
+                raise
+        except Exception as error:  # noqa: BLE001 - a dead chat must not leave the server up
+            logger.error("the chat stopped: %s", str(error) or type(error).__name__)
+        finally:
+            print(GOODBYE, flush=True)
+        return 0
+
+    async def get_user_input(previous_response):
+        """Rasa's _get_user_input, but Ctrl-C and Ctrl-D give None (leave) at any prompt."""
+        question = None
+        if previous_response is not None:
+            question = console._print_bot_output(previous_response, is_latest_message=True)
+        buttons = question is not None
+        if buttons:  # questionary's menu has no Ctrl-D; here it leaves, as at the prompt
+            app = question.application
+            app.key_bindings = merge_key_bindings([app.key_bindings, ctrl_d_leaves])
+        else:
+            question = questionary.text("", qmark="Your input ->",
+                                        style=Style([("qmark", "#b373d6"), ("", "#b373d6")]))
+        try:
+            response = await question.unsafe_ask_async()  # ask_async swallows Ctrl-C
+        except (KeyboardInterrupt, EOFError):
+            return None
+        finally:
+            _leave_on_signals()
+        if buttons:  # cli_utils.payload_from_button_question's reading of the choice
+            if response == cli_utils.FREE_TEXT_INPUT_PROMPT:
+                return await get_user_input(None)
+            response = response[response.rfind("(") + 1: response.rfind(")")]
+        return response.strip()
+
+    def print_bot_output(message, *args, **kwargs):
+        if isinstance(message.get("text"), str):
+            message = {**message, "text": terminal_text(message["text"])}
+        return original_print(message, *args, **kwargs)
+
+    record_messages.__wrapped__ = original_record
+    get_user_input.__wrapped__ = original_input
+    print_bot_output.__wrapped__ = original_print
+    console.record_messages = record_messages
+    console._get_user_input = get_user_input
+    console._print_bot_output = print_bot_output
+
+
 def apply() -> None:
     global APPLIED
     if APPLIED:
@@ -132,4 +236,5 @@ def apply() -> None:
     _patch_remote_action(apology())
     _patch_parse_message(own_payloads())
     _patch_root_route()
+    _patch_console()
     APPLIED = True
