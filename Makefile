@@ -72,6 +72,9 @@ $(MODEL): $(TRAIN_INPUTS)
 
 train: $(MODEL)
 
+# Ctrl-C or SIGTERM: the launcher stops both servers, prints "Stopped." and exits 0, so
+# make adds no "*** [run] Interrupt" (it does only when its command dies of the signal).
+# No `exec` or `trap` is needed: the launcher is make's own child, no shell in between.
 run: $(MODEL) $(WEB_STAMP)
 	$(PY) -m bot.server.launcher run
 

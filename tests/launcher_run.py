@@ -19,6 +19,19 @@ from bot import PROJECT_ROOT
 from bot.server.launcher import free_port, pid_file_for, stop_leftovers
 
 UP = "Press Ctrl-C to stop."
+# `make <target>` without its set-up steps: a test never installs or retrains
+MAKE_ONLY = ["make", "-o", "models/career.tar.gz", "-o", "web/node_modules/.installed"]
+
+
+def launcher_env(tmp_path: Path, **ports: int) -> dict:
+    """The environment of a launcher under test: its tracker database in `tmp_path`, the
+    given ports (BOT_PORT=..., ACTION_PORT=...), no SLACK_* and no outer make's flags."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SLACK_") and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env.update({name: str(port) for name, port in ports.items()})
+    env.update(TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false",
+               TF_CPP_MIN_LOG_LEVEL="2")
+    return env
 
 
 def port_open(port: int) -> bool:
@@ -61,9 +74,7 @@ class Launcher:
         self.bot_port, self.action_port = bot_port or free_port(), action_port or free_port()
         self.url = f"http://127.0.0.1:{self.bot_port}"
         self.pid_file = pid_file_for(self.bot_port)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-        env.update(BOT_PORT=str(self.bot_port), ACTION_PORT=str(self.action_port),
-                   TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false")
+        env = launcher_env(tmp_path, BOT_PORT=self.bot_port, ACTION_PORT=self.action_port)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.server.launcher", "run"], cwd=PROJECT_ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

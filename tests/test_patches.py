@@ -3,14 +3,17 @@ Rasa changes underneath them."""
 import asyncio
 import hashlib
 import inspect
+import os
+import signal
 import socket
 import time
 
 import pytest
 import rasa
+import rasa.core.run
 import rasa.server
-from rasa.core.channels import console
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
@@ -33,6 +36,11 @@ PATCHED = {
     # strips the text, then reads a leading "/" as an intent (what `readable` undoes)
     (YAMLStoryReader, "unpack_regex_message"): "bf81f8a66c2c3e52",
     (console, "_print_bot_output"): "6b153a1d7b65276d",
+    (console, "record_messages"): "fc840eb6c2689eee",
+    (console, "_get_user_input"): "72943a5ff71d48f4",  # replaced
+    (console, "_print_bot_output"): "6b153a1d7b65276d",
+    # stops the server once record_messages returns (what 4. relies on to exit)
+    (rasa.core.run, "configure_app"): "72da30416f74c648",
 }
 
 
@@ -144,3 +152,66 @@ def test_the_shell_prints_an_answers_text_then_its_buttons_and_keeps_the_free_te
     assert console._print_bot_output(message, is_latest_message=True) is None  # no selection menu
     printed = capsys.readouterr().out
     assert printed.index("An answer [1].") < printed.index("Tell me more (/tell_more)")
+
+
+def test_links_print_as_title_then_url_in_the_terminal(applied):
+    line = "[1] Coursera: [What Is ML?](https://www.coursera.org/articles/ml), accessed May 2023"
+    assert patches.terminal_text(line) == (
+        "[1] Coursera: What Is ML? (https://www.coursera.org/articles/ml), accessed May 2023")
+    assert patches.terminal_text("$131,490 [1].") == "$131,490 [1]."  # markers stay
+
+
+def test_the_shell_prints_replies_with_readable_links(applied, capsys):
+    console._print_bot_output({"text": "See [the survey](https://example.com/s) [1]."})
+    assert "See the survey (https://example.com/s) [1]." in capsys.readouterr().out
+
+
+
+MENU = {"text": "Hi! Ask me about ML careers.", "buttons": [{"title": "Pay?", "payload": "/ask_pay"}]}
+
+
+@pytest.mark.parametrize("key", ["\x04", "\x03"], ids=["ctrl-d", "ctrl-c"])
+@pytest.mark.parametrize("previous", [None, MENU], ids=["prompt", "after-buttons"])
+def test_ctrl_d_and_ctrl_c_at_a_prompt_or_menu_end_the_chat(applied, key, previous):
+    """Rasa lets Ctrl-D at the prompt (and Ctrl-C at a menu) kill the chat task; here both
+    keys, at either, read as leaving (None, as when the input ends)."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    keyboard = create_pipe_input()
+    try:
+        with create_app_session(input=keyboard, output=DummyOutput()):
+            keyboard.send_text(key)
+            assert asyncio.run(asyncio.wait_for(console._get_user_input(previous), 30)) is None
+    finally:
+        keyboard.close()
+
+
+def test_a_signal_while_a_reply_is_on_its_way_ends_the_chat_with_a_goodbye(applied, monkeypatch, capsys):
+    """SIGTERM (the launcher stopping) or Ctrl-C outside the prompt: record_messages returns,
+    so Rasa stops the server, rather than Sanic's handler stopping it under the chat."""
+    async def waiting_for_a_reply(previous_response):
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(60)
+
+    unhandled = []
+    before = signal.signal(signal.SIGTERM, lambda *_: unhandled.append(True))  # if the patch fails
+    try:
+        monkeypatch.setattr(console, "_get_user_input", waiting_for_a_reply)
+        started = time.monotonic()
+        assert asyncio.run(console.record_messages("patch-test")) == 0
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert not unhandled and time.monotonic() - started < 30
+    assert capsys.readouterr().out.rstrip().endswith(patches.GOODBYE)
+
+
+def test_a_failed_request_ends_the_chat_instead_of_killing_it(applied, monkeypatch, capsys):
+    async def typed(previous_response):
+        return "hello"
+
+    monkeypatch.setattr(console, "_get_user_input", typed)
+    url = f"http://127.0.0.1:{closed_port()}"
+    assert asyncio.run(console.record_messages("patch-test", server_url=url)) == 0
+    assert capsys.readouterr().out.rstrip().endswith(patches.GOODBYE)

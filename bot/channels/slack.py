@@ -53,6 +53,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels import MARKDOWN_LINK
 from bot.channels.guard import check_text, conversation_id
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,6 @@ def slack_api_url() -> str:
 
 
 # -- Markdown -> Slack mrkdwn --------------------------------------------------------
-MARKDOWN_LINK = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+|mailto:[^\s()]+)\)")
 BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")

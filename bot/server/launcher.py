@@ -14,6 +14,9 @@ with the launcher, even when it is killed with SIGKILL (PR_SET_PDEATHSIG, Linux)
 second line `run` records their pids in state/launcher.<BOT_PORT>.pids and, on start-up,
 stops servers a dead launcher left behind. SIGTERM or Ctrl-C stops both and exits 0.
 
+`shell` leaves on /stop, Ctrl-D or Ctrl-C (the chat says goodbye), or on SIGTERM: both
+servers stop and it exits 0. The terminal chat takes no credentials, so it writes none.
+
 Tests use `Servers` directly, on free ports with their own tracker database (no supervision).
 """
 from __future__ import annotations
@@ -43,6 +46,8 @@ LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> ho
 START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check must answer
 FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds
 GRACE = 15.0  # seconds a server gets to exit after SIGTERM before it is killed
+# What `rasa shell` gets as --credentials: without one it would read credentials.yml.
+SHELL_CREDENTIALS = Path(__file__).with_name("shell_credentials.yml")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -111,6 +116,16 @@ def die_with_parent() -> Optional[Callable[[], None]]:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:  # the parent died before prctl: nothing left to signal us
             os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def ignoring_sigint(then: Optional[Callable[[], None]]) -> Callable[[], None]:
+    """A preexec_fn starting the child with SIGINT ignored, then doing `then` (if any)."""
+    def preexec() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if then is not None:
+            then()
 
     return preexec
 
@@ -266,7 +281,12 @@ class Servers:
 
     def _spawn(self, name: str, args: List[str], interactive: bool = False,
                replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
-        """Start a child; it takes `replacing`'s place in `processes` if given, else goes last."""
+        """Start a child; it takes `replacing`'s place in `processes` if given, else goes last.
+
+        An interactive child shares the terminal, so Ctrl-C signals it along with the
+        launcher; it starts with SIGINT ignored, the launcher being the one that stops
+        everything (the chat itself leaves on Ctrl-C once it prompts, bot.server.patches).
+        """
         out = None
         if self.log_dir is not None and not interactive:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -275,7 +295,8 @@ class Servers:
         process = subprocess.Popen(
             args, cwd=PROJECT_ROOT, env=self.env, stdout=out,
             stderr=subprocess.STDOUT if out else None,
-            start_new_session=not interactive, preexec_fn=die_with_parent(),
+            start_new_session=not interactive,
+            preexec_fn=ignoring_sigint(die_with_parent()) if interactive else die_with_parent(),
         )
         if replacing in self.processes:
             self.processes[self.processes.index(replacing)] = process
@@ -311,12 +332,16 @@ class Servers:
         wait_until_up(self.health_url("actions"), process, timeout, LABELS["actions"])
 
     def rasa_args(self, command: str, port: int, host: str) -> List[str]:
-        """Arguments for `rasa run` / `rasa shell`, with the channels whose secrets are set."""
+        """Arguments for `rasa run` (with the channels whose secrets are set, in a per-port
+        credentials file that stop() removes) or `rasa shell` (the terminal, no file)."""
         self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-        credentials = self.tracker_db.parent / f"credentials.{port}.yml"
-        self.notices = channel_credentials(self.credentials_source, credentials, self.env)
-        if credentials not in self._credentials:
-            self._credentials.append(credentials)
+        if command == "shell":
+            credentials = SHELL_CREDENTIALS
+        else:
+            credentials = self.tracker_db.parent / f"credentials.{port}.yml"
+            self.notices = channel_credentials(self.credentials_source, credentials, self.env)
+            if credentials not in self._credentials:
+                self._credentials.append(credentials)
         return [
             sys.executable, "-m", "bot.server.serve", command, "--model", str(self.model),
             "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(credentials),
@@ -423,45 +448,55 @@ def _check_ready(model: Path) -> None:
         sys.exit(f"No trained model at {model}: run `make train` (make run does it for you).")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def ignore_stop_signals() -> None:
+    """Once stopping, a second Ctrl-C must not interrupt it (and print a traceback);
+    stop() kills whatever has not exited after its grace period."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+def stop_on_signals() -> None:
+    """The first Ctrl-C, SIGTERM or SIGHUP (a closed terminal) raises KeyboardInterrupt,
+    later ones are ignored. SIGHUP ignored from the start (nohup) stays ignored."""
+    def on_signal(signum, frame):
+        ignore_stop_signals()
+        raise KeyboardInterrupt
+
+    for signum in STOP_SIGNALS:
+        if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, on_signal)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "run"
     if command not in ("run", "shell"):
         sys.exit("usage: python -m bot.server.launcher [run|shell]")
-    model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
-    _check_ready(model)
-    bot_port = int(os.environ.get("BOT_PORT", 5005))
-    pid_file = pid_file_for(bot_port) if command == "run" else None
-    servers = Servers(
-        bot_port=bot_port,
-        action_port=int(os.environ.get("ACTION_PORT", 5055)),
-        host=os.environ.get("BOT_HOST", "127.0.0.1"),
-        tracker_db=Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB)),
-        model=model,
-    )
-
-    def ignore_signals(*_) -> None:
-        # Once stopping, a second Ctrl-C must not interrupt it (and print a traceback);
-        # stop() kills whatever has not exited after its grace period.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-    def on_signal(signum, frame):
-        ignore_signals()
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
+    servers: Optional[Servers] = None
     try:
-        if pid_file:
+        model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
+        _check_ready(model)
+        bot_port = int(os.environ.get("BOT_PORT", 5005))
+        servers = Servers(
+            bot_port=bot_port,
+            action_port=int(os.environ.get("ACTION_PORT", 5055)),
+            host=os.environ.get("BOT_HOST", "127.0.0.1"),
+            tracker_db=Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB)),
+            model=model,
+        )
+        if command == "run":
+            pid_file = pid_file_for(bot_port)
             for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
                 print(notice, flush=True)
             servers.pid_file = pid_file  # only now: stop() removes it
         print(f"Starting the action server on http://127.0.0.1:{servers.action_port} ...", flush=True)
         servers.start_actions()
         if command == "shell":
-            shell_port = free_port()
-            args = servers.rasa_args("shell", shell_port, "127.0.0.1")
+            args = servers.rasa_args("shell", free_port(), "127.0.0.1")
             return servers._spawn("shell", args, interactive=True).wait()
         print(f"Starting the bot on {servers.url} (loading the model takes a while) ...", flush=True)
         servers.start_bot()
@@ -482,14 +517,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("\n".join(lines), flush=True)
         servers.supervise()
     except KeyboardInterrupt:
-        print("\nStopping ...", flush=True)
+        if command == "run":  # the shell's chat says its own goodbye
+            print("\nStopping ...", flush=True)
         return 0
     except RuntimeError as error:  # a server did not come up, or the port is taken
         print(f"Cannot start: {error}", file=sys.stderr, flush=True)
         return 1
     finally:
-        ignore_signals()
-        servers.stop()
+        ignore_stop_signals()
+        if servers is not None:
+            servers.stop()
         print("Stopped.", flush=True)
 
 
