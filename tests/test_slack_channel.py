@@ -179,6 +179,17 @@ def test_greeting_offers_suggested_questions_as_buttons(bot, slack, answers):
     assert answer["text"].strip()  # fallback text for notifications
 
 
+def test_a_fact_answer_offers_its_quick_replies_as_buttons(bot, slack, answers, median_pay):
+    channel, user = unique("D"), unique("U")
+    send(bot, dm("what is the median pay for machine learning engineers?", channel, user))
+    answer = exactly_one_post(bot, slack, channel, user)
+    assert median_pay[0] in answer["text"]
+    values = [e["value"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    after = answers.kb.after_answer
+    assert after.source.payload in values
+    assert values == [b.payload for b in answers.after_answer_buttons("pay", ["pay_median"], [])]
+
+
 def test_a_bare_mention_is_a_greeting(bot, slack):
     channel, user = unique("C"), unique("U")
     body = event("app_mention", f"<@{BOT_USER}>", channel, user, "channel")

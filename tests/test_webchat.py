@@ -12,6 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import ANSWERS
 from tests.webchat_support import browser  # noqa: F401 - the module's chromium (a fixture)
 from tests.webchat_support import (BLS, COURSERA, GREETING, PAY_QUESTION, SOURCE_QUESTION,
                                    TIMEOUT_MS, Chat, assert_source_link, get, publish,
@@ -193,6 +194,27 @@ def test_a_conversation_with_sources_survives_a_reload(browser, bot):
     finally:
         chat.close()
     print(f"\nbrowser walk-through: {time.monotonic() - started:.1f} s")
+
+
+def test_an_answer_offers_quick_replies_to_go_on_from_it(browser, bot):
+    after = ANSWERS.kb.after_answer
+    chat = Chat(browser, bot.url + "/chat")
+    try:
+        chat.open()
+        chat.wait_for_response(1, GREETING)
+        chat.say(PAY_QUESTION)
+        chat.wait_for_response(2, "$131,490")
+        replies = chat.page.locator(".rw-replies .rw-reply")
+        replies.first.wait_for()
+        offered = replies.all_inner_texts()
+        assert after.source.title in offered
+        assert [ANSWERS.kb.topic_question(t).title for t in ANSWERS.kb.topic("pay").next][0] in offered
+        chat.page.locator(".rw-reply", has_text=after.source.title).click()
+        cited = chat.wait_for_response(3, ANSWERS.kb.messages["sources_of_last"])
+        assert_source_link(cited, BLS)
+        assert chat.errors == [] and chat.outside == []
+    finally:
+        chat.close()
 
 
 def test_what_the_user_types_is_shown_as_text(browser, bot):
