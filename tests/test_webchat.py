@@ -196,14 +196,19 @@ def test_a_conversation_with_sources_survives_a_reload(browser, bot):
     print(f"\nbrowser walk-through: {time.monotonic() - started:.1f} s")
 
 
+def open_and_ask_pay(chat):
+    """Open the chat, wait for the greeting, ask the pay question; its answer."""
+    chat.open()
+    chat.wait_for_response(1, GREETING)
+    chat.say(PAY_QUESTION)
+    return chat.wait_for_response(2, "$131,490")
+
+
 def test_an_answer_offers_quick_replies_to_go_on_from_it(browser, bot):
     after = ANSWERS.kb.after_answer
     chat = Chat(browser, bot.url + "/chat")
     try:
-        chat.open()
-        chat.wait_for_response(1, GREETING)
-        chat.say(PAY_QUESTION)
-        chat.wait_for_response(2, "$131,490")
+        open_and_ask_pay(chat)
         replies = chat.page.locator(".rw-replies .rw-reply")
         replies.first.wait_for()
         offered = replies.all_inner_texts()
@@ -298,10 +303,7 @@ def test_a_full_session_is_quick_quiet_and_stays_on_the_bots_origin(browser, bot
 def test_new_conversation_starts_over(browser, bot):
     chat = Chat(browser, bot.url + "/chat")
     try:
-        chat.open()
-        chat.wait_for_response(1, GREETING)
-        chat.say(PAY_QUESTION)
-        chat.wait_for_response(2, "$131,490")
+        open_and_ask_pay(chat)
         first_session = chat.session_id()
         assert first_session
 
