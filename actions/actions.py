@@ -10,7 +10,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import slot_ids
 from bot.knowledge import KnowledgeError
 from bot.responder import Outcome, Turn, load_responder
 
@@ -39,18 +38,17 @@ def turn_of(tracker: Tracker) -> Turn:
     )
 
 
-def events_of(outcome: Outcome, asked_topics: object = None) -> Events:
+def events_of(outcome: Outcome) -> Events:
     """Slots for follow-ups: what the last fact answer was about and what it said, and
     the topics answered so far (not offered again as quick replies)."""
     reply = outcome.reply
     if not (reply.facts and reply.topic):
         return []
-    asked = [t for t in slot_ids(asked_topics) if t != reply.topic] + [reply.topic]
     return [
         SlotSet("last_topic", reply.topic),
         SlotSet("last_facts", reply.facts),
         SlotSet("seen_facts", outcome.seen),
-        SlotSet("asked_topics", asked),
+        SlotSet("asked_topics", outcome.asked),
     ]
 
 
@@ -62,4 +60,4 @@ class ActionRespond(Action):
         outcome = RESPONDER.respond(turn_of(tracker))
         buttons = [{"title": b.title, "payload": b.payload} for b in outcome.reply.buttons]
         dispatcher.utter_message(text=outcome.reply.text, buttons=buttons)
-        return events_of(outcome, tracker.get_slot("asked_topics"))
+        return events_of(outcome)

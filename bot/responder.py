@@ -145,6 +145,7 @@ class Turn:
 class Outcome:
     reply: Reply
     seen: List[str] = field(default_factory=list)  # facts shown so far on reply.topic
+    asked: List[str] = field(default_factory=list)  # topics answered so far, reply.topic last
 
 
 class Responder:
@@ -413,10 +414,12 @@ class Responder:
         """The reply to a turn; a fact answer ends with quick replies to go on from it."""
         outcome = self._respond(turn)
         reply = outcome.reply
-        if reply.facts and self.kb.has_topic(reply.topic) and not reply.buttons:
-            buttons = self.answers.after_answer_buttons(reply.topic, outcome.seen, slot_ids(turn.asked_topics))
-            outcome = replace(outcome, reply=replace(reply, buttons=buttons))
-        return outcome
+        if not (reply.facts and self.kb.has_topic(reply.topic)):
+            return outcome
+        asked = [t for t in slot_ids(turn.asked_topics) if t != reply.topic] + [reply.topic]
+        if not reply.buttons:
+            reply = replace(reply, buttons=self.answers.after_answer_buttons(reply.topic, outcome.seen, asked))
+        return replace(outcome, reply=reply, asked=asked)
 
     def _respond(self, turn: Turn) -> Outcome:
         if turn.refused == "too_long":

@@ -63,13 +63,13 @@ def _knowledge():
     return load_knowledge(KNOWLEDGE_FILE)
 
 
-def own_payloads() -> FrozenSet[str]:
+def own_payloads(kb=None) -> FrozenSet[str]:
     """The payloads of the bot's own buttons: the only typed intents it accepts."""
-    return frozenset(_knowledge().button_payloads())
+    return frozenset((kb or _knowledge()).button_payloads())
 
 
-def apology() -> str:
-    return _knowledge().messages["action_failed"]
+def apology(kb=None) -> str:
+    return (kb or _knowledge()).messages["action_failed"]
 
 
 def _patch_remote_action(apology_text: str) -> None:
@@ -233,8 +233,9 @@ def apply() -> None:
     global APPLIED
     if APPLIED:
         return
-    _patch_remote_action(apology())
-    _patch_parse_message(own_payloads())
+    kb = _knowledge()  # read once at start
+    _patch_remote_action(apology(kb))
+    _patch_parse_message(own_payloads(kb))
     _patch_root_route()
     _patch_console()
     APPLIED = True

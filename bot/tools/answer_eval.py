@@ -163,9 +163,8 @@ def run_in_process(model: Path, cases: List[Case], kb: Knowledge, ranker: str = 
                 slots.get("last_facts"), slots.get("seen_facts"), asked_topics=slots.get("asked_topics")))
             reply = outcome.reply
             if reply.facts and reply.topic:  # as actions.actions.events_of sets them
-                asked = [t for t in slots.get("asked_topics") or [] if t != reply.topic] + [reply.topic]
                 slots = {"last_topic": reply.topic, "last_facts": reply.facts, "seen_facts": outcome.seen,
-                         "asked_topics": asked}
+                         "asked_topics": outcome.asked}
             buttons = "\n".join(b.title for b in reply.buttons)
             if turn.expect != "context":
                 results.append(Result(case, turn, reply.text, problems(turn, reply.text, kb, buttons)))
