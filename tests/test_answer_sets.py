@@ -16,9 +16,12 @@ KB = ANSWERS.kb
 # Issue 8 asks for 0.95; not reached yet. Measured on 2026-11-26 over REST, before
 # retrieval -> now: heldout 0.586 -> 0.869 (206/237); heldout2, a second locked set
 # written later from a prompt with no example phrasings, 0.549 -> 0.838 (197/235).
+# heldout3, a third locked set (262 scored turns) written blind on 2026-11-26 by a helper
+# who saw only the article and the knowledge file without its asks: 0.836 (219/262) when
+# it was committed.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.87, "heldout2": 0.86}
+GATES = {"heldout": 0.87, "heldout2": 0.86, "heldout3": 0.83}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
@@ -48,7 +51,8 @@ def test_expected_strings_are_in_the_knowledge_file(name):
 # phrasings ("tell me more", "hi", a bare number) that independent writers share. The
 # counts may not grow: nothing may be added to the training data or the `asks` from a
 # held-out set. Failures print counts only, never held-out text.
-OVERLAP_AT_COMMIT = {"heldout": {"training": 41, "asks": 0}, "heldout2": {"training": 32, "asks": 17}}
+OVERLAP_AT_COMMIT = {"heldout": {"training": 41, "asks": 0}, "heldout2": {"training": 32, "asks": 17},
+                     "heldout3": {"training": 44, "asks": 10}}
 
 
 def overlapping(texts, others):
