@@ -60,13 +60,15 @@ REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure
              "stat", "statistic", "source", "measure", "publish", "info", "information", "come",
              "find", "reference", "base", "cite", "link", "reliable", "trust", "say", "said"}
 
+# Data, not a question: a JSON object or list ('{"salary": null}').
+STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$", re.S)
 MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 PART_SPLIT = re.compile(
-    r"\?+\s*|;\s*|\s+(?:and also|plus|as well as)\s+|"
-    r",?\s+(?:and|also)\s+(?=(?:what|how|which|who|whom|where|when|why|is|are|was|were|do|does|did|can|"
-    r"could|should|would|will|any|tell|give|show)\b)", re.I)
+    r"\?+\s*|;\s*|\s+(?:and also|plus|as well as|\+|&)\s+|"
+    r",?\s+(?:and|also)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
+    r"r|was|were|do|does|did|can|could|should|would|will|any|tell|give|show)\b)", re.I)
 REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
             r"salaries|projection|average|median))")
 DATE_CUE = re.compile(
@@ -97,9 +99,14 @@ CLAIM_CUE = re.compile(
     r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|swears?|reckon|"
     r"believe|believed|impression|pretty sure|saw|seen|according|"
     r"isn'?t|wasn'?t|didn'?t|don'?t|doesn'?t|aren'?t|no|yeah|yes|really|only|actually|supposedly|"
-    r"apparently)\b|\?\s*$",
+    r"apparently|like|around|roughly|approximately|nearly|almost|over)\b|\?\s*$",
     re.I)
 YEAR = re.compile(r"(19|20)\d\d")
+# A figure about the user ("I have 2 years of experience", "my salary is 80k") is not a claim
+# about the job, unless they say where they got it ("I read ...").
+OWN_FIGURE = re.compile(r"\b(i|i'?m|i'?ve)\s+(am|have|make|earn|got|get|had|was|work|worked|spent|been|"
+                        r"studied|did|do|finished|completed|took|making|earning|getting)\b|\bmy\b", re.I)
+HEARD = re.compile(r"\b(heard|read|saw|seen|told|says|said|claim|according)\b", re.I)
 # What kind of answer a short question wants: a year, an amount, a reason. A follow-up
 # asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
 # given that hold one, not about the next facts of the topic.
@@ -238,6 +245,9 @@ class Responder:
             if shared:
                 return Section([self.kb.fact(shared[0].entry.id)])
         best = self._best(terms)
+        if best.entry.kind == "fact" and best.entry.id not in lead_ids and self._names_a_figure_of(
+                terms, best.entry.id, lead):
+            return Section([self.kb.fact(best.entry.id)])  # "... through 2031?": the fact with 2031
         gain = best.coverage - lead_coverage  # how much more of the question it accounts for
         lead_score = max((h.score for h in lead_hits), default=0.0)
         if (best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and best.score > lead_score
@@ -257,6 +267,14 @@ class Responder:
                 and gain >= DETAIL_GAIN and (same_topic or len(set(terms)) >= 2)):
             return Section([self.kb.fact(best.entry.id)])
         return Section(lead, general=True)
+
+    def _names_a_figure_of(self, terms, fact_id: str, others: Sequence[Fact]) -> bool:
+        """Does the question name a figure or year (of 4 characters or more) that this fact
+        holds and none of `others` does?"""
+        index = self.retriever.facts
+        figures = [t for t in set(terms) if t[:1].isdigit() and len(t) >= 4]
+        return any(index.coverage_of([t], fact_id) > 0
+                   and not any(index.coverage_of([t], f.id) > 0 for f in others) for t in figures)
 
     def _follow_up(self, terms, turn: Turn, values, least: float = 0.0,
                    in_message: bool = False) -> Optional[Section]:
@@ -362,6 +380,9 @@ class Responder:
                 continue
             if YEAR.fullmatch(figure) and not worded:
                 continue
+            clause = re.split(r"[.,;!?]", clean[:match.start()])[-1]
+            if OWN_FIGURE.search(clause) and not HEARD.search(clause):
+                continue
             figures.append(figure)
         return figures
 
@@ -385,9 +406,10 @@ class Responder:
         "through when?"): stop words alone, but about the facts just given."""
         return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
                 and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
-                and (bool(LEANING.search(clean)) or bool(ASKS_SOURCE.search(clean))
+                and (bool(DATE_CUE.search(clean)) or (
+                    (bool(LEANING.search(clean)) or bool(ASKS_SOURCE.search(clean))
                      or any(c.search(clean) for c in ASKED_TYPE.values()))
-                and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))
+                    and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))))
 
     def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
         """A message with no words of its own that carries the last answer on."""
@@ -434,8 +456,9 @@ class Responder:
         doc = self.analyzer.nlp(clean[:1000])
         terms = self._terms(doc)
         claimed = self._claimed_figures(clean) if not payload else []
-        if claimed:  # "it only came in at #3": the 3 is the claim, not a topic
-            terms = [t for t in terms if not t[:1].isdigit()]
+        if claimed:  # "it only came in at #3": the 3 is the claim, not a topic; a year or
+            # figure the facts hold still points at them ("... through 2031, correct?")
+            terms = [t for t in terms if not t[:1].isdigit() or len(t) >= 4]
         values = self._entities(turn, clean, doc) if not payload else \
             self.answers.entities.normalise(turn.entities)
 
@@ -445,7 +468,8 @@ class Responder:
                 return outcome
         if payload:
             terms, clean = [], ""
-        elif not self._recognised(doc, terms, intent, confidence) and not self._leans_on_last(clean, turn):
+        elif STRUCTURED.match(clean) or (
+                not self._recognised(doc, terms, intent, confidence) and not self._leans_on_last(clean, turn)):
             return self._decline({})  # nothing recognisable: never a figure
         if self.answers.out_of_scope(values) is not None:
             return self._decline(values)

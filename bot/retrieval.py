@@ -27,12 +27,17 @@ DOMAIN_STOP = {"ml", "machine", "learning", "engineer", "engineering", "mle", "j
                "bot", "hi", "hello", "hey", "ok", "okay", "yes", "yeah", "right", "lol", "u",
                "'s", "n't", "us", "get", "need", "also", "kind", "thing", "stuff", "way",
                "lot", "sort", "bit"}
+# Fillers and chat shorthand that ask for nothing ("which languages tho", "can i start rn").
+FILLER = {"tho", "though", "rn", "exactly", "specifically", "basically", "actually", "honestly",
+          "literally", "just", "pls", "plz", "ya", "gonna", "wanna", "kinda", "sorta", "anyway",
+          "btw", "tbh", "idk", "im", "ur", "lemme", "gimme", "stuff", "guess", "wondering", "wonder",
+          "curious", "quick", "question", "qs", "q"}
 # The lookup lemmatizer's few wrong guesses that matter here ("number" is not "numb").
 LEMMA_FIXES = {"number": "number", "numbers": "number", "data": "data", "datum": "data",
                "media": "media", "learning": "learning", "pays": "pay", "paid": "pay",
                "matter": "matter", "later": "later", "closest": "close", "ads": "ad",
                "first": "first", "second": "second", "third": "third", "better": "better",
-               "best": "best", "worse": "worse", "worst": "worst"}
+               "best": "best", "worse": "worse", "worst": "worst", "ai": "ai"}
 PLACE_LABELS = {"country", "us_place"}
 # spaCy's English stop list holds words that tell facts apart here ("top job", "first
 # course", "next step"): they count as terms.
@@ -67,7 +72,7 @@ class Analyzer:
 
     def __init__(self, nlp, synonyms: Optional[Dict[str, str]] = None):
         self.nlp = nlp
-        self.stop_words = (set(nlp.Defaults.stop_words) - NOT_STOP) | DOMAIN_STOP
+        self.stop_words = (set(nlp.Defaults.stop_words) - NOT_STOP) | DOMAIN_STOP | FILLER
         self.synonyms = synonyms or {}  # word or lemma -> canonical word (knowledge file)
 
     def terms(self, text: str) -> List[str]:
