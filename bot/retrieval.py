@@ -60,6 +60,7 @@ class Hit:
     entry: Entry
     score: float      # the ranker's, for ordering
     coverage: float   # 0..1: how much of the question's term weight the entry holds
+    phrase: float = 0.0  # 0..1: how closely one of its phrases says what the question says
 
 
 def plain_words(text: str) -> List[str]:
@@ -140,9 +141,13 @@ RANKERS: Dict[str, Callable[[List[List[str]]], object]] = {"bm25": BM25Ranker, "
 class Index:
     """Entries with their texts, ranked for a question by one of RANKERS."""
 
-    def __init__(self, entries: List[Entry], texts: List[str], analyzer: Analyzer, ranker: str):
+    def __init__(self, entries: List[Entry], texts: List[str], analyzer: Analyzer, ranker: str,
+                 phrases: Optional[List[List[str]]] = None):
         self.entries = entries
         corpus = [analyzer.terms(text) for text in texts]
+        # each entry's phrases (its text, each of its asks) as term sets, for phrase_match
+        self._phrases = [[frozenset(analyzer.terms(p)) for p in ps] for ps in phrases] if phrases \
+            else [[frozenset(doc)] for doc in corpus]
         self._sets = [set(doc) for doc in corpus]
         frequency: Dict[str, int] = {}
         for terms in self._sets:
@@ -161,6 +166,12 @@ class Index:
         total = sum(self._idf.get(t, self._unknown_idf) for t in unique)
         held = sum(self._idf[t] for t in unique if t in self._sets[index])
         return round(held / total, 9) if total else 0.0
+
+    def phrase_match(self, terms: Sequence[str], index: int) -> float:
+        """How closely one phrase of the entry (its text or one of its asks) says what the
+        question says: the best Jaccard similarity of their term sets."""
+        wanted = set(terms)
+        return max((len(wanted & p) / len(wanted | p) for p in self._phrases[index] if p), default=0.0)
 
     def coverage_of(self, terms: Sequence[str], entry_id: str) -> float:
         return max((self.coverage(terms, i) for i, e in enumerate(self.entries) if e.id == entry_id),
@@ -190,8 +201,18 @@ class Index:
                 continue
             if wanted is not None and entry.id not in wanted:
                 continue
-            hits.append(Hit(entry, float(scores[index]), self.coverage(terms, index)))
+            hits.append(Hit(entry, float(scores[index]), self.coverage(terms, index),
+                            self.phrase_match(terms, index)))
         hits.sort(key=lambda h: (-h.score, -h.coverage))
+        # Among entries that hold as much of the question as the top one, the one with a
+        # phrase saying just what the question says comes first ("is it any good?": the
+        # rating fact, whose asks say so, not the fact that calls the course "good").
+        most = max((h.coverage for h in hits), default=0.0)
+        tied = [h for h in hits if h.coverage == most] if hits and hits[0].coverage == most else []
+        closest = max(tied, key=lambda h: h.phrase, default=None)
+        if closest is not None and closest.phrase > hits[0].phrase:
+            hits.remove(closest)
+            hits.insert(0, closest)
         return hits
 
 
@@ -205,14 +226,16 @@ class Retriever:
         self.kb = kb
         self.analyzer = analyzer
         titles = {t.id: t.title for t in kb.topics}
-        entries, texts = [], []
+        entries, texts, phrases = [], [], []
         for fact in kb.facts:
             entries.append(Entry(fact.id, "fact", tuple(fact.topics)))
             texts.append(" ".join([fact.text, *fact.asks, *(titles[t] for t in fact.topics)]))
+            phrases.append([fact.text, *fact.asks])
         for gap in kb.gaps:
             entries.append(Entry(gap.id, "gap", (gap.topic,)))
             texts.append(" ".join([gap.detail, *gap.asks]))
-        self.facts = Index(entries, texts, analyzer, ranker)
+            phrases.append([gap.detail, *gap.asks])
+        self.facts = Index(entries, texts, analyzer, ranker, phrases)
         entries, texts = [], []
         for intent, phrases in (examples or {}).items():
             route = kb.routes.get(intent)
