@@ -105,8 +105,10 @@ YEAR = re.compile(r"(19|20)\d\d")
 # A figure about the user ("I have 2 years of experience", "my salary is 80k") is not a claim
 # about the job, unless they say where they got it ("I read ...").
 OWN_FIGURE = re.compile(r"\b(i|i'?m|i'?ve)\s+(am|have|make|earn|got|get|had|was|work|worked|spent|been|"
-                        r"studied|did|do|finished|completed|took|making|earning|getting)\b|\bmy\b", re.I)
-HEARD = re.compile(r"\b(heard|read|saw|seen|told|says|said|claim|according)\b", re.I)
+                        r"studied|did|do|finished|completed|took|making|earning|getting)\b|\bmy\b|"
+                        r"\bi'?m\s+\d", re.I)
+HEARD = re.compile(r"\b(heard|read|saw|seen|told|says|said|claim|according|think|thought|believe|"
+                   r"reckon|sure|guess)\b", re.I)
 # What kind of answer a short question wants: a year, an amount, a reason. A follow-up
 # asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
 # given that hold one, not about the next facts of the topic.
@@ -269,10 +271,10 @@ class Responder:
         return Section(lead, general=True)
 
     def _names_a_figure_of(self, terms, fact_id: str, others: Sequence[Fact]) -> bool:
-        """Does the question name a figure or year (of 4 characters or more) that this fact
+        """Does the question name a figure or year (of 2 characters or more) that this fact
         holds and none of `others` does?"""
         index = self.retriever.facts
-        figures = [t for t in set(terms) if t[:1].isdigit() and len(t) >= 4]
+        figures = [t for t in set(terms) if t[:1].isdigit() and len(t) >= 2]
         return any(index.coverage_of([t], fact_id) > 0
                    and not any(index.coverage_of([t], f.id) > 0 for f in others) for t in figures)
 
@@ -296,7 +298,7 @@ class Responder:
         anywhere = self._best(terms)
         slack = 0.0 if in_message else FOLLOW_UP_SLACK
         if anywhere is not None and anywhere.coverage >= max(ANSWER_COVERAGE, hit.coverage + slack) \
-                and anywhere.coverage > hit.coverage:
+                and (anywhere.coverage, in_message and anywhere.phrase) > (hit.coverage, in_message and hit.phrase):
             return None  # the message stands on its own: another topic answers it clearly better
         if hit.entry.kind == "gap":
             return self.answers.gap_section(hit.entry.id)
@@ -381,10 +383,16 @@ class Responder:
             if YEAR.fullmatch(figure) and not worded:
                 continue
             clause = re.split(r"[.,;!?]", clean[:match.start()])[-1]
-            if OWN_FIGURE.search(clause) and not HEARD.search(clause):
+            if OWN_FIGURE.search(clause + figure) and not HEARD.search(clause):
                 continue
             figures.append(figure)
         return figures
+
+    @staticmethod
+    def _without_claims(terms: List[str]) -> List[str]:
+        """Terms without the one-digit numbers of a claim; a year or figure the facts hold still
+        points at them ("... through 2031, correct?")."""
+        return [t for t in terms if not t[:1].isdigit() or len(t) >= 2]
 
     def _recognised(self, doc, terms, intent: Optional[str], confidence: float) -> bool:
         """Does the message hold a word the bot knows what to do with? Numbers, symbols,
@@ -456,9 +464,8 @@ class Responder:
         doc = self.analyzer.nlp(clean[:1000])
         terms = self._terms(doc)
         claimed = self._claimed_figures(clean) if not payload else []
-        if claimed:  # "it only came in at #3": the 3 is the claim, not a topic; a year or
-            # figure the facts hold still points at them ("... through 2031, correct?")
-            terms = [t for t in terms if not t[:1].isdigit() or len(t) >= 4]
+        if claimed:  # "it only came in at #3": the 3 is the claim, not a topic
+            terms = self._without_claims(terms)
         values = self._entities(turn, clean, doc) if not payload else \
             self.answers.entities.normalise(turn.entities)
 
@@ -525,6 +532,8 @@ class Responder:
                 claimed: List[str]) -> Outcome:
         prior = self._topic_of(turn.intent, confidence)
         parts = self._parts(clean) if clean else [terms]
+        if claimed:
+            parts = [self._without_claims(part) for part in parts]
         sections: List[Section] = []
         if len(parts) == 1:
             leaning = bool(clean) and bool(LEANING.search(clean)) and self.kb.has_topic(turn.last_topic)

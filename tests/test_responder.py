@@ -57,6 +57,9 @@ def test_a_general_question_gets_the_topics_lead_facts(intent):
         ("what are the job duties and how much do they get paid", "ask_pay", {"role", "pay"}),
         ("What does an ML engineer do? What's the pay?", "ask_role", {"role", "pay"}),
         ("how fast are jobs growing; did the pandemic change anything", "ask_outlook", {"outlook", "pandemic"}),
+        ("whats the bls median and whats indeed's average", "ask_pay_median", {"pay"}),
+        ("what does an ml engineer do + what do they earn", "ask_role", {"role", "pay"}),
+        ("how much do they make? and do i need a masters", "ask_advanced_degree", {"pay", "education"}),
     ],
 )
 def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):
@@ -140,7 +143,8 @@ def test_a_us_state_gets_national_figures_and_says_there_are_no_local_ones():
 
 
 @pytest.mark.parametrize("text", ["42", "100%", "#1", "$$$", "' OR 1=1 --", "<img src=x onerror=alert(1)>",
-                                  "{{7*7}}", "2031", "???", "<script></script>"])
+                                  "{{7*7}}", "2031", "???", "<script></script>", '{"salary": null}',
+                                  '["pay", "outlook"]'])
 @pytest.mark.parametrize("intent, confidence", [("ask_postings_growth", 0.7), ("ask_pay", 0.95), ("nlu_fallback", 0.4)])
 def test_junk_never_gets_a_figure(text, intent, confidence):
     outcome = say(text, intent, confidence)
@@ -161,6 +165,8 @@ def test_markup_is_dropped_before_the_question_is_read():
         ("is it true they make $400,000 a year?", "ask_pay", "400"),
         ("I read jobs will grow 50% through 2031, right?", "ask_outlook", "50"),
         ("postings grew 1000% didn't they?", "ask_postings_growth", "1000"),
+        ("that stanford course has like 2 million students enrolled", "ask_courses", "2"),
+        ("jobs are growing 50% through 2031, correct?", "ask_postings_growth", "50"),
     ],
 )
 def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure):
@@ -168,6 +174,36 @@ def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure)
     assert outcome.reply.text.startswith(KB.messages["unsupported_figure"])
     assert figure not in numbers_in(outcome.reply.text)
     assert outcome.reply.facts
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("I have 2 years of experience in python, how do i start?", "ask_how_to_start"),
+    ("my salary is 50k now, what would I need to learn?", "ask_skills"),
+    ("explain ml to me like im 5", "ask_what_is_ml"),
+])
+def test_the_users_own_figures_are_not_challenged(text, intent):
+    outcome = say(text, intent)
+    assert KB.messages["unsupported_figure"] not in outcome.reply.text
+    assert outcome.reply.facts and outcome.reply.topic == KB.routes[intent].topic
+
+
+def test_a_pushed_figure_answer_gives_the_fact_that_holds_the_year_named():
+    outcome = say("jobs are growing 50% through 2031, correct?", "ask_postings_growth")
+    assert fact_ids(outcome) == ["outlook_bls_growth"]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("what do ml engineers make?", "ask_role"),  # "make" is earn here, whatever the classifier says
+    ("r they paid above avg?", "nlu_fallback"),
+])
+def test_chat_words_for_pay_find_the_pay_facts(text, intent):
+    outcome = say(text, intent, 0.5)
+    assert outcome.reply.topic == "pay"
+
+
+def test_as_of_when_without_a_question_mark_dates_the_last_answer():
+    outcome = say("as of when", "nlu_fallback", 0.4, last_topic="pay", last_facts=first("pay"))
+    assert outcome.reply.text.startswith(KB.messages["figure_dates"])
 
 
 def test_a_figure_the_sources_hold_is_not_challenged():

@@ -24,10 +24,30 @@ ANALYZER = Analyzer(NLP)
         ("are they a go-between?", ["go-between"]),
         ("what does Indeed say", ["indeed"]),
         ("the and of what is", []),
+        ("which languages tho", ["language"]),  # fillers ask for nothing
+        ("can i start rn, basically", ["start"]),
+        ("is ml basically ai?", ["ai"]),  # not "have", as the tokenizer's "ain't" rule has it
     ],
 )
 def test_terms_are_lemmas_without_stop_words(text, terms):
     assert ANALYZER.terms(text) == terms
+
+
+@pytest.mark.parametrize("text, terms", [("how many ppl signed up", ["people", "enroll"]),
+                                         ("what do they make per hr", ["pay", "hour"]),
+                                         ("is ml basically ai?", ["intelligence"])])
+def test_the_knowledge_files_synonyms_read_chat_words(text, terms):
+    assert Analyzer(NLP, KB.synonym_map()).terms(text) == terms
+
+
+def test_among_entries_holding_as_much_of_a_question_the_closest_phrase_comes_first():
+    """"is it any good?" is held by the fact calling the Stanford course "a good
+    introduction" and by the rating fact, whose asks say it: the rating fact leads."""
+    retriever = Retriever(KB, Analyzer(NLP, KB.synonym_map()), "bm25")
+    terms = retriever.analyzer.terms("is it any good?")
+    hits = retriever.rank(terms, among=[f.id for f in KB.facts_of("courses")])
+    assert hits[0].entry.id == "course_stanford_first"
+    assert any(h.entry.id == "course_stanford" and h.coverage == hits[0].coverage for h in hits[1:])
 
 
 @pytest.mark.parametrize("ranker", sorted(RANKERS))
