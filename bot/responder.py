@@ -30,7 +30,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.answers import Answers, Reply, Section, slot_ids
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
-from bot.retrieval import DOMAIN_STOP, Analyzer, Hit, Retriever, plain_words
+from bot.retrieval import DOMAIN_STOP, Analyzer, Hit, Retriever, content_words, plain_words
 
 CHITCHAT = {"greet": "greet", "help": "help", "thanks": "thanks", "goodbye": "goodbye",
             "bot_challenge": "bot_challenge"}
@@ -55,6 +55,8 @@ LEANING_COVERAGE = 0.6     # for a message leaning on the last answer to stay on
 CONFIDENT = 0.6            # an intent this sure is a topic prior
 CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
 SHORT = 5                  # a message with at most this many content words may be a follow-up
+PHRASE_SIMILARITY = 0.6    # for a question of stop words only to take an `asks` phrase's fact
+PHRASE_WORDS = 3           # ... it needs this many words (not the domain's own, not fillers)
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
 REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure", "number", "data",
              "stat", "statistic", "source", "measure", "publish", "info", "information", "come",
@@ -252,8 +254,9 @@ class Responder:
             return Section([self.kb.fact(best.entry.id)])  # "... through 2031?": the fact with 2031
         gain = best.coverage - lead_coverage  # how much more of the question it accounts for
         lead_score = max((h.score for h in lead_hits), default=0.0)
-        if (best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and best.score > lead_score
-                and (gain > 0 or (gain == 0 and len(set(terms)) >= 2))):
+        closer = best.phrase > max((h.phrase for h in lead_hits), default=0.0)  # "which languages?"
+        if (best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and (best.score > lead_score or closer)
+                and (gain > 0 or (gain == 0 and (len(set(terms)) >= 2 or closer)))):
             return self.answers.gap_section(best.entry.id)
         if best.entry.kind != "fact":
             return Section(lead, general=True)
@@ -419,6 +422,39 @@ class Responder:
                      or any(c.search(clean) for c in ASKED_TYPE.values()))
                     and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))))
 
+    def _phrased(self, clean: str, turn: Turn, intent: Optional[str], confidence: float) -> Optional[Outcome]:
+        """A question of stop words only that says what an `asks` phrase says ("is that a
+        lot?" after the pay, "how many ML engineers are there?"): that fact or gap, looked
+        for among the last answer's topic first."""
+        if (intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or intent in FOLLOW_UPS and confidence >= CONFIDENT
+                or STRUCTURED.match(clean) or DATE_CUE.search(clean) or CARRY_ON.match(clean)):
+            return None
+        words = content_words(clean)
+        if len(words) < PHRASE_WORDS:
+            return None
+        entry, similarity = None, 0.0
+        if self.kb.has_topic(turn.last_topic):
+            among = [f.id for f in self.kb.facts_of(turn.last_topic)]
+            among += [g.id for g in self.kb.gaps if g.topic == turn.last_topic]
+            entry, similarity = self.retriever.closest_phrase(words, among)
+        if similarity < PHRASE_SIMILARITY:
+            if LEANING.search(clean):  # "is that a lot?" with nothing said yet: about nothing
+                return None
+            entry, similarity = self.retriever.closest_phrase(words)
+            if similarity < PHRASE_SIMILARITY:
+                return None
+        prior = self._topic_of(intent, confidence)
+        if entry.kind == "fact" and prior is not None and self.kb.fact(entry.id) in self.answers.lead_facts(intent, {}):
+            return None  # a general question on the intent's topic: its lead facts, as usual
+        if entry.kind == "gap":
+            section = self.answers.gap_section(entry.id)
+        else:
+            section = Section([self.kb.fact(entry.id)])
+        topic = section.facts[0].topics[0] if section.facts else entry.topics[0]
+        seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
+        reply = self.answers.compose([section], topic, seen)
+        return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
+
     def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
         """A message with no words of its own that carries the last answer on."""
         if WHY.match(clean):  # the reason, where there is one, is in the facts just given
@@ -473,6 +509,9 @@ class Responder:
             outcome = self._carry_on(turn, clean, values)
             if outcome is not None:
                 return outcome
+        phrased = self._phrased(clean, turn, intent, confidence) if not (payload or terms) else None
+        if phrased is not None:
+            return phrased
         if payload:
             terms, clean = [], ""
         elif STRUCTURED.match(clean) or (

@@ -68,6 +68,12 @@ def plain_words(text: str) -> List[str]:
     return re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("’", ""))
 
 
+def content_words(text: str) -> List[str]:
+    """Plain words without the domain's own words and fillers: "is that a lot for an ML
+    engineer tho?" -> is that a for an."""
+    return [w for w in plain_words(text) if w not in DOMAIN_STOP and w not in FILLER]
+
+
 class Analyzer:
     """Text -> index terms, with the project's spaCy pipeline (lemmas, stop words)."""
 
@@ -244,6 +250,11 @@ class Retriever:
                 texts.append(phrase)
         self.intents = Index(entries, texts, analyzer, ranker) if entries else None
         self._example_words = [(entry.id, set(plain_words(text))) for entry, text in zip(entries, texts)]
+        # every fact's and gap's phrases as plain words, for questions of stop words only
+        self._phrase_words = [(Entry(f.id, "fact", tuple(f.topics)), set(content_words(p)))
+                              for f in kb.facts for p in f.asks]
+        self._phrase_words += [(Entry(g.id, "gap", (g.topic,)), set(content_words(p)))
+                               for g in kb.gaps for p in g.asks]
         self.ranker_name = ranker
 
     def rank(self, terms: Sequence[str], among: Optional[Iterable[str]] = None,
@@ -260,6 +271,23 @@ class Retriever:
             similarity = len(wanted & example) / union if union else 0.0
             if similarity > score:
                 best, score = intent, similarity
+        return best, score
+
+    def closest_phrase(self, words: Sequence[str], among: Optional[Iterable[str]] = None
+                       ) -> Tuple[Optional[Entry], float]:
+        """(entry, Jaccard similarity) of the fact or gap with the `asks` phrase closest to
+        these plain words: for a question of stop words only ("is that a lot?", "how many
+        are there?"), which the term ranking cannot see."""
+        wanted = set(words)
+        allowed = set(among) if among is not None else None
+        best, score = None, 0.0
+        for entry, phrase in self._phrase_words:
+            if allowed is not None and entry.id not in allowed:
+                continue
+            union = len(wanted | phrase)
+            similarity = len(wanted & phrase) / union if union else 0.0
+            if similarity > score:
+                best, score = entry, similarity
         return best, score
 
     def intent(self, terms: Sequence[str]) -> Optional[Hit]:

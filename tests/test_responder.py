@@ -206,6 +206,20 @@ def test_as_of_when_without_a_question_mark_dates_the_last_answer():
     assert outcome.reply.text.startswith(KB.messages["figure_dates"])
 
 
+@pytest.mark.parametrize("text, last_topic, wanted", [
+    ("is that a lot?", "pay", "pay_above_average"),
+    ("how many are there right now?", None, "job_count"),
+])
+def test_a_question_of_stop_words_only_is_matched_by_its_phrase(text, last_topic, wanted):
+    """No term to rank by: the `asks` phrase that says the same picks the fact or gap."""
+    slots = {"last_topic": last_topic, "last_facts": first(last_topic)} if last_topic else {}
+    outcome = say(text, "nlu_fallback", 0.4, **slots)
+    if wanted in {g.id for g in KB.gaps}:
+        assert outcome.reply.text.startswith(GAP_OPENING)
+    else:
+        assert fact_ids(outcome) == [wanted]
+
+
 def test_a_figure_the_sources_hold_is_not_challenged():
     outcome = say("is it true the median is $131,490?", "ask_pay_median")
     assert not outcome.reply.text.startswith(KB.messages["unsupported_figure"])
