@@ -55,6 +55,7 @@ LEANING_COVERAGE = 0.6     # for a message leaning on the last answer to stay on
 CONFIDENT = 0.6            # an intent this sure is a topic prior
 CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
 SHORT = 5                  # a message with at most this many content words may be a follow-up
+LONE_WORD_PHRASE = 0.5     # for one word of an off-topic message to find a fact: a phrase this close
 PHRASE_SIMILARITY = 0.6    # for a question of stop words only to take an `asks` phrase's fact
 PHRASE_WORDS = 3           # ... it needs this many words (not the domain's own, not fillers)
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
@@ -328,9 +329,13 @@ class Responder:
         hit = self._best(terms)
         need = GAP_COVERAGE if hit and hit.entry.kind == "gap" else ANSWER_COVERAGE
         found = hit.coverage if hit and hit.coverage >= need else 0.0
+        if found and turn.intent in DECLINE_INTENTS and len(set(terms)) == 1 and hit.phrase < LONE_WORD_PHRASE:
+            # one word in an off-topic message ("what time is it?", "how are you doing today?")
+            # is not a question about the fact that uses it, unless one of its phrases is that word
+            found = 0.0
         if turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT:
             # the classifier is sure it is off-topic: only a clear fact match overrides it
-            return self._section_for_hit(hit) if hit and hit.coverage >= OVERRIDE_COVERAGE else None
+            return self._section_for_hit(hit) if found and hit.coverage >= OVERRIDE_COVERAGE else None
         like = self.retriever.intent(terms)  # the training example it reads most like
         if like is not None and like.coverage >= INTENT_COVERAGE and like.coverage >= found + INTENT_MARGIN:
             if like.entry.id in self.kb.routes:

@@ -153,6 +153,14 @@ def test_junk_never_gets_a_figure(text, intent, confidence):
     assert outcome.reply.text.startswith(KB.messages["decline"].split(".")[0])
 
 
+@pytest.mark.parametrize("text, intent, confidence", [("what time is it", "out_of_scope", 0.48),
+                                                      ("how are you doing today", "out_of_scope", 0.71),
+                                                      ("what time is it", "nlu_fallback", 0.4)])
+def test_one_word_of_an_off_topic_message_does_not_find_a_fact(text, intent, confidence):
+    outcome = say(text, intent, confidence)
+    assert not outcome.reply.facts and not numbers_in(outcome.reply.text)
+
+
 def test_markup_is_dropped_before_the_question_is_read():
     outcome = say("<b>bold</b> what do ML engineers earn?", "ask_pay")
     assert set(first("pay")) <= set(fact_ids(outcome))
