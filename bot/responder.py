@@ -55,7 +55,7 @@ LEANING_COVERAGE = 0.6     # for a message leaning on the last answer to stay on
 CONFIDENT = 0.6            # an intent this sure is a topic prior
 CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
 SHORT = 5                  # a message with at most this many content words may be a follow-up
-LONE_WORD_PHRASE = 0.5     # for one word of an off-topic message to find a fact: a phrase this close
+LONE_WORD_PHRASE = 0.75    # for one word of an off-topic message to find a fact: a phrase this close
 PHRASE_SIMILARITY = 0.6    # for a question of stop words only to take an `asks` phrase's fact
 PHRASE_WORDS = 3           # ... it needs this many words (not the domain's own, not fillers)
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
