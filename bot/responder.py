@@ -64,7 +64,8 @@ REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure
              "find", "reference", "base", "cite", "link", "reliable", "trust", "say", "said"}
 
 # Data, not a question: a JSON object or list ('{"salary": null}').
-STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$", re.S)
+STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
+                        r"\b(from|into|table|set|where)\b", re.S | re.I)
 MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
@@ -83,12 +84,13 @@ DATE_CUE = re.compile(
     r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT + r"|"
     r"\bfrom when (is|was|are|were) " + REFERENT + r"|\bwhen (is|was|are|were) " + REFERENT + r" from\b", re.I)
 # A request_source message that really asks for a source (not "is that quick compared ...?").
-SOURCE_CUE = re.compile(r"\b(sources?|from|cite[sd]?|citation|references?|link|who (said|says|published)|"
+SOURCE_CUE = re.compile(r"\b(sources?|from|cite[sd]?|citation|references?|link|who (said|says|published)|by whom?|"
                         r"says who|based on|evidence|proof|where did|according to|publisher|trust)\b", re.I)
 # "where's it from?", "who says?": a source question whatever intent the classifier saw.
 ASKS_SOURCE = re.compile(
     r"\bwhere('?s|\s+(is|was|are|were|does|did|do))?\s+" + REFERENT + r"( \w+)?\s+(come |coming |came )?from\b|"
-    r"\bwho says\b|\bsays who\b|\bwhat('?s| is| was) (the|your) sources?\b|\bsources?\W*$", re.I)
+    r"\bwho says\b|\bsays who\b|^\W*(\w+\W+)?by whom?\W*$|\bwhat('?s| is| was) (the|your) sources?\b|"
+    r"\bsources?\W*$", re.I)
 # Messages with no words of their own that carry the last answer on: "then what?", "why?"
 CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
                       r"go on|continue|and)\W*(what|next|else)?\W*$", re.I)
@@ -402,7 +404,8 @@ class Responder:
         points at them ("... through 2031, correct?")."""
         return [t for t in terms if not t[:1].isdigit() or len(t) >= 2]
 
-    def _recognised(self, doc, terms, intent: Optional[str], confidence: float) -> bool:
+    def _recognised(self, doc, terms, intent: Optional[str], confidence: float,
+                    last: Optional[List[str]] = None) -> bool:
         """Does the message hold a word the bot knows what to do with? Numbers, symbols,
         markup, SQL and stop words alone are not enough, unless the classifier is sure it
         is chitchat or a follow-up ("hi", "tell me more", "where is that from?")."""
@@ -411,7 +414,8 @@ class Responder:
         if intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or (
                 intent in FOLLOW_UPS and confidence >= CONFIDENT):
             return True
-        words = [t for t in terms if not t[:1].isdigit()]
+        words = [t for t in terms if not t[:1].isdigit() or last is not None and len(t) >= 2 and any(
+            self.retriever.facts.coverage_of([t], f) > 0 for f in last)]  # "is 21% a lot?" after the 21%
         domain = [t for t in doc if t.lower_ in DOMAIN_STOP and len(t.lower_) > 1 and t.is_alpha]
         if not words and not domain:
             return False
@@ -422,7 +426,7 @@ class Responder:
         "through when?"): stop words alone, but about the facts just given."""
         return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
                 and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
-                and (bool(DATE_CUE.search(clean)) or (
+                and (bool(DATE_CUE.search(clean)) or bool(ASKS_SOURCE.search(clean)) or (
                     (bool(LEANING.search(clean)) or bool(ASKS_SOURCE.search(clean))
                      or any(c.search(clean) for c in ASKED_TYPE.values()))
                     and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))))
@@ -520,7 +524,8 @@ class Responder:
         if payload:
             terms, clean = [], ""
         elif STRUCTURED.match(clean) or (
-                not self._recognised(doc, terms, intent, confidence) and not self._leans_on_last(clean, turn)):
+                not self._recognised(doc, terms, intent, confidence, slot_ids(turn.last_facts))
+                and not self._leans_on_last(clean, turn)):
             return self._decline({})  # nothing recognisable: never a figure
         if self.answers.out_of_scope(values) is not None:
             return self._decline(values)
@@ -528,7 +533,8 @@ class Responder:
         strong = self._best(terms) if terms else None
         question = strong is not None and strong.coverage >= OVERRIDE_COVERAGE and (
             len(terms) >= 2 or strong.entry.kind == "gap")
-        if intent in CHITCHAT and not question:
+        unsure = confidence < CHITCHAT_CONFIDENT and terms and self.kb.has_topic(turn.last_topic)
+        if intent in CHITCHAT and not question and not unsure:  # ("what level?" is not a "help")
             if intent in OFFERS:
                 return Outcome(self.answers.offer(intent))
             return Outcome(self.answers.chitchat(CHITCHAT[intent]))

@@ -144,7 +144,8 @@ def test_a_us_state_gets_national_figures_and_says_there_are_no_local_ones():
 
 @pytest.mark.parametrize("text", ["42", "100%", "#1", "$$$", "' OR 1=1 --", "<img src=x onerror=alert(1)>",
                                   "{{7*7}}", "2031", "???", "<script></script>", '{"salary": null}',
-                                  '["pay", "outlook"]'])
+                                  '["pay", "outlook"]', "SELECT * FROM users WHERE 1=1;",
+                                  "drop table facts; --"])
 @pytest.mark.parametrize("intent, confidence", [("ask_postings_growth", 0.7), ("ask_pay", 0.95), ("nlu_fallback", 0.4)])
 def test_junk_never_gets_a_figure(text, intent, confidence):
     outcome = say(text, intent, confidence)
@@ -218,6 +219,26 @@ def test_a_question_of_stop_words_only_is_matched_by_its_phrase(text, last_topic
         assert outcome.reply.text.startswith(GAP_OPENING)
     else:
         assert fact_ids(outcome) == [wanted]
+
+
+@pytest.mark.parametrize("text, intent, confidence, wanted", [
+    ("by who", "nlu_fallback", 0.4, "sources"),          # the source of the ranking
+    ("what year", "help", 0.46, "postings_indeed_rank"),  # not the help message
+])
+def test_a_short_follow_up_is_not_mistaken_for_chitchat_or_junk(text, intent, confidence, wanted):
+    last = ["postings_indeed_rank", "postings_growth"]
+    outcome = say(text, intent, confidence, last_topic="postings", last_facts=last, seen_facts=last)
+    if wanted == "sources":
+        assert outcome.reply.text.startswith(KB.messages["sources_of_last"]) and "Indeed" in outcome.reply.text
+    else:
+        assert wanted in fact_ids(outcome)
+
+
+def test_a_figure_of_the_last_answer_is_a_word_the_bot_knows():
+    last = first("outlook")
+    outcome = say("is 21% a lot", "ask_postings_growth", 0.4, last_topic="outlook", last_facts=last)
+    assert fact_ids(outcome) == ["outlook_bls_growth"]
+    assert not say("is 21% a lot", "ask_postings_growth", 0.4).reply.facts  # with nothing said yet
 
 
 def test_a_figure_the_sources_hold_is_not_challenged():
