@@ -63,6 +63,9 @@ REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure
              "stat", "statistic", "source", "measure", "publish", "info", "information", "come",
              "find", "reference", "base", "cite", "link", "reliable", "trust", "say", "said"}
 
+# A sentence about the user, not a question ("I've never taken an ML class.").
+ABOUT_ME = re.compile(r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was|i used to|i currently|"
+                      r"currently|former|my)\b", re.I)
 # Data, not a question: a JSON object or list ('{"salary": null}').
 STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
                         r"\b(from|into|table|set|where)\b", re.S | re.I)
@@ -70,9 +73,9 @@ MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 PART_SPLIT = re.compile(
-    r"\?+\s*|;\s*|\s+(?:and also|plus|as well as|\+|&)\s+|"
-    r",?\s+(?:and|also)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
-    r"r|was|were|do|does|did|can|could|should|would|will|any|tell|give|show)\b)", re.I)
+    r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|\s+(?:and also|plus|as well as|\+|&)\s+|"
+    r",?\s+(?:and|also|n|nd)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
+    r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)", re.I)
 REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
             r"salaries|projection|average|median))")
 DATE_CUE = re.compile(
@@ -193,7 +196,17 @@ class Responder:
 
     @staticmethod
     def _split(clean: str) -> List[str]:
-        return [p for p in PART_SPLIT.split(clean) if p and WORDS.search(p)]
+        """The questions of a message. A sentence that tells about the user ("I'm thinking
+        about a master's.", "I've never taken a class.") is not one: it is read with the
+        question that follows it."""
+        parts, told = [], ""
+        for part in (p for p in PART_SPLIT.split(clean) if p and WORDS.search(p)):
+            if ABOUT_ME.match(part) and not QUESTION.match(part):
+                told = f"{told} {part}".strip()
+                continue
+            parts.append(f"{told} {part}".strip())
+            told = ""
+        return parts + [told] if told else parts
 
     def _terms(self, doc) -> List[str]:
         """Index terms of a parsed text; a number no fact holds is a claim to check, not a

@@ -60,6 +60,9 @@ def test_a_general_question_gets_the_topics_lead_facts(intent):
         ("whats the bls median and whats indeed's average", "ask_pay_median", {"pay"}),
         ("what does an ml engineer do + what do they earn", "ask_role", {"role", "pay"}),
         ("how much do they make? and do i need a masters", "ask_advanced_degree", {"pay", "education"}),
+        ("how does ml learn from data. where do i see it in daily life", "ask_applications",
+         {"what_is_ml", "applications"}),
+        ("does covid matter for this job and has the field been growing", "ask_outlook", {"pandemic", "outlook"}),
     ],
 )
 def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):
@@ -239,6 +242,15 @@ def test_a_figure_of_the_last_answer_is_a_word_the_bot_knows():
     outcome = say("is 21% a lot", "ask_postings_growth", 0.4, last_topic="outlook", last_facts=last)
     assert fact_ids(outcome) == ["outlook_bls_growth"]
     assert not say("is 21% a lot", "ask_postings_growth", 0.4).reply.facts  # with nothing said yet
+
+
+@pytest.mark.parametrize("text, intent, topic", [
+    ("I've never taken an ML class. Is the Stanford one going to be over my head?", "ask_courses", "courses"),
+    ("I'm thinking about a masters. is it worth it?", "ask_advanced_degree", "education"),
+])
+def test_a_sentence_about_the_user_is_read_with_the_question_after_it(text, intent, topic):
+    outcome = say(text, intent)
+    assert all(topic in f.topics for f in stated_facts(outcome.reply.text, KB)) and outcome.reply.facts
 
 
 def test_a_figure_the_sources_hold_is_not_challenged():
