@@ -211,8 +211,11 @@ class Responder:
     def _terms(self, doc) -> List[str]:
         """Index terms of a parsed text; a number no fact holds is a claim to check, not a
         word to look for."""
-        return [t for t in self.analyzer.terms_of(doc)
-                if not t[:1].isdigit() or t in self.retriever.facts.vocabulary]
+        known = self.retriever.facts.vocabulary
+        # "I'm a nurse, ...": who asks, not what; words no fact holds only water the question down
+        background = [i for e in doc.ents if e.label_ == "occupation" and BACKGROUND_CUE.search(doc.text[:e.start_char])
+                      for i in range(e.start, e.end) if not set(self.analyzer.terms(doc[i].text)) & known]
+        return [t for t in self.analyzer.terms_of(doc, background) if not t[:1].isdigit() or t in known]
 
     def _parts(self, clean: str) -> List[List[str]]:
         """The terms of each question in the message (a part may have none: "what do

@@ -85,9 +85,13 @@ class Analyzer:
     def terms(self, text: str) -> List[str]:
         return self.terms_of(self.nlp(text))
 
-    def terms_of(self, doc) -> List[str]:
+    def terms_of(self, doc, skip: Iterable[int] = ()) -> List[str]:
+        """The terms of a parsed text, without the tokens at the `skip` indexes."""
         terms = []
+        skip = set(skip)
         for index, token in enumerate(doc):
+            if index in skip:
+                continue
             if (token.text == "-" and 0 < index < len(doc) - 1 and not doc[index - 1].whitespace_
                     and not token.whitespace_):
                 terms.append(f"{doc[index - 1].lower_}-{doc[index + 1].lower_}")  # go-between
