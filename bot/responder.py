@@ -114,9 +114,9 @@ YEAR = re.compile(r"(19|20)\d\d")
 # about the job, unless they say where they got it ("I read ...").
 OWN_FIGURE = re.compile(r"\b(i|i'?m|i'?ve)\s+(am|have|make|earn|got|get|had|was|work|worked|spent|been|"
                         r"studied|did|do|finished|completed|took|making|earning|getting)\b|\bmy\b|"
-                        r"\bi'?m\s+\d", re.I)
+                        r"\bi'?m\b|\bim\b|\bam i\b|\b(at|my) age\b|\byears? old\b", re.I)
 HEARD = re.compile(r"\b(heard|read|saw|seen|told|says|said|claim|according|think|thought|believe|"
-                   r"reckon|sure|guess)\b", re.I)
+                   r"reckon|sure|guess|impression|understand|understood|figured)\b", re.I)
 # What kind of answer a short question wants: a year, an amount, a reason. A follow-up
 # asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
 # given that hold one, not about the next facts of the topic.

@@ -171,6 +171,7 @@ def test_markup_is_dropped_before_the_question_is_read():
         ("postings grew 1000% didn't they?", "ask_postings_growth", "1000"),
         ("that stanford course has like 2 million students enrolled", "ask_courses", "2"),
         ("jobs are growing 50% through 2031, correct?", "ask_postings_growth", "50"),
+        ("That seems low, I was under the impression it was around $200k.", "ask_pay_average", "200"),
     ],
 )
 def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure):
@@ -184,9 +185,10 @@ def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure)
     ("I have 2 years of experience in python, how do i start?", "ask_how_to_start"),
     ("my salary is 50k now, what would I need to learn?", "ask_skills"),
     ("explain ml to me like im 5", "ask_what_is_ml"),
+    ("Am I too old to start all that at 45?", "ask_how_to_start"),
 ])
 def test_the_users_own_figures_are_not_challenged(text, intent):
-    outcome = say(text, intent)
+    outcome = say(text, intent, last_topic="how_to_start", last_facts=["start_steps"])
     assert KB.messages["unsupported_figure"] not in outcome.reply.text
     assert outcome.reply.facts and outcome.reply.topic == KB.routes[intent].topic
 
