@@ -66,6 +66,11 @@ REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure
 # A sentence about the user, not a question ("I've never taken an ML class.").
 ABOUT_ME = re.compile(r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was|i used to|i currently|"
                       r"currently|former|my)\b", re.I)
+# What the user sets aside ("never mind the ranking", "not the average", "apart from
+# Stanford"): up to two words after the cue, dropped before the question is read.
+UNASKED = re.compile(r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
+                     r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
+                     re.I)
 # Data, not a question: a JSON object or list ('{"salary": null}').
 STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
                         r"\b(from|into|table|set|where)\b", re.S | re.I)
@@ -522,6 +527,8 @@ class Responder:
         confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
         payload = text.startswith("/")  # a button, or an intent typed as /intent
         clean = " ".join(MARKUP.sub(" ", text).split())
+        if not payload:  # "never mind the ranking, ...", "the median, not the average"
+            clean = " ".join(UNASKED.sub(lambda m: m.group(1), clean).split())
         doc = self.analyzer.nlp(clean[:1000])
         terms = self._terms(doc)
         claimed = self._claimed_figures(clean) if not payload else []

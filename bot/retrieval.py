@@ -31,7 +31,7 @@ DOMAIN_STOP = {"ml", "machine", "learning", "engineer", "engineering", "mle", "j
 FILLER = {"tho", "though", "rn", "exactly", "specifically", "basically", "actually", "honestly",
           "literally", "just", "pls", "plz", "ya", "gonna", "wanna", "kinda", "sorta", "anyway",
           "btw", "tbh", "idk", "im", "ur", "lemme", "gimme", "stuff", "guess", "wondering", "wonder",
-          "curious", "quick", "question", "qs", "q", "live", "living", "lives"}
+          "curious", "quick", "question", "qs", "q", "live", "living", "lives", "oops", "meant"}
 # The lookup lemmatizer's few wrong guesses that matter here ("number" is not "numb").
 LEMMA_FIXES = {"number": "number", "numbers": "number", "data": "data", "datum": "data",
                "media": "media", "learning": "learning", "pays": "pay", "paid": "pay",

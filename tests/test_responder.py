@@ -257,6 +257,17 @@ def test_a_sentence_about_the_user_is_read_with_the_question_after_it(text, inte
     assert all(topic in f.topics for f in stated_facts(outcome.reply.text, KB)) and outcome.reply.facts
 
 
+@pytest.mark.parametrize("text, intent, last, wanted", [
+    ("Oops, I meant to ask about the median, not the average.", "ask_pay_average", ["pay_average"], "pay_median"),
+    ("Never mind the ranking, how big was the jump in postings?", "ask_postings_growth",
+     ["postings_indeed_rank"], "postings_growth"),
+])
+def test_what_the_user_sets_aside_is_not_what_they_ask(text, intent, last, wanted):
+    topic = KB.fact(last[0]).topics[0]
+    outcome = say(text, intent, 1.0, last_topic=topic, last_facts=last, seen_facts=last)
+    assert fact_ids(outcome)[0] == wanted
+
+
 def test_a_figure_the_sources_hold_is_not_challenged():
     outcome = say("is it true the median is $131,490?", "ask_pay_median")
     assert not outcome.reply.text.startswith(KB.messages["unsupported_figure"])
