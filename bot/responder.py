@@ -57,6 +57,7 @@ CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of i
 SHORT = 5                  # a message with at most this many content words may be a follow-up
 LONE_WORD_PHRASE = 0.75    # for one word of an off-topic message to find a fact: a phrase this close
 PHRASE_SIMILARITY = 0.6    # for a question of stop words only to take an `asks` phrase's fact
+CHAT_PHRASE_SIMILARITY = 0.75  # ... and for one the classifier took for chitchat or "tell me more"
 PHRASE_WORDS = 3           # ... it needs this many words (not the domain's own, not fillers)
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
 REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure", "number", "data",
@@ -456,9 +457,10 @@ class Responder:
         """A question of stop words only that says what an `asks` phrase says ("is that a
         lot?" after the pay, "how many ML engineers are there?"): that fact or gap, looked
         for among the last answer's topic first."""
-        if (intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or intent in FOLLOW_UPS and confidence >= CONFIDENT
-                or STRUCTURED.match(clean) or DATE_CUE.search(clean) or CARRY_ON.match(clean)):
+        if STRUCTURED.match(clean) or DATE_CUE.search(clean) or CARRY_ON.match(clean):
             return None
+        # a greeting or "tell me more" only where a phrase of the last topic says it closely
+        chat = intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or intent in FOLLOW_UPS and confidence >= CONFIDENT
         words = content_words(clean)
         if len(words) < PHRASE_WORDS:
             return None
@@ -467,6 +469,8 @@ class Responder:
             among = [f.id for f in self.kb.facts_of(turn.last_topic)]
             among += [g.id for g in self.kb.gaps if g.topic == turn.last_topic]
             entry, similarity = self.retriever.closest_phrase(words, among)
+        if chat and similarity < CHAT_PHRASE_SIMILARITY:
+            return None
         if similarity < PHRASE_SIMILARITY:
             if LEANING.search(clean):  # "is that a lot?" with nothing said yet: about nothing
                 return None

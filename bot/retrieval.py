@@ -255,10 +255,12 @@ class Retriever:
         self.intents = Index(entries, texts, analyzer, ranker) if entries else None
         self._example_words = [(entry.id, set(plain_words(text))) for entry, text in zip(entries, texts)]
         # every fact's and gap's phrases as plain words, for questions of stop words only
-        self._phrase_words = [(Entry(f.id, "fact", tuple(f.topics)), set(content_words(p)))
-                              for f in kb.facts for p in f.asks]
-        self._phrase_words += [(Entry(g.id, "gap", (g.topic,)), set(content_words(p)))
-                               for g in kb.gaps for p in g.asks]
+        # (gaps first: where a gap and a fact share a phrase, the gap's answer says what is
+        # missing and then gives that fact)
+        self._phrase_words = [(Entry(g.id, "gap", (g.topic,)), set(content_words(p)))
+                              for g in kb.gaps for p in g.asks]
+        self._phrase_words += [(Entry(f.id, "fact", tuple(f.topics)), set(content_words(p)))
+                               for f in kb.facts for p in f.asks]
         self.ranker_name = ranker
 
     def rank(self, terms: Sequence[str], among: Optional[Iterable[str]] = None,

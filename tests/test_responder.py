@@ -215,6 +215,7 @@ def test_as_of_when_without_a_question_mark_dates_the_last_answer():
 @pytest.mark.parametrize("text, last_topic, wanted", [
     ("is that a lot?", "pay", "pay_above_average"),
     ("how many are there right now?", None, "job_count"),
+    ("and since then?", "postings", "postings_recent"),  # a gap, then its closest fact
 ])
 def test_a_question_of_stop_words_only_is_matched_by_its_phrase(text, last_topic, wanted):
     """No term to rank by: the `asks` phrase that says the same picks the fact or gap."""
