@@ -72,6 +72,8 @@ ABOUT_ME = re.compile(r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was
 UNASKED = re.compile(r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
                      r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
                      re.I)
+# A question asking to name things ("which languages?", "ok what kind of math?").
+NAMING = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then)\W+)?(?:which|what (?:kinds?|types?|sorts?) of)\b", re.I)
 # Data, not a question: a JSON object or list ('{"salary": null}').
 STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
                         r"\b(from|into|table|set|where)\b", re.S | re.I)
@@ -236,11 +238,17 @@ class Responder:
         route = self.kb.routes.get(intent) if isinstance(intent, str) else None
         return route.topic if route is not None and confidence >= CONFIDENT else None
 
-    def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap")) -> Optional[Hit]:
-        """The best-scoring entry; a gap only if no fact accounts for more of the question."""
+    def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap"), naming: bool = False) -> Optional[Hit]:
+        """The best-scoring entry; a gap only if no fact accounts for more of the question.
+        A question asking to name things ("which languages?") takes a gap that holds as
+        much of it as the top fact: the facts don't name them."""
         hits = self.retriever.rank(terms, among=among, kinds=kinds)
         if not hits:
             return None
+        if naming:
+            gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage), None)
+            if gap is not None:
+                return gap
         if hits[0].entry.kind == "gap":
             fact = next((h for h in hits if h.entry.kind == "fact"), None)
             if fact is not None and fact.coverage > hits[0].coverage:
@@ -255,7 +263,7 @@ class Responder:
         lead = self.answers.first_facts(topic)
         return Section(lead, general=True) if fact in lead else Section([fact])
 
-    def _with_prior(self, terms, intent: str, values, last_topic: object = None) -> Section:
+    def _with_prior(self, terms, intent: str, values, last_topic: object = None, naming: bool = False) -> Section:
         """The intent's lead facts, unless the question asks for a detail that another fact
         (or a known gap) holds and the lead facts do not."""
         lead = self.answers.lead_facts(intent, values)
@@ -273,13 +281,13 @@ class Responder:
                       and last_topic in h.entry.topics and h.coverage >= lead_coverage]
             if shared:
                 return Section([self.kb.fact(shared[0].entry.id)])
-        best = self._best(terms)
+        best = self._best(terms, naming=naming)
         if best.entry.kind == "fact" and best.entry.id not in lead_ids and self._names_a_figure_of(
                 terms, best.entry.id, lead):
             return Section([self.kb.fact(best.entry.id)])  # "... through 2031?": the fact with 2031
         gain = best.coverage - lead_coverage  # how much more of the question it accounts for
         lead_score = max((h.score for h in lead_hits), default=0.0)
-        closer = best.phrase > max((h.phrase for h in lead_hits), default=0.0)  # "which languages?"
+        closer = naming or best.phrase > max((h.phrase for h in lead_hits), default=0.0)  # "which languages?"
         if (best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and (best.score > lead_score or closer)
                 and (gain > 0 or (gain == 0 and (len(set(terms)) >= 2 or closer)))):
             return self.answers.gap_section(best.entry.id)
@@ -307,7 +315,7 @@ class Responder:
                    and not any(index.coverage_of([t], f.id) > 0 for f in others) for t in figures)
 
     def _follow_up(self, terms, turn: Turn, values, least: float = 0.0,
-                   in_message: bool = False) -> Optional[Section]:
+                   in_message: bool = False, naming: bool = False) -> Optional[Section]:
         """A fact of the last answer's topic that this short message asks about. Within one
         message (a later part leaning on an earlier one) the earlier part's topic only
         breaks ties: a part that names a source or statistic is answered on its own."""
@@ -320,7 +328,7 @@ class Responder:
             return None
         among = [f.id for f in self.kb.facts_of(turn.last_topic)]
         among += [g.id for g in self.kb.gaps if g.topic == turn.last_topic]
-        hit = self._best(terms, among=among)
+        hit = self._best(terms, among=among, naming=naming)
         if hit is None or hit.coverage < max(least, FOLLOW_UP_COVERAGE):
             return None
         anywhere = self._best(terms)
@@ -335,6 +343,7 @@ class Responder:
     def _answer_part(self, terms, turn: Turn, prior: Optional[str], values,
                      follow_up: bool = True, leaning: bool = False, in_message: bool = False
                      ) -> Optional[Section]:
+        naming = bool(NAMING.match(turn.text)) if isinstance(turn.text, str) else False
         if prior is not None:
             if leaning and prior != turn.last_topic and len(terms) <= SHORT:
                 # "and what about its rating?" right after a course: the last topic's fact,
@@ -345,9 +354,9 @@ class Responder:
                                       if prior in h.entry.topics), default=0.0)
                     if min(self.retriever.facts.coverage_of(terms, f.id) for f in section.facts) > best_prior:
                         return section
-            return self._with_prior(terms, turn.intent, values, turn.last_topic)
+            return self._with_prior(terms, turn.intent, values, turn.last_topic, naming)
         if follow_up and len(terms) <= SHORT:
-            section = self._follow_up(terms, turn, values, in_message=in_message)
+            section = self._follow_up(terms, turn, values, in_message=in_message, naming=naming)
             if section is not None:
                 return section
         hit = self._best(terms)

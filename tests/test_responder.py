@@ -269,6 +269,14 @@ def test_what_the_user_sets_aside_is_not_what_they_ask(text, intent, last, wante
     assert fact_ids(outcome)[0] == wanted
 
 
+@pytest.mark.parametrize("text, intent, confidence", [("which languages tho", "ask_skills", 0.82),
+                                                      ("ok which languages", "nlu_fallback", 0.4)])
+def test_a_question_asking_to_name_what_the_facts_do_not_name_gets_the_gap(text, intent, confidence):
+    last = first("skills")
+    outcome = say(text, intent, confidence, last_topic="skills", last_facts=last, seen_facts=last)
+    assert outcome.reply.text.startswith(GAP_OPENING)
+
+
 def test_a_figure_the_sources_hold_is_not_challenged():
     outcome = say("is it true the median is $131,490?", "ask_pay_median")
     assert not outcome.reply.text.startswith(KB.messages["unsupported_figure"])
