@@ -155,9 +155,16 @@ class Index:
                  phrases: Optional[List[List[str]]] = None):
         self.entries = entries
         corpus = [analyzer.terms(text) for text in texts]
-        # each entry's phrases (its text, each of its asks) as term sets, for phrase_match
-        self._phrases = [[frozenset(analyzer.terms(p)) for p in ps] for ps in phrases] if phrases \
+        # each entry's phrases (its text, each of its asks) as term sets, for phrase_scores:
+        # their sizes, and for each term the (entry, phrase) pairs holding it
+        sets = [[frozenset(analyzer.terms(p)) for p in ps] for ps in phrases] if phrases \
             else [[frozenset(doc)] for doc in corpus]
+        self._phrase_sizes = [[len(p) for p in ps] for ps in sets]
+        self._phrase_postings: Dict[str, List[Tuple[int, int]]] = {}
+        for index, entry_phrases in enumerate(sets):
+            for number, phrase in enumerate(entry_phrases):
+                for term in phrase:
+                    self._phrase_postings.setdefault(term, []).append((index, number))
         self._sets = [set(doc) for doc in corpus]
         frequency: Dict[str, int] = {}
         for terms in self._sets:
@@ -177,11 +184,21 @@ class Index:
         held = sum(self._idf[t] for t in unique if t in self._sets[index])
         return round(held / total, 9) if total else 0.0
 
-    def phrase_match(self, terms: Sequence[str], index: int) -> float:
-        """How closely one phrase of the entry (its text or one of its asks) says what the
-        question says: the best Jaccard similarity of their term sets."""
+    def phrase_scores(self, terms: Sequence[str]) -> Dict[int, float]:
+        """For each entry sharing a term with the question, how closely one of its phrases
+        (its text or one of its asks) says what the question says: the best Jaccard
+        similarity of their term sets."""
         wanted = set(terms)
-        return max((len(wanted & p) / len(wanted | p) for p in self._phrases[index] if p), default=0.0)
+        shared: Dict[Tuple[int, int], int] = {}
+        for term in wanted:
+            for pair in self._phrase_postings.get(term, ()):
+                shared[pair] = shared.get(pair, 0) + 1
+        scores: Dict[int, float] = {}
+        for (index, number), common in shared.items():
+            similarity = common / (len(wanted) + self._phrase_sizes[index][number] - common)
+            if similarity > scores.get(index, 0.0):
+                scores[index] = similarity
+        return scores
 
     def coverage_of(self, terms: Sequence[str], entry_id: str) -> float:
         return max((self.coverage(terms, i) for i, e in enumerate(self.entries) if e.id == entry_id),
@@ -206,13 +223,13 @@ class Index:
         wanted = set(among) if among is not None else None
         kinds = set(kinds) if kinds is not None else None
         hits = []
+        phrases = self.phrase_scores(terms)
         for index, entry in enumerate(self.entries):
             if scores[index] <= 0 or (kinds is not None and entry.kind not in kinds):
                 continue
             if wanted is not None and entry.id not in wanted:
                 continue
-            hits.append(Hit(entry, float(scores[index]), self.coverage(terms, index),
-                            self.phrase_match(terms, index)))
+            hits.append(Hit(entry, float(scores[index]), self.coverage(terms, index), phrases.get(index, 0.0)))
         hits.sort(key=lambda h: (-h.score, -h.coverage))
         # Among entries that hold as much of the question as the top one, the one with a
         # phrase saying just what the question says comes first ("is it any good?": the

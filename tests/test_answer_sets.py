@@ -18,10 +18,10 @@ KB = ANSWERS.kb
 # written later from a prompt with no example phrasings, 0.549 -> 0.838 (197/235).
 # heldout3, a third locked set (262 scored turns) written blind on 2026-11-26 by a helper
 # who saw only the article and the knowledge file without its asks: 0.836 (219/262) when
-# it was committed.
+# it was committed, 0.908 (238/262) over REST after that day's changes.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.88, "heldout2": 0.87, "heldout3": 0.88}
+GATES = {"heldout": 0.88, "heldout2": 0.87, "heldout3": 0.90}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
