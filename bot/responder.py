@@ -306,13 +306,16 @@ class Responder:
             return Section([self.kb.fact(best.entry.id)])
         return Section(lead, general=True)
 
+    def _entries_of(self, topic: str) -> List[str]:
+        """The ids of a topic's facts and known gaps."""
+        return [f.id for f in self.kb.facts_of(topic)] + [g.id for g in self.kb.gaps if g.topic == topic]
+
     def _names_a_figure_of(self, terms, fact_id: str, others: Sequence[Fact]) -> bool:
         """Does the question name a figure or year (of 2 characters or more) that this fact
         holds and none of `others` does?"""
         index = self.retriever.facts
         figures = [t for t in set(terms) if t[:1].isdigit() and len(t) >= 2]
-        return any(index.coverage_of([t], fact_id) > 0
-                   and not any(index.coverage_of([t], f.id) > 0 for f in others) for t in figures)
+        return any(index.holds(fact_id, t) and not any(index.holds(f.id, t) for f in others) for t in figures)
 
     def _follow_up(self, terms, turn: Turn, values, least: float = 0.0,
                    in_message: bool = False, naming: bool = False) -> Optional[Section]:
@@ -326,9 +329,7 @@ class Responder:
             return Section(keyed)  # "and Indeed's figure?"
         if not terms:
             return None
-        among = [f.id for f in self.kb.facts_of(turn.last_topic)]
-        among += [g.id for g in self.kb.gaps if g.topic == turn.last_topic]
-        hit = self._best(terms, among=among, naming=naming)
+        hit = self._best(terms, among=self._entries_of(turn.last_topic), naming=naming)
         if hit is None or hit.coverage < max(least, FOLLOW_UP_COVERAGE):
             return None
         anywhere = self._best(terms)
@@ -446,7 +447,7 @@ class Responder:
                 intent in FOLLOW_UPS and confidence >= CONFIDENT):
             return True
         words = [t for t in terms if not t[:1].isdigit() or last is not None and len(t) >= 2 and any(
-            self.retriever.facts.coverage_of([t], f) > 0 for f in last)]  # "is 21% a lot?" after the 21%
+            self.retriever.facts.holds(f, t) for f in last)]  # "is 21% a lot?" after the 21%
         domain = [t for t in doc if t.lower_ in DOMAIN_STOP and len(t.lower_) > 1 and t.is_alpha]
         if not words and not domain:
             return False
@@ -458,8 +459,7 @@ class Responder:
         return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
                 and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
                 and (bool(DATE_CUE.search(clean)) or bool(ASKS_SOURCE.search(clean)) or (
-                    (bool(LEANING.search(clean)) or bool(ASKS_SOURCE.search(clean))
-                     or any(c.search(clean) for c in ASKED_TYPE.values()))
+                    (bool(LEANING.search(clean)) or any(c.search(clean) for c in ASKED_TYPE.values()))
                     and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))))
 
     def _phrased(self, clean: str, turn: Turn, intent: Optional[str], confidence: float) -> Optional[Outcome]:
@@ -475,9 +475,7 @@ class Responder:
             return None
         entry, similarity = None, 0.0
         if self.kb.has_topic(turn.last_topic):
-            among = [f.id for f in self.kb.facts_of(turn.last_topic)]
-            among += [g.id for g in self.kb.gaps if g.topic == turn.last_topic]
-            entry, similarity = self.retriever.closest_phrase(words, among)
+            entry, similarity = self.retriever.closest_phrase(words, self._entries_of(turn.last_topic))
         if chat and similarity < CHAT_PHRASE_SIMILARITY:
             return None
         if similarity < PHRASE_SIMILARITY:

@@ -200,6 +200,10 @@ class Index:
                 scores[index] = similarity
         return scores
 
+    def holds(self, entry_id: str, term: str) -> bool:
+        """Does the entry (any entry with this id) hold the term?"""
+        return any(e.id == entry_id and term in self._sets[i] for i, e in enumerate(self.entries))
+
     def coverage_of(self, terms: Sequence[str], entry_id: str) -> float:
         return max((self.coverage(terms, i) for i, e in enumerate(self.entries) if e.id == entry_id),
                    default=0.0)
@@ -287,37 +291,34 @@ class Retriever:
     def closest_example(self, words: Sequence[str]) -> Tuple[Optional[str], float]:
         """(intent, Jaccard similarity) of the training example sharing most of these plain
         words (stop words included): for a question made only of them ("what do they do?")."""
-        wanted = set(words)
-        best, score = None, 0.0
-        for intent, example in self._example_words:
-            union = len(wanted | example)
-            similarity = len(wanted & example) / union if union else 0.0
-            if similarity > score:
-                best, score = intent, similarity
-        return best, score
+        return _closest(self._example_words, words)
 
     def closest_phrase(self, words: Sequence[str], among: Optional[Iterable[str]] = None
                        ) -> Tuple[Optional[Entry], float]:
         """(entry, Jaccard similarity) of the fact or gap with the `asks` phrase closest to
         these plain words: for a question of stop words only ("is that a lot?", "how many
         are there?"), which the term ranking cannot see."""
-        wanted = set(words)
         allowed = set(among) if among is not None else None
-        best, score = None, 0.0
-        for entry, phrase in self._phrase_words:
-            if allowed is not None and entry.id not in allowed:
-                continue
-            union = len(wanted | phrase)
-            similarity = len(wanted & phrase) / union if union else 0.0
-            if similarity > score:
-                best, score = entry, similarity
-        return best, score
+        return _closest([(e, p) for e, p in self._phrase_words if allowed is None or e.id in allowed], words)
 
     def intent(self, terms: Sequence[str]) -> Optional[Hit]:
         """The training example closest to the question: which intent it reads like."""
         if self.intents is None or not terms:
             return None
         return self.intents.best(terms)
+
+
+def _closest(items, words: Sequence[str]):
+    """(key, Jaccard similarity) of the (key, word set) pair closest to these words; the
+    first of equals."""
+    wanted = set(words)
+    best, score = None, 0.0
+    for key, phrase in items:
+        union = len(wanted | phrase)
+        similarity = len(wanted & phrase) / union if union else 0.0
+        if similarity > score:
+            best, score = key, similarity
+    return best, score
 
 
 def load_examples(nlu_dir) -> Dict[str, List[str]]:
