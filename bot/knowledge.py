@@ -203,6 +203,7 @@ class Knowledge(_Strict):
     scope: Scope
     gaps: List[Gap] = []
     synonyms: List[List[str]] = []
+    steps: List[List[str]] = []  # a path in order; each step's facts, the first one given
 
     @validator("synonyms")
     def _synonym_groups(cls, groups: List[List[str]]) -> List[List[str]]:
@@ -357,6 +358,18 @@ def _cross_check(kb: Knowledge) -> Optional[str]:
                 return f"{where}: unknown fact id '{fact_id}'"
         if gap.id in fact_ids:
             return f"{where}: id '{gap.id}' is also a fact's id"
+    stepped: Dict[str, int] = {}
+    for index, step in enumerate(kb.steps):
+        if not step:
+            return f"steps[{index}]: a step needs at least one fact id"
+        for fact_id in step:
+            if fact_id not in fact_ids:
+                return f"steps[{index}]: unknown fact id '{fact_id}'"
+            if fact_id in stepped:
+                return f"steps[{index}]: fact '{fact_id}' is already in steps[{stepped[fact_id]}]"
+            stepped[fact_id] = index
+    if len(kb.steps) == 1:
+        return "steps: a path needs at least two steps"
     for index, topic in enumerate(kb.topics):
         if not kb.facts_of(topic.id):
             return f"topics[{index}] ({topic.id}): no fact covers this topic"

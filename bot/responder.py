@@ -81,14 +81,15 @@ MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 PART_SPLIT = re.compile(
-    r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|\s+(?:and also|plus|as well as|\+|&)\s+|"
+    r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|\s+(?:and also|plus|as well as|vs\.?|versus|\+|&)\s+|"
     r",?\s+(?:and|also|n|nd)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
     r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)", re.I)
 REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
             r"salaries|projection|average|median))")
 DATE_CUE = re.compile(
     r"\bhow (old|recent|current|new|fresh|up[- ]to[- ]date|dated)\b|\bas of when\b|\bout[- ]of[- ]date\b|"
-    r"\b(what|which) year (is|was|are|were|does|did) " + REFERENT + r"\b|\bfrom what year\b|"
+    r"\b(what|which) (year|yr|month|date)( (and|n|&|or) (year|yr|month))? (is|was|are|were|does|did) " + REFERENT +
+    r"\b|\bfrom what year\b|"
     r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated|pulled|"
     r"taken|gathered|released|updated|compiled|recorded|reported|made|come out)\b|"
     r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
@@ -105,6 +106,14 @@ ASKS_SOURCE = re.compile(
 # Messages with no words of their own that carry the last answer on: "then what?", "why?"
 CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
                       r"go on|continue|and)\W*(what|next|else)?\W*$", re.I)
+# A message asking for the step after one ("then what?", "and after the degree?", "degree
+# done, what next?"): the knowledge file's `steps` say which comes next.
+NEXT_STEP = re.compile(
+    r"^\W*(?:(?:ok|okay|so|and|alright|right|fine|cool)\W+)*(?:then|after that|afterwards?|next)\b|"
+    r"\bthen what\b|\bwhat(?:'?s| is| comes| do i do| should i do)? (?:next|after that|afterwards?)\b|"
+    r"\bnext step\b|\b(?:after|once) (?:that|this|it|the|my|i|i'?ve|you|a|an|getting|finishing|completing)\b|"
+    r"\b(?:done|finished|completed|got)\W+(?:then|what|now|next)\b", re.I)
+STEP_TERMS = {"step", "next", "first", "finish", "complete", "get", "done", "start", "begin", "then", "move"}
 WHY = re.compile(r"^\W*(why|how come|how so|why is that|why so)\W*$", re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
 LEANING = re.compile(r"^\s*(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
@@ -512,6 +521,29 @@ class Responder:
             return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic), [f.id for f in facts])
         return None
 
+    def _next_step(self, clean: str, terms, turn: Turn) -> Optional[Outcome]:
+        """"Then what?", "ok and once I have the degree?": the step after the one the message
+        names (the earliest that holds its words) or, naming none, after the last answer's."""
+        steps = self.kb.steps
+        if not steps or not NEXT_STEP.search(clean) or len(terms) > SHORT:
+            return None
+        known = self.retriever.facts.vocabulary
+        own = [t for t in terms if t not in STEP_TERMS and t in known]
+        if own:
+            named = [i for i, step in enumerate(steps)
+                     if max(self.retriever.facts.coverage_of(own, f) for f in step) >= ANSWER_COVERAGE]
+            at = named[0] if named else None
+        else:
+            last = set(slot_ids(turn.last_facts))
+            at = max((i for i, step in enumerate(steps) if last & set(step)), default=None)
+        if at is None or at + 1 >= len(steps):
+            return None
+        fact = self.kb.fact(steps[at + 1][0])
+        topic = fact.topics[0]
+        seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
+        reply = self.answers.compose([Section([fact])], topic, seen)
+        return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
+
     def _more(self, turn: Turn) -> Outcome:
         seen = slot_ids(turn.seen_facts)
         reply = self.answers.more(turn.last_topic, seen)
@@ -548,6 +580,9 @@ class Responder:
         values = self._entities(turn, clean, doc) if not payload else \
             self.answers.entities.normalise(turn.entities)
 
+        step = self._next_step(clean, terms, turn) if not payload else None
+        if step is not None:
+            return step
         if not payload and not terms and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
             outcome = self._carry_on(turn, clean, values)
             if outcome is not None:

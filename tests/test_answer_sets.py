@@ -19,9 +19,12 @@ KB = ANSWERS.kb
 # heldout3, a third locked set (262 scored turns) written blind on 2026-11-26 by a helper
 # who saw only the article and the knowledge file without its asks: 0.836 (219/262) when
 # it was committed, 0.908 (238/262) over REST after that day's changes.
+# heldout4, a fourth locked set (243 scored turns) written blind the same way later on
+# 2026-11-26 and copied in unread: 0.901 (219/243, in-process) on the commit
+# before it came in (989c546). Its score was not used to choose between changes.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.88, "heldout2": 0.87, "heldout3": 0.90}
+GATES = {"heldout": 0.88, "heldout2": 0.87, "heldout3": 0.90, "heldout4": 0.90}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
@@ -56,7 +59,7 @@ def test_expected_strings_are_in_the_knowledge_file(name):
 # independent writers share. The score without near-duplicate turns is printed beside the
 # full score (bot.tools.answer_eval) and reported on the issue.
 OVERLAP_AT_COMMIT = {"heldout": {"training": 41, "asks": 7}, "heldout2": {"training": 32, "asks": 23},
-                     "heldout3": {"training": 44, "asks": 22}}
+                     "heldout3": {"training": 44, "asks": 22}, "heldout4": {"training": 22, "asks": 13}}
 
 
 def overlapping(texts, others):

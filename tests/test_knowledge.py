@@ -122,6 +122,10 @@ SECOND_SOURCE = RAW["sources"][1]["id"]
         (_set(["gaps", 0, "id"], FIRST_FACT), f"gaps[0] ({FIRST_FACT})", "also a fact's id"),
         (_set(["facts", 0, "asks"], ["same", "Same"]), f"facts[0] ({FIRST_FACT}) field 'asks'", "listed twice"),
         (_set(["facts", 0, "asks"], ["  "]), f"facts[0] ({FIRST_FACT}) field 'asks'", "must not be empty"),
+        (_set(["steps", 1], ["step_typo"]), "steps[1]", "unknown fact id 'step_typo'"),
+        (_set(["steps", 1], [RAW["steps"][0][0]]), "steps[1]", f"'{RAW['steps'][0][0]}' is already in steps[0]"),
+        (_set(["steps", 1], []), "steps[1]", "needs at least one fact id"),
+        (_set(["steps"], [RAW["steps"][0]]), "steps", "at least two steps"),
     ],
 )
 def test_malformed_file_names_file_entry_and_problem(tmp_path, mutate, entry, problem):

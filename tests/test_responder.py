@@ -403,3 +403,38 @@ def test_asking_again_about_the_facts_just_given_does_not_move_on():
     outcome = say("median of which job exactly?", "ask_pay_median", 0.95, last_topic="pay",
                   last_facts=["pay_median"], seen_facts=["pay_median"])
     assert fact_ids(outcome) == ["pay_median"]
+
+
+STEPS = KB.steps  # the way into the job, in order (data/knowledge.yml `steps`)
+
+
+@pytest.mark.parametrize(
+    "text, last_facts, step",
+    [
+        ("then what?", [STEPS[0][0]], 1),  # after the overview of the path
+        ("ok and after that", [STEPS[1][0]], 2),
+        ("and then?", [STEPS[0][1]], 1),
+        ("and after the degree?", None, 1),  # the step the message names, not the last answer's
+        ("Okay, degree done, then what?", [STEPS[0][0]], 1),
+        ("after my cs degree whats the next move", None, 1),
+    ],
+)
+def test_a_message_asking_for_the_next_step_gets_the_step_after_the_one_given_or_named(text, last_facts, step):
+    slots = {"last_topic": KB.fact(last_facts[0]).topics[0], "last_facts": last_facts} if last_facts else {}
+    outcome = say(text, "tell_more", 0.8, **slots)
+    assert fact_ids(outcome) == [STEPS[step][0]]
+
+
+@pytest.mark.parametrize(
+    "text, last_facts",
+    [
+        ("and then?", [STEPS[-1][0]]),  # nothing comes after the last step: the topic goes on
+        ("then what?", ["pay_median"]),  # not a step: "tell me more" about the pay
+        ("and after 2018?", ["postings_growth"]),
+    ],
+)
+def test_next_step_cues_off_the_path_carry_the_last_topic_on(text, last_facts):
+    topic = KB.fact(last_facts[0]).topics[0]
+    outcome = say(text, "tell_more", 0.8, last_topic=topic, last_facts=last_facts, seen_facts=last_facts)
+    assert outcome.reply.topic == topic
+    assert not set(fact_ids(outcome)) & {step[0] for step in STEPS[1:]} - {f.id for f in KB.facts_of(topic)}
