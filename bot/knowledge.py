@@ -177,6 +177,18 @@ class AfterAnswer(_Strict):
     related: int = 2
 
 
+class Kind(_Strict):
+    """Something a short "which ...?" follow-up can ask for (a subject, say): the words that
+    ask for it and the phrases that name one in a fact's text."""
+
+    asked: List[str]
+    named: List[str]
+
+    @validator("asked", "named")
+    def _listed(cls, value: List[str]) -> List[str]:
+        return _phrases(value, required=True)
+
+
 class Scope(_Strict):
     """The one country and the one occupation the sources cover (entity pattern ids)."""
 
@@ -204,6 +216,7 @@ class Knowledge(_Strict):
     gaps: List[Gap] = []
     synonyms: List[List[str]] = []
     steps: List[List[str]] = []  # a path in order; each step's facts, the first one given
+    kinds: Dict[str, Kind] = {}
 
     @validator("synonyms")
     def _synonym_groups(cls, groups: List[List[str]]) -> List[List[str]]:

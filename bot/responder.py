@@ -116,7 +116,7 @@ NEXT_STEP = re.compile(
 STEP_TERMS = {"step", "next", "first", "finish", "complete", "get", "done", "start", "begin", "then", "move"}
 WHY = re.compile(r"^\W*(why|how come|how so|why is that|why so)\W*$", re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
-LEANING = re.compile(r"^\s*(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
+LEANING = re.compile(r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
 LEADING_LINK = re.compile(r"^\W*(and|so|but|ok|okay|then|also)\b\W*", re.I)  # "and where's it from"
 QUESTION = re.compile(r"^\W*(what|which|how|why|when|where|who|whose|in which|in what|is|are|do|does|did|"
                       r"can|could|should|would|will|any)\b", re.I)
@@ -188,6 +188,17 @@ class Responder:
         self.kb = answers.kb
         self.retriever = retriever
         self.analyzer: Analyzer = retriever.analyzer
+        # the kinds of answer a short question can ask for: a year, an amount, a reason, and
+        # the knowledge file's own (a subject: "in which field?")
+        self.asked_type = dict(ASKED_TYPE)
+        self.has_type = dict(HAS_TYPE)
+        self.kind_terms: Dict[str, set] = {}
+        for name, kind in self.kb.kinds.items():
+            self.asked_type[name] = re.compile(r"\b(?:which|what|wat)\s+(?:" + "|".join(
+                re.escape(w) for w in kind.asked) + r")\b", re.I)
+            self.has_type[name] = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in kind.named) + r")\b",
+                                             re.I).search
+            self.kind_terms[name] = {t for w in kind.asked for t in self.analyzer.terms(w)}
 
     # -- understanding ---------------------------------------------------------------
     def _entities(self, turn: Turn, clean: str, doc) -> Dict[str, List[str]]:
@@ -291,6 +302,10 @@ class Responder:
             if shared:
                 return Section([self.kb.fact(shared[0].entry.id)])
         best = self._best(terms, naming=naming)
+        if best.coverage >= ANSWER_COVERAGE and not any(topic in h.entry.topics for h in hits):
+            # nothing of the intent's topic holds a word of the question ("my friend said
+            # the median is $250,000" taken for the postings): the classifier misread it
+            return self._section_for_hit(best)
         if best.entry.kind == "fact" and best.entry.id not in lead_ids and self._names_a_figure_of(
                 terms, best.entry.id, lead):
             return Section([self.kb.fact(best.entry.id)])  # "... through 2031?": the fact with 2031
@@ -359,10 +374,14 @@ class Responder:
                 # "and what about its rating?" right after a course: the last topic's fact,
                 # where it holds more of the message than anything of the intent's topic
                 section = self._follow_up(terms, turn, values, LEANING_COVERAGE)
-                if section is not None and not section.gap:
+                if section is not None:
                     best_prior = max((h.coverage for h in self.retriever.rank(terms, kinds=("fact",))
                                       if prior in h.entry.topics), default=0.0)
-                    if min(self.retriever.facts.coverage_of(terms, f.id) for f in section.facts) > best_prior:
+                    if section.gap:  # "ok but what do entry-level people start at?" after the pay
+                        held = self._best(terms, among=self._entries_of(turn.last_topic)).coverage
+                        if held >= best_prior:
+                            return section
+                    elif min(self.retriever.facts.coverage_of(terms, f.id) for f in section.facts) > best_prior:
                         return section
             return self._with_prior(terms, turn.intent, values, turn.last_topic, naming)
         if follow_up and len(terms) <= SHORT:
@@ -390,14 +409,15 @@ class Responder:
         """"What year?", "by how much?", "on what grounds?" right after an answer: the facts
         just given that hold a year, an amount, a reason. Not when the message names
         something those facts don't hold ("what year did Indeed rank it?" after the pay)."""
-        kinds = [kind for kind, cue in ASKED_TYPE.items() if cue.search(clean)]
+        kinds = [kind for kind, cue in self.asked_type.items() if cue.search(clean)]
         if not kinds or not self.kb.has_topic(turn.last_topic) or len(terms) > SHORT or values:
             return None
         last = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
-        typed = [f for f in last if any(HAS_TYPE[kind](f.text) for kind in kinds)]
+        typed = [f for f in last if any(self.has_type[kind](f.text) for kind in kinds)]
         if not typed:
             return None
-        own = [t for t in terms if t not in REFERRING]
+        asking = set().union(*(self.kind_terms.get(kind, set()) for kind in kinds))
+        own = [t for t in terms if t not in REFERRING and t not in asking]
         if own:
             hit = self._best(own)
             if hit is not None and hit.coverage >= ANSWER_COVERAGE and hit.entry.id not in {f.id for f in typed}:
@@ -468,7 +488,7 @@ class Responder:
         return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
                 and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
                 and (bool(DATE_CUE.search(clean)) or bool(ASKS_SOURCE.search(clean)) or (
-                    (bool(LEANING.search(clean)) or any(c.search(clean) for c in ASKED_TYPE.values()))
+                    (bool(LEANING.search(clean)) or any(c.search(clean) for c in self.asked_type.values()))
                     and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))))
 
     def _phrased(self, clean: str, turn: Turn, intent: Optional[str], confidence: float) -> Optional[Outcome]:

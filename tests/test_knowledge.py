@@ -126,6 +126,7 @@ SECOND_SOURCE = RAW["sources"][1]["id"]
         (_set(["steps", 1], [RAW["steps"][0][0]]), "steps[1]", f"'{RAW['steps'][0][0]}' is already in steps[0]"),
         (_set(["steps", 1], []), "steps[1]", "needs at least one fact id"),
         (_set(["steps"], [RAW["steps"][0]]), "steps", "at least two steps"),
+        (_set(["kinds", "subject", "named"], []), "kinds", "needs at least one phrase"),
     ],
 )
 def test_malformed_file_names_file_entry_and_problem(tmp_path, mutate, entry, problem):

@@ -305,10 +305,10 @@ def test_chitchat_gets_its_message(intent):
 
 
 def test_then_what_carries_the_last_topic_on():
-    lead = first("how_to_start")
-    outcome = say("then what?", "nlu_fallback", 0.4, last_topic="how_to_start", last_facts=lead, seen_facts=lead)
+    lead = first("applications")  # not a step of a path (those take the next step)
+    outcome = say("then what?", "nlu_fallback", 0.4, last_topic="applications", last_facts=lead, seen_facts=lead)
     assert outcome.reply.facts and not set(outcome.reply.facts) & set(lead)
-    assert outcome.reply.topic == "how_to_start"
+    assert outcome.reply.topic == "applications"
 
 
 def test_why_restates_the_facts_that_hold_the_reason():
@@ -438,3 +438,19 @@ def test_next_step_cues_off_the_path_carry_the_last_topic_on(text, last_facts):
     outcome = say(text, "tell_more", 0.8, last_topic=topic, last_facts=last_facts, seen_facts=last_facts)
     assert outcome.reply.topic == topic
     assert not set(fact_ids(outcome)) & {step[0] for step in STEPS[1:]} - {f.id for f in KB.facts_of(topic)}
+
+
+@pytest.mark.parametrize(
+    "text, last_facts, wanted, not_wanted",
+    [
+        ("in what subject tho", ["degree_bachelor"], "degree_bachelor", None),
+        ("what field tho", ["start_work_up", "entry_experience", "entry_positions_missing"],
+         "entry_experience", "start_work_up"),
+        ("In which field, specifically?", ["entry_experience"], "entry_experience", "outlook_field"),
+    ],
+)
+def test_a_short_which_subject_question_gets_the_facts_just_given_that_name_one(text, last_facts, wanted, not_wanted):
+    topic = KB.fact(last_facts[0]).topics[0]
+    outcome = say(text, "nlu_fallback", 0.4, last_topic=topic, last_facts=last_facts, seen_facts=last_facts)
+    assert wanted in fact_ids(outcome)
+    assert not_wanted not in fact_ids(outcome)
