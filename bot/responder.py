@@ -108,10 +108,12 @@ CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|w
                       r"go on|continue|and)\W*(what|next|else)?\W*$", re.I)
 # A message asking for the step after one ("then what?", "and after the degree?", "degree
 # done, what next?"): the knowledge file's `steps` say which comes next.
-NEXT_STEP = re.compile(
+NEXT_STEP = re.compile(  # after the last answer's step: "then what?", "ok and after that", "what's next?"
     r"^\W*(?:(?:ok|okay|so|and|alright|right|fine|cool)\W+)*(?:then|after that|afterwards?|next)\b|"
     r"\bthen what\b|\bwhat(?:'?s| is| comes| do i do| should i do)? (?:next|after that|afterwards?)\b|"
-    r"\bnext step\b|\b(?:after|once) (?:that|this|it|the|my|i|i'?ve|you|a|an|getting|finishing|completing)\b|"
+    r"\bnext step\b|\b(?:after|once) (?:that|this|it)\b", re.I)
+STEP_NAMED = re.compile(  # after a step the message names: "and after the degree?", "degree done, what now?"
+    r"\b(?:after|once) (?:the|my|i|i'?ve|you|a|an|getting|finishing|completing)\b|"
     r"\b(?:done|finished|completed|got)\W+(?:then|what|now|next)\b", re.I)
 STEP_TERMS = {"step", "next", "first", "finish", "complete", "get", "done", "start", "begin", "then", "move"}
 WHY = re.compile(r"^\W*(why|how come|how so|why is that|why so)\W*$", re.I)
@@ -297,8 +299,9 @@ class Responder:
         lead_coverage = max((h.coverage for h in lead_hits), default=0.0)
         if isinstance(last_topic, str) and last_topic != topic:
             # "what skills will I get?" after a course: the fact both topics share
+            lead_phrase = max((h.phrase for h in lead_hits if h.coverage == lead_coverage), default=0.0)
             shared = [h for h in hits if h.entry.kind == "fact" and topic in h.entry.topics
-                      and last_topic in h.entry.topics and h.coverage >= lead_coverage]
+                      and last_topic in h.entry.topics and (h.coverage, h.phrase) >= (lead_coverage, lead_phrase)]
             if shared:
                 return Section([self.kb.fact(shared[0].entry.id)])
         best = self._best(terms, naming=naming)
@@ -545,17 +548,19 @@ class Responder:
         """"Then what?", "ok and once I have the degree?": the step after the one the message
         names (the earliest that holds its words) or, naming none, after the last answer's."""
         steps = self.kb.steps
-        if not steps or not NEXT_STEP.search(clean) or len(terms) > SHORT:
+        if not steps or len(terms) > SHORT:
             return None
         known = self.retriever.facts.vocabulary
         own = [t for t in terms if t not in STEP_TERMS and t in known]
-        if own:
+        if own and STEP_NAMED.search(clean):
             named = [i for i, step in enumerate(steps)
                      if max(self.retriever.facts.coverage_of(own, f) for f in step) >= ANSWER_COVERAGE]
             at = named[0] if named else None
-        else:
+        elif not own and NEXT_STEP.search(clean):  # ("do I need a master's after that?" names what it asks)
             last = set(slot_ids(turn.last_facts))
             at = max((i for i, step in enumerate(steps) if last & set(step)), default=None)
+        else:
+            return None
         if at is None or at + 1 >= len(steps):
             return None
         fact = self.kb.fact(steps[at + 1][0])

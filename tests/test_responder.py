@@ -454,3 +454,10 @@ def test_a_short_which_subject_question_gets_the_facts_just_given_that_name_one(
     outcome = say(text, "nlu_fallback", 0.4, last_topic=topic, last_facts=last_facts, seen_facts=last_facts)
     assert wanted in fact_ids(outcome)
     assert not_wanted not in fact_ids(outcome)
+
+
+def test_a_question_naming_what_it_asks_after_that_is_not_the_next_step():
+    last = [STEPS[1][0]]  # "do I need a master's after that?" asks about the master's
+    outcome = say("do i need a masters after that", "ask_advanced_degree", 1.0,
+                  last_topic=KB.fact(last[0]).topics[0], last_facts=last)
+    assert fact_ids(outcome)[0] == "degree_advanced"
