@@ -68,6 +68,7 @@ web: $(WEB_STAMP)
 $(MODEL): $(TRAIN_INPUTS)
 	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
 	  --out models --fixed-model-name career
+	$(PY) -m bot.part_intents
 	@touch $@
 
 train: $(MODEL)

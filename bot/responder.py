@@ -30,6 +30,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.answers import Answers, Reply, Section, slot_ids
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
+from bot.part_intents import PartIntents
 from bot.retrieval import DOMAIN_STOP, Analyzer, Hit, Retriever, content_words, plain_words
 
 CHITCHAT = {"greet": "greet", "help": "help", "thanks": "thanks", "goodbye": "goodbye",
@@ -185,8 +186,9 @@ class Outcome:
 
 
 class Responder:
-    def __init__(self, answers: Answers, retriever: Retriever):
+    def __init__(self, answers: Answers, retriever: Retriever, part_intents: Optional[PartIntents] = None):
         self.answers = answers
+        self.part_intents = part_intents
         self.kb = answers.kb
         self.retriever = retriever
         self.analyzer: Analyzer = retriever.analyzer
@@ -329,7 +331,9 @@ class Responder:
                                [f for f in lead if f.id != best.entry.id])
             return Section(lead, general=True)
         if (best.coverage >= (DETAIL_COVERAGE if same_topic else CROSS_TOPIC_COVERAGE)
-                and gain >= DETAIL_GAIN and (same_topic or len(set(terms)) >= 2)):
+                and (gain >= DETAIL_GAIN or same_topic and gain >= 0 and best.score > lead_score and best.phrase
+                     > max((h.phrase for h in lead_hits if h.coverage >= lead_coverage), default=0.0))
+                and (same_topic or len(set(terms)) >= 2)):
             return Section([self.kb.fact(best.entry.id)])
         return Section(lead, general=True)
 
@@ -689,8 +693,8 @@ class Responder:
             context = turn  # a later part may lean on an earlier one ("... and how long is it?")
             for part, words, text in zip(parts, self._part_words(clean), self._split(clean)):
                 part_values = self._values_in(text, values)
-                if not part:  # only stop words: which training example does it read like?
-                    intent, similarity = self.retriever.closest_example(words)
+                if not part:  # only stop words: which intent does it read like?
+                    intent, similarity = self._part_intent(text, words)
                     if self.kb.has_topic(context.last_topic) and not (
                             intent in self.kb.routes and similarity >= PLAIN_SIMILARITY):
                         # "by how much, and up to what year?": the topic just talked about
@@ -703,7 +707,11 @@ class Responder:
                         section = None
                 else:
                     # an earlier part is context only where it fits at least as well as anything
-                    section = self._answer_part(part, context, None, part_values,
+                    # (each part with the intent it reads like, as a message of its own would be)
+                    intent, sureness = self._part_intent(text, words)
+                    part_prior = self._topic_of(intent, sureness)
+                    asked = replace(context, text=text, intent=intent, confidence=sureness) if part_prior else context
+                    section = self._answer_part(part, asked, part_prior, part_values,
                                                 follow_up=context is not turn, in_message=True)
                 if section is not None and section.facts:
                     sections.append(section)
@@ -748,6 +756,12 @@ class Responder:
         reply = self.answers.compose(sections, topic, seen)
         return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
 
+    def _part_intent(self, text: str, words) -> Tuple[Optional[str], float]:
+        """The intent one part of a message reads like, and how sure that is."""
+        if self.part_intents is not None:
+            return self.part_intents.classify(text)
+        return self.retriever.closest_example(words)
+
     @staticmethod
     def _topic_for(sections: List[Section], prior: Optional[str]) -> Optional[str]:
         topics = [f.topics[0] for s in sections for f in s.facts]
@@ -758,12 +772,14 @@ class Responder:
 
 def load_responder(answers: Optional[Answers] = None, ranker: str = "bm25") -> Responder:
     """The responder over the knowledge file, with the project's spaCy pipeline."""
-    from bot import DATA_DIR
+    from bot import DATA_DIR, PROJECT_ROOT
     from bot.answers import load_answers
+    from bot.part_intents import load_part_intents
     from bot.retrieval import load_examples
     from bot.spacy_pipeline import load
 
     answers = answers or load_answers()
     analyzer = Analyzer(load(), answers.kb.synonym_map())
     examples = load_examples(DATA_DIR / "nlu")
-    return Responder(answers, Retriever(answers.kb, analyzer, ranker, examples))
+    part_intents = load_part_intents(examples, PROJECT_ROOT / "models")
+    return Responder(answers, Retriever(answers.kb, analyzer, ranker, examples), part_intents)

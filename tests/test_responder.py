@@ -63,6 +63,11 @@ def test_a_general_question_gets_the_topics_lead_facts(intent):
         ("how does ml learn from data. where do i see it in daily life", "ask_applications",
          {"what_is_ml", "applications"}),
         ("does covid matter for this job and has the field been growing", "ask_outlook", {"pandemic", "outlook"}),
+        # a part of stop words only is read by the part classifier ("what do ml engineers do")
+        ("what do ml engineers do and who do they work with", "ask_team_role", {"role", "team_role"}),
+        ("where do big sites like facebook use ml, and what do ml engineers actually do", "ask_applications",
+         {"applications", "role"}),
+        ("is the pay above the national average vs the bls median", "ask_pay", {"pay"}),
     ],
 )
 def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):

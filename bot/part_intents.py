@@ -1,0 +1,83 @@
+"""Which intent one part of a message reads like.
+
+Rasa classifies a whole message; a message with two questions ("what do they do and who do
+they work with?") gets one intent. This classifier reads each part the way the NLU pipeline
+reads a message: the same features and model as config.yml (word counts and char_wb 2-4
+counts, logistic regression), fitted on the same training examples (data/nlu/*.yml).
+
+Fitting takes a few seconds, so the fitted model is kept in models/ under the hash of the
+examples and refitted only when they change.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+
+
+class PartIntents:
+    def __init__(self, model: Pipeline):
+        self.model = model
+
+    @classmethod
+    def fit(cls, examples: Dict[str, List[str]]) -> "PartIntents":
+        texts = [text for phrases in examples.values() for text in phrases]
+        labels = [intent for intent, phrases in examples.items() for _ in phrases]
+        features = make_union(CountVectorizer(), CountVectorizer(analyzer="char_wb", ngram_range=(2, 4)))
+        model = make_pipeline(features, LogisticRegression(max_iter=500))
+        model.fit(texts, labels)
+        return cls(model)
+
+    def classify(self, text: str) -> Tuple[Optional[str], float]:
+        """(intent, probability) of the likeliest intent; (None, 0.0) for empty text."""
+        if not text.strip():
+            return None, 0.0
+        probabilities = self.model.predict_proba([text])[0]
+        best = int(probabilities.argmax())
+        return str(self.model.classes_[best]), float(probabilities[best])
+
+
+def examples_hash(examples: Dict[str, List[str]]) -> str:
+    return hashlib.sha256(json.dumps(examples, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_part_intents(examples: Dict[str, List[str]], cache_dir: Optional[Path] = None) -> PartIntents:
+    """The classifier for these examples: from cache_dir if fitted on them before, else
+    fitted now (and kept there when cache_dir is writable)."""
+    if cache_dir is None:
+        return PartIntents.fit(examples)
+    path = Path(cache_dir) / f"part_intents-{examples_hash(examples)}.pkl"
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                model = pickle.load(handle)
+            if isinstance(model, Pipeline):
+                return PartIntents(model)
+        except Exception:  # a stale or broken file: fit again below
+            pass
+    classifier = PartIntents.fit(examples)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("part_intents-*.pkl"):
+            old.unlink()
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(classifier.model, handle)
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only models/ still answers, fitting at each start
+    return classifier
+
+
+if __name__ == "__main__":  # `make train`: fit once, so that servers and tests start without fitting
+    from bot import DATA_DIR, PROJECT_ROOT
+    from bot.retrieval import load_examples
+
+    load_part_intents(load_examples(DATA_DIR / "nlu"), PROJECT_ROOT / "models")
