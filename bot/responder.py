@@ -156,7 +156,12 @@ HAS_TYPE = {
 # A message asking to move on from the last answer ("what else?", "any other ...?").
 ADVANCE = re.compile(r"\b(else|other|others|another|more|next|further|additional|besides|then|after)\b", re.I)
 USER_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:%|k\b|percent|stars?|million|billion|thousand|m\b|bn\b)?", re.I)
-SCALE = re.compile(r"(k|million|billion|thousand|m|bn)$", re.I)
+SCALE = re.compile(r"(k|million|billion|thousand|m|bn|doubled|tripled|quadrupled|halved|fold)$", re.I)
+# Figures in words ("over a million", "postings tripled"): no fact states one this way
+WORD_FIGURE = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|half a|"
+                         r"hundreds of|tens of)\s+)?(?:million|billion|thousand)s?\b|"
+                         r"\b(?:doubled|tripled|quadrupled|halved|\w+fold)\b", re.I)
+UNIT = re.compile(r"[$€£%]|\d\s*(?:k|percent|million|billion|thousand)\b|[a-z]$", re.I)
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
     r"\bmove from\b|\bmoving from\b|\btransition(ing)? from\b|\bformer\b|\bi was\b|\bmy background\b|"
@@ -450,20 +455,20 @@ class Responder:
         counts only with a word of claim ("it only goes to 2028, right"), not with a
         question mark alone ("will it still grow when I graduate in 2027?")."""
         cue = CLAIM_CUE.search(clean)
-        if not cue:
-            return []
         worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
+        found = [m for m in USER_FIGURE.finditer(clean) if numbers_in(m.group())]
+        found += list(WORD_FIGURE.finditer(clean))
         figures = []
-        for match in USER_FIGURE.finditer(clean):
+        for match in found:
             figure = match.group().strip()
-            if not numbers_in(figure):
-                continue
-            if YEAR.fullmatch(figure) and not worded:
-                continue
+            if not cue and not UNIT.search(figure):
+                continue  # "postings grew 500%" claims without a cue; a bare number needs one
             clause = re.split(r"[.,;!?]", clean[:match.start()])[-1]
             if OWN_FIGURE.search(clause + figure) and not HEARD.search(clause):
                 continue
             figures.append(figure)
+        if not worded and all(YEAR.fullmatch(f) for f in figures):
+            return []  # a year alone, with a question mark only, is a question's date
         return figures
 
     @staticmethod

@@ -177,6 +177,11 @@ def test_markup_is_dropped_before_the_question_is_read():
         ("that stanford course has like 2 million students enrolled", "ask_courses", "2"),
         ("jobs are growing 50% through 2031, correct?", "ask_postings_growth", "50"),
         ("That seems low, I was under the impression it was around $200k.", "ask_pay_average", "200"),
+        ("postings grew 500% from 2015 to 2018", "ask_postings_growth", "500"),  # a statement claims too
+        ("so jobs grow 21% through 2035?", "ask_outlook", "2035"),  # a year beside a figure is part of the claim
+        ("the stanford course has over a million learners", "ask_courses", "1,000,000"),  # in words
+        ("postings tripled between 2015 and 2018, right?", "ask_postings_growth", "3"),
+        ("covid doubled the demand for ml engineers, true?", "ask_pandemic", "2"),
     ],
 )
 def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure):
@@ -282,10 +287,16 @@ def test_a_question_asking_to_name_what_the_facts_do_not_name_gets_the_gap(text,
     assert outcome.reply.text.startswith(GAP_OPENING)
 
 
-def test_a_figure_the_sources_hold_is_not_challenged():
-    outcome = say("is it true the median is $131,490?", "ask_pay_median")
+@pytest.mark.parametrize("text, intent, fact", [
+    ("is it true the median is $131,490?", "ask_pay_median", "pay_median"),
+    ("bls projects 21 percent growth through 2031 right", "ask_outlook", "outlook_bls_growth"),
+    ("postings grew 344% between 2015 and 2018", "ask_postings_growth", "postings_growth"),
+    ("will it still grow when I graduate in 2027?", "ask_outlook", "outlook_bls_growth"),  # a question's date
+])
+def test_a_figure_the_sources_hold_is_not_challenged(text, intent, fact):
+    outcome = say(text, intent)
     assert not outcome.reply.text.startswith(KB.messages["unsupported_figure"])
-    assert "pay_median" in fact_ids(outcome)
+    assert fact in fact_ids(outcome)
 
 
 @pytest.mark.parametrize(
