@@ -233,8 +233,7 @@ class Answers:
         sections = []
         for source_id in dict.fromkeys(s for f in undated for s in f.sources):
             source = self.kb.source(source_id)
-            detail = self.message("no_reference_year", publisher=source.publisher,
-                                  accessed=source_age(source).replace("accessed ", ""))
+            detail = self.message("no_reference_year", publisher=source.publisher, age=source_age(source))
             sections.append(Section([f for f in undated if source_id in f.sources],
                                     self.message("gap", detail=detail), gap=True))
         dated = [f for f in facts if f.as_of]

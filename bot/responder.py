@@ -106,7 +106,11 @@ ASKS_SOURCE = re.compile(
     r"\bsources?\W*$", re.I)
 # Messages with no words of their own that carry the last answer on: "then what?", "why?"
 CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
-                      r"go on|continue|and)\W*(what|next|else)?\W*$", re.I)
+                      r"go on|continue|and|any ?(others?|more)|others?|more|some more|and others)"
+                      r"\W*(what|next|else|please|pls)?\W*$", re.I)
+# A doubt about the last answer ("really?", "are you sure?"): its facts again, with their sources.
+DOUBT = re.compile(r"^\W*(really|are you sure|u sure|you sure|seriously|for real|is that (right|true|correct)|"
+                   r"no way|srsly)\W*$", re.I)
 # A message asking for the step after one ("then what?", "and after the degree?", "degree
 # done, what next?"): the knowledge file's `steps` say which comes next.
 NEXT_STEP = re.compile(  # after the last answer's step: "then what?", "ok and after that", "what's next?"
@@ -161,6 +165,8 @@ SCALE = re.compile(r"(k|million|billion|thousand|m|bn|doubled|tripled|quadrupled
 WORD_FIGURE = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|half a|"
                          r"hundreds of|tens of)\s+)?(?:million|billion|thousand)s?\b|"
                          r"\b(?:doubled|tripled|quadrupled|halved|\w+fold)\b", re.I)
+SPELLED = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10}  # "six figures" in a fact supports "6 figures"
 UNIT = re.compile(r"[$€£%]|\d\s*(?:k|percent|million|billion|thousand)\b|[a-z]$", re.I)
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
@@ -378,8 +384,8 @@ class Responder:
         return Section([self.kb.fact(hit.entry.id)])
 
     def _answer_part(self, terms, turn: Turn, prior: Optional[str], values,
-                     follow_up: bool = True, leaning: bool = False, in_message: bool = False
-                     ) -> Optional[Section]:
+                     follow_up: bool = True, leaning: bool = False, in_message: bool = False,
+                     claim: bool = False) -> Optional[Section]:
         naming = bool(NAMING.match(turn.text)) if isinstance(turn.text, str) else False
         if prior is not None:
             if leaning and prior != turn.last_topic and len(terms) <= SHORT:
@@ -403,7 +409,8 @@ class Responder:
         hit = self._best(terms)
         need = GAP_COVERAGE if hit and hit.entry.kind == "gap" else ANSWER_COVERAGE
         found = hit.coverage if hit and hit.coverage >= need else 0.0
-        if found and turn.intent in DECLINE_INTENTS and len(set(terms)) == 1 and hit.phrase < LONE_WORD_PHRASE:
+        if (found and turn.intent in DECLINE_INTENTS and len(set(terms)) == 1 and hit.phrase < LONE_WORD_PHRASE
+                and not claim):  # ("Indeed said 200k": a figure pushed about what the word names)
             # one word in an off-topic message ("what time is it?", "how are you doing today?")
             # is not a question about the fact that uses it, unless one of its phrases is that word
             found = 0.0
@@ -461,8 +468,9 @@ class Responder:
         figures = []
         for match in found:
             figure = match.group().strip()
-            if not cue and not UNIT.search(figure):
-                continue  # "postings grew 500%" claims without a cue; a bare number needs one
+            if not cue and not (UNIT.search(figure) or re.match(r"\s*[a-z]{2,}", clean[match.end():], re.I)
+                                or clean[:match.start()].endswith("#")):
+                continue  # "postings grew 500%", "so it's 5 steps" claim without a cue; a bare number needs one
             clause = re.split(r"[.,;!?]", clean[:match.start()])[-1]
             if OWN_FIGURE.search(clause + figure) and not HEARD.search(clause):
                 continue
@@ -470,6 +478,38 @@ class Responder:
         if not worded and all(YEAR.fullmatch(f) for f in figures):
             return []  # a year alone, with a question mark only, is a question's date
         return figures
+
+    def _holders(self, claimed: List[str]) -> List[Fact]:
+        """The facts holding a figure the user claims (not a year, not a one-digit number)."""
+        wanted = [numbers_in(c) for c in claimed if not YEAR.fullmatch(c) and not SCALE.search(c)
+                  and any(len(n) >= 2 or "." in n for n in numbers_in(c))]
+        return [f for f in self.kb.facts if any(n <= numbers_in(f.text) for n in wanted)]
+
+    @staticmethod
+    def _spelled_in(claim: str, clean: str, facts: Sequence[Fact]) -> bool:
+        """Does a fact spell out this figure with the word the user put after it ("6 figures":
+        "six figures")?"""
+        number = claim.strip().lstrip("$#")
+        word = next((w for w, n in SPELLED.items() if str(n) == number), None)
+        after = re.search(rf"\b{re.escape(number)}\s+([a-z]+)", clean, re.I)
+        return bool(word and after) and any(
+            re.search(rf"\b{word}\s+{re.escape(after.group(1).lower())}", f.text, re.I) for f in facts)
+
+    def _unsupported(self, claimed: List[str], facts: Sequence[Fact], values, clean: str = "") -> List[str]:
+        """The user's figures that `facts` do not hold (a figure in words never is), and
+        those credited to a source that does not give them ("Indeed says the median is
+        $131,490": the BLS does)."""
+        allowed = allowed_numbers(facts, self.kb)
+        named = set(values.get("data_source", []))
+        unsupported = []
+        for claim in claimed:
+            if SCALE.search(claim) or not (numbers_in(claim) <= allowed or self._spelled_in(claim, clean, facts)):
+                unsupported.append(claim)
+            elif named and not YEAR.fullmatch(claim):
+                credited = [f for f in facts if numbers_in(claim) <= numbers_in(f.text) and f.keys.get("data_source")]
+                if credited and not any(named & set(f.keys["data_source"]) for f in credited):
+                    unsupported.append(claim)
+        return unsupported
 
     @staticmethod
     def _without_claims(terms: List[str]) -> List[str]:
@@ -539,7 +579,7 @@ class Responder:
 
     def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
         """A message with no words of its own that carries the last answer on."""
-        if WHY.match(clean):  # the reason, where there is one, is in the facts just given
+        if WHY.match(clean) or DOUBT.match(clean):  # the reason, where there is one, is in the facts just given
             facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
             if facts:
                 seen = slot_ids(turn.seen_facts)
@@ -673,9 +713,8 @@ class Responder:
             if strong is None or strong.coverage < OVERRIDE_COVERAGE or turn.last_topic in strong.entry.topics:
                 facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
                 facts = facts or self.answers.first_facts(turn.last_topic)
-                unsupported = [f for f in claimed if SCALE.search(f)
-                               or not numbers_in(f) <= allowed_numbers(facts, self.kb)]
-                lead = self.kb.messages["unsupported_figure"] if unsupported else ""
+                facts = [f for f in self._holders(claimed) if f not in facts] + facts  # the fact with that figure
+                lead = self.kb.messages["unsupported_figure"] if self._unsupported(claimed, facts, values, clean) else ""
                 seen = slot_ids(turn.seen_facts)
                 return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic, seen), seen)
 
@@ -690,7 +729,7 @@ class Responder:
         sections: List[Section] = []
         if len(parts) == 1:
             leaning = bool(clean) and bool(LEANING.search(clean)) and self.kb.has_topic(turn.last_topic)
-            section = self._answer_part(parts[0], turn, prior, values, leaning=leaning)
+            section = self._answer_part(parts[0], turn, prior, values, leaning=leaning, claim=bool(claimed))
             if section is not None:
                 sections.append(section)
         else:
@@ -744,10 +783,13 @@ class Responder:
             if more.reply.facts:
                 return more  # (with nothing left to add, the facts asked about are said again)
 
+        stated_ids = {f.id for s in sections for f in s.facts}
+        holders = [f for f in self._holders(claimed) if f.id not in stated_ids]
+        if holders:  # "indeed says the median is $131,490?": the fact that holds the figure, first
+            sections.insert(0, Section(holders))
         facts = [f for s in sections for f in s.facts]
         leads = []
-        allowed = allowed_numbers(facts, self.kb)
-        unsupported = [f for f in claimed if SCALE.search(f) or not numbers_in(f) <= allowed]
+        unsupported = self._unsupported(claimed, facts, values, clean)
         worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
         if unsupported and (worded or not any(s.gap for s in sections)):
             leads.append(self.kb.messages["unsupported_figure"])

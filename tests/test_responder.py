@@ -4,6 +4,7 @@ Fact ids name the expected facts (ids are stable references; wording is not pinn
 """
 import pytest
 
+from bot.answers import human_date
 from bot.grounding import numbers_in, stated_facts
 from bot.responder import Turn, load_responder
 from tests.conftest import ANSWERS, ungrounded
@@ -117,6 +118,17 @@ def test_how_old_is_that_answers_from_as_of_or_says_there_is_no_reference_year(t
     assert undated.id in fact_ids(outcome)
 
 
+@pytest.mark.parametrize("source", [s for s in KB.sources if any(
+    not f.as_of and numbers_in(f.text) and s.id in f.sources for f in KB.facts)], ids=lambda s: s.id)
+def test_no_reference_year_names_the_sources_own_date_as_a_sentence(source):
+    undated = next(f for f in KB.facts if not f.as_of and numbers_in(f.text) and source.id in f.sources)
+    outcome = say("as of when?", "nlu_fallback", 0.4, last_topic=undated.topics[0], last_facts=[undated.id])
+    opening = outcome.reply.text.split("\n")[0]
+    assert source.publisher in opening
+    assert (f"accessed {human_date(source.accessed.isoformat())}" if source.accessed else source.date_note) in opening
+    assert "on undated" not in opening and "accessed on accessed" not in opening
+
+
 @pytest.mark.parametrize(
     "text, intent, start",
     [
@@ -182,6 +194,10 @@ def test_markup_is_dropped_before_the_question_is_read():
         ("the stanford course has over a million learners", "ask_courses", "1,000,000"),  # in words
         ("postings tripled between 2015 and 2018, right?", "ask_postings_growth", "3"),
         ("covid doubled the demand for ml engineers, true?", "ask_pandemic", "2"),
+        ("ml engineers mostly earn 5 figures", "ask_pay", "5"),  # a number with its noun claims
+        ("indeed had it at #3 on its list", "ask_postings_growth", "3"),
+        ("Indeed ranked machine learning engineer the #3 job of 2019, right?", "ask_postings_growth", "3"),
+        ("indeed said 200k for ml engineers", "nlu_fallback", "200"),  # one word, but a figure about it
     ],
 )
 def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure):
@@ -477,3 +493,44 @@ def test_a_question_naming_what_it_asks_after_that_is_not_the_next_step():
     outcome = say("do i need a masters after that", "ask_advanced_degree", 1.0,
                   last_topic=KB.fact(last[0]).topics[0], last_facts=last)
     assert fact_ids(outcome)[0] == "degree_advanced"
+
+
+@pytest.mark.parametrize("text, intent, holder", [
+    ("indeed says the median is 131,490?", "ask_postings_growth", "pay_median"),
+    ("the 21% growth number is from indeed right", "ask_postings_growth", "outlook_bls_growth"),
+])
+def test_a_figure_credited_to_the_wrong_source_is_challenged_with_the_fact_that_holds_it(text, intent, holder):
+    outcome = say(text, intent)
+    assert outcome.reply.text.startswith(KB.messages["unsupported_figure"])
+    assert fact_ids(outcome)[0] == holder
+
+
+def test_a_figure_the_fact_spells_out_is_supported():
+    outcome = say("do they make 6 figures?", "ask_pay")
+    assert KB.messages["unsupported_figure"] not in outcome.reply.text
+    assert "pay_above_average" in fact_ids(outcome)
+
+
+def test_a_doubt_about_the_last_answer_gives_the_fact_holding_the_figure():
+    last = ["course_stanford", "course_coursera"]
+    outcome = say("stanford one is rated 4.9 right?", "ask_postings_growth", 0.57,
+                  last_topic="courses", last_facts=last)
+    assert KB.messages["unsupported_figure"] not in outcome.reply.text
+    assert fact_ids(outcome)[0] == "course_stanford_first"
+    outcome = say("so its a 3 month course", "ask_courses", 0.87, last_topic="courses",
+                  last_facts=["course_stanford_first"])
+    assert outcome.reply.text.startswith(KB.messages["unsupported_figure"])
+
+
+@pytest.mark.parametrize("text", ["really?", "are you sure?", "is that right?"])
+def test_a_doubt_restates_the_last_answer(text):
+    last = first("entry_level")
+    outcome = say(text, "nlu_fallback", 0.4, last_topic="entry_level", last_facts=last, seen_facts=last)
+    assert fact_ids(outcome) == last
+
+
+@pytest.mark.parametrize("text", ["any others?", "more?", "some more pls"])
+def test_asking_for_more_in_other_words_carries_the_topic_on(text):
+    lead = first("applications")
+    outcome = say(text, "nlu_fallback", 0.4, last_topic="applications", last_facts=lead, seen_facts=lead)
+    assert outcome.reply.facts and not set(outcome.reply.facts) & set(lead)
