@@ -145,8 +145,8 @@ HEARD = re.compile(r"\b(heard|read|saw|seen|told|says|said|claim|according|think
 # asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
 # given that hold one, not about the next facts of the topic.
 ASKED_TYPE = {
-    "year": re.compile(r"\b(what|which) (year|years|period|stretch|span|time ?frame|dates?)\b|\bwhen\b|"
-                       r"\b(since|until|till|through|up to) (when|what)\b|\bhow long ago\b", re.I),
+    "year": re.compile(r"\b(what|which) (year|years|yr|yrs|period|stretch|span|time ?frame|dates?)\b|\bwhen\b|"
+                       r"\b(since|until|till|through|thru|up to) (when|what)\b|\bhow long ago\b", re.I),
     "amount": re.compile(r"\bhow (much|many|big|high|fast|large|quickly|well)\b|\bby how\b|"
                          r"\b(what|which) (number|percent|percentage|rate|figure|amount|sum)\b", re.I),
     "reason": re.compile(r"\bwhy\b|\bhow come\b|\b(what|which) (grounds?|reasons?|basis)\b|"
@@ -539,9 +539,10 @@ class Responder:
         "through when?"): stop words alone, but about the facts just given."""
         return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
                 and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
-                and (bool(DATE_CUE.search(clean)) or bool(ASKS_SOURCE.search(clean)) or (
-                    (bool(LEANING.search(clean)) or any(c.search(clean) for c in self.asked_type.values()))
-                    and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean)))))))
+                and (bool(DATE_CUE.search(clean)) or bool(ASKS_SOURCE.search(clean))
+                     or any(c.search(clean) for c in self.asked_type.values())  # "thru when"
+                     or bool(LEANING.search(clean))
+                     and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean))))))
 
     def _phrased(self, clean: str, turn: Turn, intent: Optional[str], confidence: float) -> Optional[Outcome]:
         """A question of stop words only that says what an `asks` phrase says ("is that a
@@ -677,7 +678,9 @@ class Responder:
         question = strong is not None and strong.coverage >= OVERRIDE_COVERAGE and (
             len(terms) >= 2 or strong.entry.kind == "gap")
         unsure = confidence < CHITCHAT_CONFIDENT and terms and self.kb.has_topic(turn.last_topic)
-        if intent in CHITCHAT and not question and not unsure:  # ("what level?" is not a "help")
+        # "what year?", "by how much?" right after an answer
+        typed = self._typed_follow_up(clean, terms, turn, values) if clean else None
+        if intent in CHITCHAT and not question and not unsure and typed is None:  # ("what level?" is not a "help")
             if intent in OFFERS:
                 return Outcome(self.answers.offer(intent))
             return Outcome(self.answers.chitchat(CHITCHAT[intent]))
@@ -687,8 +690,6 @@ class Responder:
             if not named and turn.intent in self.kb.routes and not slot_ids(turn.last_facts):
                 named = [f.id for f in self.answers.lead_facts(turn.intent, values)]
             return Outcome(self.answers.dates_of(named or turn.last_facts))
-        # "what year?", "by how much?" right after an answer
-        typed = self._typed_follow_up(clean, terms, turn, values) if clean else None
         if typed is not None:
             seen = slot_ids(turn.seen_facts)
             return Outcome(self.answers.compose([typed], turn.last_topic, seen), seen)

@@ -534,3 +534,18 @@ def test_asking_for_more_in_other_words_carries_the_topic_on(text):
     lead = first("applications")
     outcome = say(text, "nlu_fallback", 0.4, last_topic="applications", last_facts=lead, seen_facts=lead)
     assert outcome.reply.facts and not set(outcome.reply.facts) & set(lead)
+
+
+@pytest.mark.parametrize("text, intent, confidence, last, wanted", [
+    ("thru when", "nlu_fallback", 0.4, ["outlook_bls_growth"], "outlook_bls_growth"),
+    ("what yr", "help", 0.61, ["postings_indeed_rank", "postings_growth"], "postings_indeed_rank"),
+])
+def test_a_short_typed_follow_up_is_not_chitchat_or_junk(text, intent, confidence, last, wanted):
+    outcome = say(text, intent, confidence, last_topic=KB.fact(last[0]).topics[0], last_facts=last)
+    assert wanted in fact_ids(outcome)
+
+
+def test_a_new_topic_after_an_answer_is_not_held_by_the_old_one():
+    outcome = say("ok and what do they earn", "ask_pay", 0.46, last_topic="how_to_start",
+                  last_facts=["start_steps"], seen_facts=["start_steps"])
+    assert set(fact_ids(outcome)) <= {f.id for f in KB.facts_of("pay")} and fact_ids(outcome)
