@@ -151,11 +151,16 @@ ASKED_TYPE = {
                          r"\b(what|which) (number|percent|percentage|rate|figure|amount|sum)\b", re.I),
     "reason": re.compile(r"\bwhy\b|\bhow come\b|\b(what|which) (grounds?|reasons?|basis)\b|"
                          r"\bon what\b|\bwhat for\b|\bwhat'?s the point\b", re.I),
+    "comparison": re.compile(r"\b(compared (to|with)|than|relative to|vs\.?|versus) (what|which|whom?)\b", re.I),
+    "place": re.compile(r"^\W*(\w+\W+)?((is|are) (that|this|it|those|these) |that'?s |thats )?(only |just )?"
+                        r"(in|for) the (us|u\.s\.?|usa|united states)( only)?\W*$|\b(what|which) country\b", re.I),
 }
 HAS_TYPE = {
     "year": lambda text: bool(YEAR.search(text)),
     "amount": lambda text: bool(re.search(r"\d", text)),
     "reason": lambda text: bool(re.search(r"\b(because|so that|since|as a result)\b", text, re.I)),
+    "comparison": lambda text: bool(re.search(r"\b(than|compared|average)\b", text, re.I)),
+    "place": lambda text: bool(re.search(r"\b(US|U\.S\.|United States)\b|\bnational\b", text)),
 }
 # A message asking to move on from the last answer ("what else?", "any other ...?").
 ADVANCE = re.compile(r"\b(else|other|others|another|more|next|further|additional|besides|then|after)\b", re.I)
@@ -214,6 +219,7 @@ class Responder:
             self.has_type[name] = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in kind.named) + r")\b",
                                              re.I).search
             self.kind_terms[name] = {t for w in kind.asked for t in self.analyzer.terms(w)}
+        self.kind_terms["comparison"] = set(self.analyzer.terms("compared comparison"))
 
     # -- understanding ---------------------------------------------------------------
     def _entities(self, turn: Turn, clean: str, doc) -> Dict[str, List[str]]:
@@ -429,7 +435,8 @@ class Responder:
         just given that hold a year, an amount, a reason. Not when the message names
         something those facts don't hold ("what year did Indeed rank it?" after the pay)."""
         kinds = [kind for kind, cue in self.asked_type.items() if cue.search(clean)]
-        if not kinds or not self.kb.has_topic(turn.last_topic) or len(terms) > SHORT or values:
+        if not kinds or not self.kb.has_topic(turn.last_topic) or len(terms) > SHORT or any(
+                found for label, found in values.items() if label != "country"):  # ("in the US?": in scope)
             return None
         last = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
         typed = [f for f in last if any(self.has_type[kind](f.text) for kind in kinds)]
@@ -439,7 +446,8 @@ class Responder:
         own = [t for t in terms if t not in REFERRING and t not in asking]
         if own:
             hit = self._best(own)
-            if hit is not None and hit.coverage >= ANSWER_COVERAGE and hit.entry.id not in {f.id for f in typed}:
+            if hit is not None and hit.coverage >= ANSWER_COVERAGE and hit.entry.id not in {f.id for f in typed} \
+                    and max(self.retriever.facts.coverage_of(own, f.id) for f in typed) < hit.coverage:
                 return None
         return Section(typed)
 

@@ -549,3 +549,23 @@ def test_a_new_topic_after_an_answer_is_not_held_by_the_old_one():
     outcome = say("ok and what do they earn", "ask_pay", 0.46, last_topic="how_to_start",
                   last_facts=["start_steps"], seen_facts=["start_steps"])
     assert set(fact_ids(outcome)) <= {f.id for f in KB.facts_of("pay")} and fact_ids(outcome)
+
+
+@pytest.mark.parametrize("text, last, wanted", [
+    ("faster compared to what", ["outlook_bls_growth"], "outlook_bls_growth"),
+    ("in the US only?", ["pay_above_average", "pay_median", "pay_average"], "pay_average"),
+])
+def test_compared_to_what_and_where_restate_the_facts_that_say(text, last, wanted):
+    outcome = say(text, "help", 0.62, last_topic=KB.fact(last[0]).topics[0], last_facts=last)
+    assert wanted in fact_ids(outcome)
+    assert not outcome.reply.text.startswith(KB.messages["decline"][:20])
+
+
+@pytest.mark.parametrize("text, last, gap", [
+    ("before or after tax?", ["pay_above_average", "pay_median", "pay_average"], "pay_tax"),
+    ("how long is it", ["degree_bachelor"], "degree_length"),
+    ("what kind of math exactly", ["skills_core"], "math_topics"),
+])
+def test_a_follow_up_on_a_detail_the_sources_lack_gets_the_topics_gap(text, last, gap):
+    outcome = say(text, "nlu_fallback", 0.4, last_topic=KB.fact(last[0]).topics[0], last_facts=last)
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap(gap).detail))
