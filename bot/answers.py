@@ -201,10 +201,11 @@ class Answers:
         """The facts a topic question gets: the route's, the ones its entities pick, or the
         topic's first ones."""
         route = self.kb.routes[intent]
-        if route.facts:
-            return [self.kb.fact(f) for f in route.facts]
-        topic = self.kb.topic(route.topic)
-        return self.keyed(self.kb.facts_of(topic.id), values) or self.first_facts(topic.id)
+        keyed = self.keyed(self.kb.facts_of(route.topic), values)
+        if route.facts:  # and the others the entities name ("the median and the average?")
+            facts = [self.kb.fact(f) for f in route.facts]
+            return facts + [f for f in keyed if f not in facts]
+        return keyed or self.first_facts(route.topic)
 
     def first_facts(self, topic_id: str) -> List[Fact]:
         return self.kb.facts_of(topic_id)[: self.kb.topic(topic_id).first]

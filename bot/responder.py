@@ -602,7 +602,7 @@ class Responder:
             return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic), [f.id for f in facts])
         return None
 
-    def _next_step(self, clean: str, terms, turn: Turn) -> Optional[Outcome]:
+    def _next_step(self, clean: str, terms, turn: Turn) -> Optional[Fact]:
         """"Then what?", "ok and once I have the degree?": the step after the one the message
         names (the earliest that holds its words) or, naming none, after the last answer's."""
         steps = self.kb.steps
@@ -621,11 +621,7 @@ class Responder:
             return None
         if at is None or at + 1 >= len(steps):
             return None
-        fact = self.kb.fact(steps[at + 1][0])
-        topic = fact.topics[0]
-        seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
-        reply = self.answers.compose([Section([fact])], topic, seen)
-        return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
+        return self.kb.fact(steps[at + 1][0])
 
     def _more(self, turn: Turn) -> Outcome:
         seen = slot_ids(turn.seen_facts)
@@ -663,9 +659,12 @@ class Responder:
         values = self._entities(turn, clean, doc) if not payload else \
             self.answers.entities.normalise(turn.entities)
 
-        step = self._next_step(clean, terms, turn) if not payload else None
+        step = self._next_step(clean, terms, turn) if not payload and len(self._split(clean)) <= 1 else None
         if step is not None:
-            return step
+            topic = step.topics[0]
+            seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
+            reply = self.answers.compose([Section([step])], topic, seen)
+            return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
         if not payload and not terms and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
             outcome = self._carry_on(turn, clean, values)
             if outcome is not None:
@@ -760,12 +759,15 @@ class Responder:
                         section = None
                 else:
                     # an earlier part is context only where it fits at least as well as anything
-                    # (each part with the intent it reads like, as a message of its own would be)
-                    intent, sureness = self._part_intent(text, words)
-                    part_prior = self._topic_of(intent, sureness)
-                    asked = replace(context, text=text, intent=intent, confidence=sureness) if part_prior else context
-                    section = self._answer_part(part, asked, part_prior, part_values,
-                                                follow_up=context is not turn, in_message=True)
+                    step = self._next_step(text, part, context)  # "... and what do I do after my degree?"
+                    if step is not None:
+                        section = Section([step])
+                    else:  # each part with the intent it reads like, as a message of its own would be
+                        intent, sureness = self._part_intent(text, words)
+                        part_prior = self._topic_of(intent, sureness)
+                        asked = replace(context, text=text, intent=intent, confidence=sureness) if part_prior else context
+                        section = self._answer_part(part, asked, part_prior, part_values,
+                                                    follow_up=context is not turn, in_message=True)
                 if section is not None and section.facts:
                     sections.append(section)
                     covered |= {t for f in section.facts for t in f.topics}

@@ -103,9 +103,12 @@ class Analyzer:
             if (word in self.stop_words or lemma in self.stop_words) and not token.ent_type_ \
                     or lemma in DOMAIN_STOP:
                 continue
+            if word in self.synonyms:  # before the lemma: "cs" is lemmatised to "c"
+                terms.append(self.synonyms[word])
+                continue
             if not WORD.fullmatch(lemma) or (len(lemma) < 2 and not lemma.isdigit()):
                 continue
-            terms.append(self.synonyms.get(word) or self.synonyms.get(lemma) or lemma)
+            terms.append(self.synonyms.get(lemma) or lemma)
         return terms
 
 

@@ -69,6 +69,7 @@ def test_a_general_question_gets_the_topics_lead_facts(intent):
         ("where do big sites like facebook use ml, and what do ml engineers actually do", "ask_applications",
          {"applications", "role"}),
         ("is the pay above the national average vs the bls median", "ask_pay", {"pay"}),
+        ("is it entry level, and what do i do after my degree", "ask_entry_level", {"entry_level"}),
     ],
 )
 def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):
@@ -569,3 +570,15 @@ def test_compared_to_what_and_where_restate_the_facts_that_say(text, last, wante
 def test_a_follow_up_on_a_detail_the_sources_lack_gets_the_topics_gap(text, last, gap):
     outcome = say(text, "nlu_fallback", 0.4, last_topic=KB.fact(last[0]).topics[0], last_facts=last)
     assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap(gap).detail))
+
+
+def test_a_part_asking_for_the_next_step_gets_it():
+    outcome = say("is it entry level, and what do i do after my degree", "ask_entry_level", 0.83)
+    assert "start_work_up" in fact_ids(outcome) and STEPS[1][0] in fact_ids(outcome)
+
+
+@pytest.mark.parametrize("text, intent", [("median salary and avg salary?", "ask_pay_average"),
+                                          ("avg base pay for ml engineers and the bls median", "ask_pay_average")])
+def test_the_facts_the_entities_name_join_the_routes_facts(text, intent):
+    outcome = say(text, intent, 0.9)
+    assert {"pay_median", "pay_average"} <= set(fact_ids(outcome))
