@@ -74,6 +74,7 @@ UNASKED = re.compile(r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot
                      r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
                      re.I)
 # A question asking to name things ("which languages?", "ok what kind of math?").
+COUNTING = re.compile(r"\bhow (many|much)\b|\b(what|which) (number|amount)\b", re.I)
 NAMING = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then)\W+)?(?:which|what (?:kinds?|types?|sorts?) of)\b", re.I)
 # Data, not a question: a JSON object or list ('{"salary": null}').
 STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
@@ -279,14 +280,16 @@ class Responder:
         route = self.kb.routes.get(intent) if isinstance(intent, str) else None
         return route.topic if route is not None and confidence >= CONFIDENT else None
 
-    def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap"), naming: bool = False) -> Optional[Hit]:
+    def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap"), naming: bool = False,
+              counting: bool = False) -> Optional[Hit]:
         """The best-scoring entry; a gap only if no fact accounts for more of the question.
         A question asking to name things ("which languages?") takes a gap that holds as
         much of it as the top fact: the facts don't name them."""
         hits = self.retriever.rank(terms, among=among, kinds=kinds)
         if not hits:
             return None
-        if naming:
+        if naming or counting and hits[0].entry.kind == "fact" and not re.search(r"\d", self.kb.fact(hits[0].entry.id).text):
+            # ("how many courses are in it?": a fact with no number does not count them)
             gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage), None)
             if gap is not None:
                 return gap
@@ -304,7 +307,8 @@ class Responder:
         lead = self.answers.first_facts(topic)
         return Section(lead, general=True) if fact in lead else Section([fact])
 
-    def _with_prior(self, terms, intent: str, values, last_topic: object = None, naming: bool = False) -> Section:
+    def _with_prior(self, terms, intent: str, values, last_topic: object = None, naming: bool = False,
+                    counting: bool = False) -> Section:
         """The intent's lead facts, unless the question asks for a detail that another fact
         (or a known gap) holds and the lead facts do not."""
         lead = self.answers.lead_facts(intent, values)
@@ -323,7 +327,7 @@ class Responder:
                       and last_topic in h.entry.topics and (h.coverage, h.phrase) >= (lead_coverage, lead_phrase)]
             if shared:
                 return Section([self.kb.fact(shared[0].entry.id)])
-        best = self._best(terms, naming=naming)
+        best = self._best(terms, naming=naming, counting=counting)
         if best.coverage >= ANSWER_COVERAGE and not any(topic in h.entry.topics for h in hits):
             # nothing of the intent's topic holds a word of the question ("my friend said
             # the median is $250,000" taken for the postings): the classifier misread it
@@ -333,7 +337,7 @@ class Responder:
             return Section([self.kb.fact(best.entry.id)])  # "... through 2031?": the fact with 2031
         gain = best.coverage - lead_coverage  # how much more of the question it accounts for
         lead_score = max((h.score for h in lead_hits), default=0.0)
-        closer = naming or best.phrase > max((h.phrase for h in lead_hits), default=0.0)  # "which languages?"
+        closer = naming or counting or best.phrase > max((h.phrase for h in lead_hits), default=0.0)  # "which languages?"
         if (best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and (best.score > lead_score or closer)
                 and (gain > 0 or (gain == 0 and (len(set(terms)) >= 2 or closer)))):
             return self.answers.gap_section(best.entry.id)
@@ -366,7 +370,7 @@ class Responder:
         return any(index.holds(fact_id, t) and not any(index.holds(f.id, t) for f in others) for t in figures)
 
     def _follow_up(self, terms, turn: Turn, values, least: float = 0.0,
-                   in_message: bool = False, naming: bool = False) -> Optional[Section]:
+                   in_message: bool = False, naming: bool = False, counting: bool = False) -> Optional[Section]:
         """A fact of the last answer's topic that this short message asks about. Within one
         message (a later part leaning on an earlier one) the earlier part's topic only
         breaks ties: a part that names a source or statistic is answered on its own."""
@@ -377,7 +381,7 @@ class Responder:
             return Section(keyed)  # "and Indeed's figure?"
         if not terms:
             return None
-        hit = self._best(terms, among=self._entries_of(turn.last_topic), naming=naming)
+        hit = self._best(terms, among=self._entries_of(turn.last_topic), naming=naming, counting=counting)
         if hit is None or hit.coverage < max(least, FOLLOW_UP_COVERAGE):
             return None
         anywhere = self._best(terms)
@@ -393,6 +397,7 @@ class Responder:
                      follow_up: bool = True, leaning: bool = False, in_message: bool = False,
                      claim: bool = False) -> Optional[Section]:
         naming = bool(NAMING.match(turn.text)) if isinstance(turn.text, str) else False
+        counting = bool(COUNTING.search(turn.text)) if isinstance(turn.text, str) else False
         if prior is not None:
             if leaning and prior != turn.last_topic and len(terms) <= SHORT:
                 # "and what about its rating?" right after a course: the last topic's fact,
@@ -407,12 +412,12 @@ class Responder:
                             return section
                     elif min(self.retriever.facts.coverage_of(terms, f.id) for f in section.facts) > best_prior:
                         return section
-            return self._with_prior(terms, turn.intent, values, turn.last_topic, naming)
+            return self._with_prior(terms, turn.intent, values, turn.last_topic, naming, counting)
         if follow_up and len(terms) <= SHORT:
-            section = self._follow_up(terms, turn, values, in_message=in_message, naming=naming)
+            section = self._follow_up(terms, turn, values, in_message=in_message, naming=naming, counting=counting)
             if section is not None:
                 return section
-        hit = self._best(terms)
+        hit = self._best(terms, counting=counting)
         need = GAP_COVERAGE if hit and hit.entry.kind == "gap" else ANSWER_COVERAGE
         found = hit.coverage if hit and hit.coverage >= need else 0.0
         if (found and turn.intent in DECLINE_INTENTS and len(set(terms)) == 1 and hit.phrase < LONE_WORD_PHRASE

@@ -582,3 +582,16 @@ def test_a_part_asking_for_the_next_step_gets_it():
 def test_the_facts_the_entities_name_join_the_routes_facts(text, intent):
     outcome = say(text, intent, 0.9)
     assert {"pay_median", "pay_average"} <= set(fact_ids(outcome))
+
+
+@pytest.mark.parametrize("text, intent, gap", [
+    ("how many courses r in the stanford specialization", "ask_courses", "specialization_courses"),
+])
+def test_how_many_of_something_no_fact_counts_gets_the_gap(text, intent, gap):
+    outcome = say(text, intent, 1.0)
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap(gap).detail))
+
+
+def test_how_many_answered_by_a_fact_with_the_number_is_not_a_gap():
+    outcome = say("how many people enrolled in the stanford course?", "ask_courses", 1.0)
+    assert fact_ids(outcome)[0] == "course_stanford_first"
