@@ -293,6 +293,13 @@ class Responder:
             gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage), None)
             if gap is not None:
                 return gap
+        if hits[0].entry.kind == "fact":
+            # a gap holding as much as the top fact and giving that fact after saying what is
+            # missing ("and after 2018?": no figure; "who teaches it?": the course, no names)
+            gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage
+                        and hits[0].entry.id in self.kb.gap(h.entry.id).facts), None)
+            if gap is not None:
+                return gap
         if hits[0].entry.kind == "gap":
             fact = next((h for h in hits if h.entry.kind == "fact"), None)
             if fact is not None and fact.coverage > hits[0].coverage:

@@ -595,3 +595,20 @@ def test_how_many_of_something_no_fact_counts_gets_the_gap(text, intent, gap):
 def test_how_many_answered_by_a_fact_with_the_number_is_not_a_gap():
     outcome = say("how many people enrolled in the stanford course?", "ask_courses", 1.0)
     assert fact_ids(outcome)[0] == "course_stanford_first"
+
+
+@pytest.mark.parametrize("text, intent, gap", [
+    ("who teaches the stanford machine learning specialization?", "ask_courses", "course_instructor"),
+    ("who teaches the stanford course", "ask_courses", "course_instructor"),
+])
+def test_a_gap_that_gives_the_tied_fact_says_what_is_missing_first(text, intent, gap):
+    outcome = say(text, intent, 1.0)
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap(gap).detail))
+    assert set(KB.gap(gap).facts) <= set(fact_ids(outcome))
+
+
+def test_and_after_2018_after_the_postings_says_there_is_no_figure():
+    last = ["postings_growth", "postings_indeed_rank"]
+    outcome = say("and after 2018?", "ask_postings_growth", 0.66, last_topic="postings", last_facts=last)
+    assert outcome.reply.text.startswith(GAP_OPENING)
+    assert "postings_since" in fact_ids(outcome)
