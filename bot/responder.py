@@ -79,11 +79,14 @@ NAMING = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then)\W+)?(?:which|what (?:ki
 # Data, not a question: a JSON object or list ('{"salary": null}').
 STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
                         r"\b(from|into|table|set|where)\b", re.S | re.I)
+# Idioms that ask for nothing ("what is ML in the first place?")
+IDIOM = re.compile(r"\b(in the first place|at the end of the day|to be honest|by the way|btw|tbh)\b", re.I)
 MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 PART_SPLIT = re.compile(
     r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|\s+(?:and also|plus|as well as|vs\.?|versus|\+|&)\s+|"
+    r",\s*(?:and )?then\s+(?!what\b)|"
     r",?\s+(?:and|also|n|nd)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
     r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)", re.I)
 REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
@@ -660,7 +663,7 @@ class Responder:
         intent = turn.intent if isinstance(turn.intent, str) else None
         confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
         payload = text.startswith("/")  # a button, or an intent typed as /intent
-        clean = " ".join(MARKUP.sub(" ", text).split())
+        clean = " ".join(IDIOM.sub(" ", MARKUP.sub(" ", text)).split())
         if not payload:  # "never mind the ranking, ...", "the median, not the average"
             clean = " ".join(UNASKED.sub(lambda m: m.group(1), clean).split())
         doc = self.analyzer.nlp(clean[:1000])

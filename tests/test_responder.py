@@ -70,6 +70,9 @@ def test_a_general_question_gets_the_topics_lead_facts(intent):
          {"applications", "role"}),
         ("is the pay above the national average vs the bls median", "ask_pay", {"pay"}),
         ("is it entry level, and what do i do after my degree", "ask_entry_level", {"entry_level"}),
+        ("first tell me what skills the stanford course builds, then its rating", "ask_courses", {"courses"}),
+        ("is ml used in video surveillance. also what is ML in the first place", "ask_applications",
+         {"applications", "what_is_ml"}),  # an idiom asks for nothing
     ],
 )
 def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):
