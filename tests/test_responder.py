@@ -615,3 +615,8 @@ def test_and_after_2018_after_the_postings_says_there_is_no_figure():
     outcome = say("and after 2018?", "ask_postings_growth", 0.66, last_topic="postings", last_facts=last)
     assert outcome.reply.text.startswith(GAP_OPENING)
     assert "postings_since" in fact_ids(outcome)
+
+
+def test_first_this_then_that_answers_both():
+    outcome = say("first tell me what skills the stanford course builds, then its rating", "ask_courses", 1.0)
+    assert {"course_stanford_skills", "course_stanford_first"} <= set(fact_ids(outcome))
