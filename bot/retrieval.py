@@ -41,7 +41,7 @@ LEMMA_FIXES = {"number": "number", "numbers": "number", "data": "data", "datum":
 PLACE_LABELS = {"country", "us_place"}
 # spaCy's English stop list holds words that tell facts apart here ("top job", "first
 # course", "next step"): they count as terms.
-NOT_STOP = {"make", "top", "first", "next", "last", "name", "become", "used", "use", "move", "full", "above", "below",
+NOT_STOP = {"make", "top", "first", "next", "last", "name", "become", "used", "use", "move", "full", "above", "below", "enough",
             "several", "take", "give", "show", "keep", "call", "well", "serious", "side", "whole",
             "front", "bottom", "empty", "fire", "put", "beyond", "indeed", "former", "latter",
             "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
