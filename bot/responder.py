@@ -13,8 +13,9 @@ from facts of data/knowledge.yml. The intent is a strong hint, not a cage:
 4. "Tell me more", "where is that from?" and "how old is that?" work on the last answer
    (or on the facts the message names).
 5. A question is split into its parts ("... and ...?", two question marks). Each part
-   is answered from the facts the retriever ranks for it; the topic of a confident
-   intent is a prior: its lead facts, unless the question asks for one detail of the
+   is answered from the facts the retriever ranks for it, with the intent it reads like
+   (bot.part_intents); "then what?" takes the next of the knowledge file's `steps`. The
+   topic of a confident intent is a prior: its lead facts, unless the question asks for one detail of the
    topic that a later fact holds. A short or uncertain message is first matched against
    the facts of the last answer's topic. A detail the sources lack (a known gap) is
    said plainly, with the closest facts.
@@ -73,8 +74,9 @@ ABOUT_ME = re.compile(r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was
 UNASKED = re.compile(r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
                      r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
                      re.I)
-# A question asking to name things ("which languages?", "ok what kind of math?").
+# A question asking to count something ("how many courses are in it?").
 COUNTING = re.compile(r"\bhow (many|much)\b|\b(what|which) (number|amount)\b", re.I)
+# A question asking to name things ("which languages?", "ok what kind of math?").
 NAMING = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then)\W+)?(?:which|what (?:kinds?|types?|sorts?) of)\b", re.I)
 # Data, not a question: a JSON object or list ('{"salary": null}').
 STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
@@ -176,6 +178,7 @@ WORD_FIGURE = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nin
                          r"\b(?:doubled|tripled|quadrupled|halved|\w+fold)\b", re.I)
 SPELLED = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10}  # "six figures" in a fact supports "6 figures"
+# A figure with a unit claims even without a cue word ("postings grew 500%", "200k", "tripled")
 UNIT = re.compile(r"[$€£%]|\d\s*(?:k|percent|million|billion|thousand)\b|[a-z]$", re.I)
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
@@ -223,7 +226,7 @@ class Responder:
             self.has_type[name] = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in kind.named) + r")\b",
                                              re.I).search
             self.kind_terms[name] = {t for w in kind.asked for t in self.analyzer.terms(w)}
-        self.kind_terms["comparison"] = set(self.analyzer.terms("compared comparison"))
+        self.kind_terms["comparison"] = set(self.analyzer.terms("compared comparison"))  # ask, don't name
 
     # -- understanding ---------------------------------------------------------------
     def _entities(self, turn: Turn, clean: str, doc) -> Dict[str, List[str]]:
@@ -286,13 +289,15 @@ class Responder:
     def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap"), naming: bool = False,
               counting: bool = False) -> Optional[Hit]:
         """The best-scoring entry; a gap only if no fact accounts for more of the question.
-        A question asking to name things ("which languages?") takes a gap that holds as
-        much of it as the top fact: the facts don't name them."""
+        A gap that holds as much of it as the top fact is taken when the question asks to
+        name things ("which languages?": the facts don't name them), to count something
+        the top fact gives no number for, or when the gap lists that fact as its closest
+        (its answer says what is missing, then gives the fact)."""
         hits = self.retriever.rank(terms, among=among, kinds=kinds)
         if not hits:
             return None
-        if naming or counting and hits[0].entry.kind == "fact" and not re.search(r"\d", self.kb.fact(hits[0].entry.id).text):
-            # ("how many courses are in it?": a fact with no number does not count them)
+        uncounted = counting and hits[0].entry.kind == "fact" and not re.search(r"\d", self.kb.fact(hits[0].entry.id).text)
+        if naming or uncounted:
             gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage), None)
             if gap is not None:
                 return gap
@@ -603,7 +608,7 @@ class Responder:
 
     def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
         """A message with no words of its own that carries the last answer on."""
-        if WHY.match(clean) or DOUBT.match(clean):  # the reason, where there is one, is in the facts just given
+        if WHY.match(clean) or DOUBT.match(clean):  # the reason (or what was doubted) is in the facts just given
             facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
             if facts:
                 seen = slot_ids(turn.seen_facts)

@@ -20,11 +20,13 @@ KB = ANSWERS.kb
 # who saw only the article and the knowledge file without its asks: 0.836 (219/262) when
 # it was committed, 0.908 (238/262) over REST after that day's changes.
 # heldout4, a fourth locked set (243 scored turns) written blind the same way later on
-# 2026-11-26 and copied in unread: 0.901 (219/243, in-process) on the commit
-# before it came in (989c546). Its score was not used to choose between changes.
+# 2026-11-26 and copied in unread: 0.901 (219/243, in-process) on the commit before it
+# came in (989c546), 0.930 (226/243) after that session's changes. Its score was read only
+# at checkpoints, never used to choose between changes. The same session: heldout 0.890 ->
+# 0.911, heldout2 0.885 -> 0.902, heldout3 0.908 -> 0.920.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.88, "heldout2": 0.87, "heldout3": 0.90, "heldout4": 0.90}
+GATES = {"heldout": 0.90, "heldout2": 0.89, "heldout3": 0.91, "heldout4": 0.92}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
