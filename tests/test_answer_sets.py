@@ -24,9 +24,12 @@ KB = ANSWERS.kb
 # came in (989c546), 0.930 (226/243) after that session's changes. Its score was read only
 # at checkpoints, never used to choose between changes. The same session: heldout 0.890 ->
 # 0.911, heldout2 0.885 -> 0.902, heldout3 0.908 -> 0.920.
+# heldout5 (219 scored turns), written blind the same way at the end of that session and
+# copied in unread, was first scored on its final commit: 0.922 (202/219), a score no
+# change was chosen by.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.90, "heldout2": 0.89, "heldout3": 0.91, "heldout4": 0.92}
+GATES = {"heldout": 0.90, "heldout2": 0.89, "heldout3": 0.91, "heldout4": 0.92, "heldout5": 0.92}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
@@ -61,7 +64,8 @@ def test_expected_strings_are_in_the_knowledge_file(name):
 # independent writers share. The score without near-duplicate turns is printed beside the
 # full score (bot.tools.answer_eval) and reported on the issue.
 OVERLAP_AT_COMMIT = {"heldout": {"training": 41, "asks": 7}, "heldout2": {"training": 32, "asks": 23},
-                     "heldout3": {"training": 44, "asks": 22}, "heldout4": {"training": 22, "asks": 13}}
+                     "heldout3": {"training": 44, "asks": 22}, "heldout4": {"training": 22, "asks": 13},
+                     "heldout5": {"training": 35, "asks": 15}}
 
 
 def overlapping(texts, others):
