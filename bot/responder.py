@@ -161,6 +161,8 @@ ASKED_TYPE = {
     "place": re.compile(r"^\W*(\w+\W+)?((is|are) (that|this|it|those|these) |that'?s |thats )?(only |just )?"
                         r"(in|for) the (us|u\.s\.?|usa|united states)( only)?\W*$|\b(what|which) country\b", re.I),
 }
+# Words that only ask for a kind ("faster compared to what?"): not a subject of their own
+ASKING_WORDS = {"comparison": "compared comparison"}
 HAS_TYPE = {
     "year": lambda text: bool(YEAR.search(text)),
     "amount": lambda text: bool(re.search(r"\d", text)),
@@ -226,7 +228,8 @@ class Responder:
             self.has_type[name] = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in kind.named) + r")\b",
                                              re.I).search
             self.kind_terms[name] = {t for w in kind.asked for t in self.analyzer.terms(w)}
-        self.kind_terms["comparison"] = set(self.analyzer.terms("compared comparison"))  # ask, don't name
+        for name, words in ASKING_WORDS.items():
+            self.kind_terms[name] = set(self.analyzer.terms(words))
 
     # -- understanding ---------------------------------------------------------------
     def _entities(self, turn: Turn, clean: str, doc) -> Dict[str, List[str]]:
@@ -273,13 +276,10 @@ class Responder:
                       for i in range(e.start, e.end) if not set(self.analyzer.terms(doc[i].text)) & known]
         return [t for t in self.analyzer.terms_of(doc, background) if not t[:1].isdigit() or t in known]
 
-    def _parts(self, clean: str) -> List[List[str]]:
-        """The terms of each question in the message (a part may have none: "what do
-        they do?" is all stop words, and the intent tells what it asks)."""
-        return [self._terms(self.analyzer.nlp(p)) for p in self._split(clean)] or [[]]
-
-    def _part_words(self, clean: str) -> List[List[str]]:
-        return [plain_words(p) for p in self._split(clean)] or [[]]
+    def _parts(self, texts: List[str]) -> List[List[str]]:
+        """The terms of each question of a message (a part may have none: "what do they
+        do?" is all stop words, and the intent tells what it asks)."""
+        return [self._terms(self.analyzer.nlp(p)) for p in texts] or [[]]
 
     # -- choosing facts ----------------------------------------------------------------
     def _topic_of(self, intent: Optional[str], confidence: float) -> Optional[str]:
@@ -601,10 +601,7 @@ class Responder:
             section = self.answers.gap_section(entry.id)
         else:
             section = Section([self.kb.fact(entry.id)])
-        topic = section.facts[0].topics[0] if section.facts else entry.topics[0]
-        seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
-        reply = self.answers.compose([section], topic, seen)
-        return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
+        return self._answered([section], section.facts[0].topics[0] if section.facts else entry.topics[0], turn)
 
     def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
         """A message with no words of its own that carries the last answer on."""
@@ -681,10 +678,7 @@ class Responder:
 
         step = self._next_step(clean, terms, turn) if not payload and len(self._split(clean)) <= 1 else None
         if step is not None:
-            topic = step.topics[0]
-            seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
-            reply = self.answers.compose([Section([step])], topic, seen)
-            return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
+            return self._answered([Section([step])], step.topics[0], turn)
         if not payload and not terms and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
             outcome = self._carry_on(turn, clean, values)
             if outcome is not None:
@@ -751,7 +745,8 @@ class Responder:
     def _answer(self, turn: Turn, clean: str, terms, values, confidence: float,
                 claimed: List[str]) -> Outcome:
         prior = self._topic_of(turn.intent, confidence)
-        parts = self._parts(clean) if clean else [terms]
+        texts = self._split(clean)  # split once: the parts' terms, words and text
+        parts = self._parts(texts) if clean else [terms]
         if claimed:
             parts = [self._without_claims(part) for part in parts]
         sections: List[Section] = []
@@ -763,7 +758,8 @@ class Responder:
         else:
             covered = set()
             context = turn  # a later part may lean on an earlier one ("... and how long is it?")
-            for part, words, text in zip(parts, self._part_words(clean), self._split(clean)):
+            for part, text in zip(parts, texts):
+                words = plain_words(text)
                 part_values = self._values_in(text, values)
                 if not part:  # only stop words: which intent does it read like?
                     intent, similarity = self._part_intent(text, words)
@@ -829,7 +825,10 @@ class Responder:
             leads.append(self.answers.message("local_figures", place=places[0]))
         if leads:
             sections[0] = replace(sections[0], lead=" ".join(leads + [sections[0].lead]).strip())
-        topic = self._topic_for(sections, prior)
+        return self._answered(sections, self._topic_for(sections, prior), turn)
+
+    def _answered(self, sections: List[Section], topic: Optional[str], turn: Turn) -> Outcome:
+        """A fact answer about `topic`; the facts shown on it so far, this answer's included."""
         seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
         reply = self.answers.compose(sections, topic, seen)
         return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
