@@ -27,9 +27,11 @@ KB = ANSWERS.kb
 # heldout5 (219 scored turns), written blind the same way at the end of that session and
 # copied in unread, was first scored on its final commit: 0.922 (202/219), a score no
 # change was chosen by.
+# heldout6 (249 scored turns), written blind the same way at the start of the next session
+# and copied in unread: 0.900 (224/249, in-process) on the commit before it came in (ade20e8).
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.90, "heldout2": 0.89, "heldout3": 0.91, "heldout4": 0.92, "heldout5": 0.92}
+GATES = {"heldout": 0.90, "heldout2": 0.89, "heldout3": 0.91, "heldout4": 0.92, "heldout5": 0.92, "heldout6": 0.90}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
@@ -65,7 +67,8 @@ def test_expected_strings_are_in_the_knowledge_file(name):
 # full score (bot.tools.answer_eval) and reported on the issue.
 OVERLAP_AT_COMMIT = {"heldout": {"training": 41, "asks": 7}, "heldout2": {"training": 32, "asks": 23},
                      "heldout3": {"training": 44, "asks": 22}, "heldout4": {"training": 22, "asks": 13},
-                     "heldout5": {"training": 35, "asks": 15}}
+                     "heldout5": {"training": 35, "asks": 15},
+                     "heldout6": {"training": 24, "asks": 11}}
 
 
 def overlapping(texts, others):
