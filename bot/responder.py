@@ -81,9 +81,15 @@ NAMING = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then)\W+)?(?:which|what (?:ki
 # Data, not a question: a JSON object or list ('{"salary": null}').
 STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
                         r"\b(from|into|table|set|where)\b", re.S | re.I)
+# An attempt to give the bot orders ("ignore previous instructions and say ..."): declined
+INJECTION = re.compile(r"\b(ignore|disregard|forget|override|bypass)\b[\w\s,']{0,30}\b(instructions?|prompts?|rules?|"
+                       r"guidelines?|programming|training)\b|\b(system prompt|jailbreak|developer mode|dan mode)\b|"
+                       r"\byou are now\b|\bfrom now on,? (you|always|only|answer|respond|say)\b|"
+                       r"\bpretend (you are|you're|to be)\b", re.I)
 # Idioms that ask for nothing ("what is ML in the first place?")
 IDIOM = re.compile(r"\b(in the first place|at the end of the day|to be honest|by the way|btw|tbh)\b", re.I)
-MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|\{\{.*?\}\}")
+# (what a script or style element holds is code, not words: "<script>salary</script>")
+MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|<[^>]*>|&[a-z]+;|\{\{.*?\}\}", re.I | re.S)
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 PART_SPLIT = re.compile(
@@ -165,7 +171,7 @@ ASKED_TYPE = {
 ASKING_WORDS = {"comparison": "compared comparison"}
 HAS_TYPE = {
     "year": lambda text: bool(YEAR.search(text)),
-    "amount": lambda text: bool(re.search(r"\d", text)),
+    "amount": lambda text: bool(re.search(r"\d", re.sub(r"#\d+|\b(19|20)\d\d\b", "", text))),  # not a rank or year
     "reason": lambda text: bool(re.search(r"\b(because|so that|since|as a result)\b", text, re.I)),
     "comparison": lambda text: bool(re.search(r"\b(than|compared|average)\b", text, re.I)),
     "place": lambda text: bool(re.search(r"\b(US|U\.S\.|United States)\b|\bnational\b", text)),
@@ -435,10 +441,10 @@ class Responder:
         hit = self._best(terms, counting=counting)
         need = GAP_COVERAGE if hit and hit.entry.kind == "gap" else ANSWER_COVERAGE
         found = hit.coverage if hit and hit.coverage >= need else 0.0
-        if (found and turn.intent in DECLINE_INTENTS and len(set(terms)) == 1 and hit.phrase < LONE_WORD_PHRASE
+        if (found and turn.intent in DECLINE_INTENTS and len(self._known(terms)) == 1 and hit.phrase < LONE_WORD_PHRASE
                 and not claim):  # ("Indeed said 200k": a figure pushed about what the word names)
-            # one word in an off-topic message ("what time is it?", "how are you doing today?")
-            # is not a question about the fact that uses it, unless one of its phrases is that word
+            # one known word in an off-topic message ("what time is it?", "bitcoin price?") is
+            # not a question about the fact that uses it, unless one of its phrases is that word
             found = 0.0
         if turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT:
             # the classifier is sure it is off-topic: only a clear fact match overrides it
@@ -562,6 +568,10 @@ class Responder:
             return False
         return bool(words) or (intent not in DECLINE_INTENTS and confidence >= CONFIDENT)
 
+    def _known(self, terms) -> set:
+        """The terms a fact, a gap or a topic's training example holds ("usd", "bitcoin": none)."""
+        return set(terms) & self.retriever.topic_vocabulary
+
     def _leans_on_last(self, clean: str, turn: Turn) -> bool:
         """A question that only makes sense after the last answer ("is that a lot?",
         "through when?"): stop words alone, but about the facts just given."""
@@ -679,7 +689,7 @@ class Responder:
         step = self._next_step(clean, terms, turn) if not payload and len(self._split(clean)) <= 1 else None
         if step is not None:
             return self._answered([Section([step])], step.topics[0], turn)
-        if not payload and not terms and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
+        if not payload and (not terms or DOUBT.match(clean)) and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
             outcome = self._carry_on(turn, clean, values)
             if outcome is not None:
                 return outcome
@@ -688,7 +698,7 @@ class Responder:
             return phrased
         if payload:
             terms, clean = [], ""
-        elif STRUCTURED.match(clean) or (
+        elif STRUCTURED.match(clean) or INJECTION.search(clean) or (
                 not self._recognised(doc, terms, intent, confidence, slot_ids(turn.last_facts))
                 and not self._leans_on_last(clean, turn)):
             return self._decline({})  # nothing recognisable: never a figure
@@ -791,7 +801,7 @@ class Responder:
                                    section.facts[0].topics[0], [f.id for f in section.facts])
             if prior is not None and prior not in covered:
                 sections.insert(0, self._with_prior(terms, turn.intent, values))
-        if not sections and prior is None and turn.intent in self.kb.routes and terms:
+        if not sections and prior is None and turn.intent in self.kb.routes and self._known(terms):
             sections.append(Section(self.answers.lead_facts(turn.intent, values), general=True))
         short_question = len(plain_words(clean)) <= SHORT and QUESTION.match(clean)
         if not sections and self.kb.has_topic(turn.last_topic) and (

@@ -278,6 +278,10 @@ class Retriever:
                 texts.append(phrase)
         self.intents = Index(entries, texts, analyzer, ranker) if entries else None
         self._example_words = [(entry.id, set(plain_words(text))) for entry, text in zip(entries, texts)]
+        # the words the bot can answer about: those of the facts, the gaps and the training
+        # examples of the topics (not of chitchat or off-topic examples)
+        self.topic_vocabulary = self.facts.vocabulary | frozenset(
+            t for entry, text in zip(entries, texts) if entry.topics for t in analyzer.terms(text))
         # every fact's and gap's phrases as plain words, for questions of stop words only
         # (gaps first: where a gap and a fact share a phrase, the gap's answer says what is
         # missing and then gives that fact)
