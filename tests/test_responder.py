@@ -219,6 +219,13 @@ def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure)
     assert outcome.reply.facts
 
 
+def test_a_claimed_number_is_not_backed_by_a_sources_access_date():
+    # every source was accessed on November 8, 2022; that is no backing for "8 years"
+    outcome = say("someone told me you need like 8 years of university to become an ML engineer?",
+                  "ask_how_to_start", 0.49)
+    assert outcome.reply.text.startswith(KB.messages["unsupported_figure"])
+
+
 @pytest.mark.parametrize("text, intent", [
     ("I have 2 years of experience in python, how do i start?", "ask_how_to_start"),
     ("my salary is 50k now, what would I need to learn?", "ask_skills"),
