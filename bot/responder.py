@@ -184,6 +184,54 @@ SCALE = re.compile(r"(k|million|billion|thousand|m|bn|doubled|tripled|quadrupled
 WORD_FIGURE = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|half a|"
                          r"hundreds of|tens of)\s+)?(?:million|billion|thousand)s?\b|"
                          r"\b(?:doubled|tripled|quadrupled|halved|\w+fold)\b", re.I)
+# Figures spelled out ("thirty percent", "two hundred grand", "a million dollars") are
+# written as digits before claims are read; "bucks"/"dollars" and "grand" become $ and k.
+UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+         "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 1000000, "billion": 1000000000}
+NUMBER_WORD = r"(?:" + "|".join(list(UNITS) + list(MULTIPLIERS)) + r")"
+SPELLED_FIGURE = re.compile(
+    r"\b(?:(a|an|one|half a|a half|a quarter|quarter of a)\s+)?(" + NUMBER_WORD + r"(?:(?:\s+and\s+|[\s-]+)" + NUMBER_WORD + r")*)"
+    r"(\s*(?:percent|per cent|%|grand|k|bucks|dollars|usd)\b)?", re.I)
+
+
+def digits_for_words(text: str) -> str:
+    """'thirty percent' -> '30%', 'two hundred grand' -> '200k', 'a million dollars' ->
+    '$1000000'; number words without a unit or a tens, hundred or larger word ('three
+    steps', 'one of the best') are left as they are."""
+    def number(match) -> str:
+        article, words, unit = match.group(1), match.group(2).lower(), (match.group(3) or "").strip().lower()
+        parts = re.split(r"(?:\s+and\s+|[\s-]+)", words)
+        if not unit and not any(w in MULTIPLIERS or UNITS.get(w, 0) >= 20 for w in parts):
+            return match.group()
+        total, current = 0, 0
+        for word in parts:
+            if word in UNITS:
+                current += UNITS[word]
+            elif word == "hundred":
+                current = max(current, 1) * 100
+            else:
+                total += max(current, 1) * MULTIPLIERS[word]
+                current = 0
+        value = total + current
+        if article and article.lower() in ("half a", "a half"):
+            value //= 2
+        elif article and "quarter" in article.lower():
+            value //= 4
+        if unit in ("percent", "per cent", "%"):
+            return f"{value}%"
+        if unit in ("grand", "k"):
+            return f"{value}k"
+        if unit in ("bucks", "dollars", "usd"):
+            return f"${value}"
+        return str(value)
+    text = SPELLED_FIGURE.sub(number, text)
+    text = re.sub(r"\b(\d[\d,.]*)\s*(?:bucks|dollars|usd)\b", r"$\1", text, flags=re.I)
+    return re.sub(r"\b(\d[\d,.]*)\s*grand\b", r"\1k", text, flags=re.I)
+
+
 SPELLED = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10}  # "six figures" in a fact supports "6 figures"
 # A figure with a unit claims even without a cue word ("postings grew 500%", "200k", "tripled")
@@ -678,7 +726,7 @@ class Responder:
         intent = turn.intent if isinstance(turn.intent, str) else None
         confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
         payload = text.startswith("/")  # a button, or an intent typed as /intent
-        clean = " ".join(IDIOM.sub(" ", MARKUP.sub(" ", text)).split())
+        clean = " ".join(digits_for_words(IDIOM.sub(" ", MARKUP.sub(" ", text))).split())
         if not payload:  # "never mind the ranking, ...", "the median, not the average"
             clean = " ".join(UNASKED.sub(lambda m: m.group(1), clean).split())
         doc = self.analyzer.nlp(clean[:1000])
@@ -703,7 +751,8 @@ class Responder:
             terms, clean = [], ""
         elif STRUCTURED.match(clean) or INJECTION.search(clean) or (
                 not self._recognised(doc, terms, intent, confidence, slot_ids(turn.last_facts))
-                and not self._leans_on_last(clean, turn)):
+                and not self._leans_on_last(clean, turn)
+                and not (claimed and self.kb.has_topic(turn.last_topic))):  # "it's over a million isn't it"
             return self._decline({})  # nothing recognisable: never a figure
         if self.answers.out_of_scope(values) is not None:
             return self._decline(values)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.answers import human_date
 from bot.grounding import numbers_in, stated_facts
-from bot.responder import Turn, load_responder
+from bot.responder import Turn, digits_for_words, load_responder
 from tests.conftest import ANSWERS, ungrounded
 
 KB = ANSWERS.kb
@@ -210,6 +210,8 @@ def test_markup_is_dropped_before_the_question_is_read():
         ("indeed had it at #3 on its list", "ask_postings_growth", "3"),
         ("Indeed ranked machine learning engineer the #3 job of 2019, right?", "ask_postings_growth", "3"),
         ("indeed said 200k for ml engineers", "nlu_fallback", "200"),  # one word, but a figure about it
+        ("i read job growth is thirty percent through 2031", "ask_postings_growth", "30"),  # spelled out
+        ("I heard ML engineers average two hundred grand", "ask_pay_average", "200"),
     ],
 )
 def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure):
@@ -217,6 +219,22 @@ def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure)
     assert outcome.reply.text.startswith(KB.messages["unsupported_figure"])
     assert figure not in numbers_in(outcome.reply.text)
     assert outcome.reply.facts
+
+
+@pytest.mark.parametrize("text, digits", [
+    ("thirty percent", "30%"), ("twenty-one percent", "21%"), ("two hundred grand", "200k"),
+    ("a million dollars a year", "$1000000 a year"), ("half a million", "500000"), ("80 bucks an hour", "$80 an hour"),
+    ("one hundred and fifty thousand dollars", "$150000"),
+    ("three steps", "three steps"), ("one of the best", "one of the best"), ("six figures", "six figures"),
+])
+def test_figures_in_words_are_read_as_digits(text, digits):
+    assert digits_for_words(text) == digits
+
+
+def test_a_claim_in_words_that_the_sources_hold_is_not_challenged():
+    outcome = say("so jobs grow twenty-one percent through 2031?", "ask_outlook")
+    assert KB.messages["unsupported_figure"] not in outcome.reply.text
+    assert "outlook_bls_growth" in fact_ids(outcome)
 
 
 def test_a_claimed_number_is_not_backed_by_a_sources_access_date():
