@@ -236,6 +236,7 @@ SPELLED = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seve
            "nine": 9, "ten": 10}  # "six figures" in a fact supports "6 figures"
 # A figure with a unit claims even without a cue word ("postings grew 500%", "200k", "tripled")
 UNIT = re.compile(r"[$€£%]|\d\s*(?:k|percent|million|billion|thousand)\b|[a-z]$", re.I)
+AMOUNT = re.compile(r"[$€£%]|\d\s*(?:k|percent|million|billion|thousand)\b", re.I)  # money or a share
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
     r"\bmove from\b|\bmoving from\b|\btransition(ing)? from\b|\bformer\b|\bi was\b|\bmy background\b|"
@@ -856,6 +857,13 @@ class Responder:
         if not sections and prior is None and turn.intent in self.kb.routes and self._known(terms):
             sections.append(Section(self.answers.lead_facts(turn.intent, values), general=True))
         short_question = len(plain_words(clean)) <= SHORT and QUESTION.match(clean)
+        if not sections and any(AMOUNT.search(c) for c in claimed):
+            # an amount pushed with words no fact holds ("..., my friend swears"): those only
+            # say who made the claim, the rest what it is about
+            known = [t for t in parts[0] if t in self.retriever.topic_vocabulary] if len(parts) == 1 else []
+            section = self._answer_part(known, turn, prior, values, claim=True) if known else None
+            if section is not None:
+                sections.append(section)
         if not sections and self.kb.has_topic(turn.last_topic) and (
                 LEANING.search(clean) or short_question or claimed) and not (
                 turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT):
@@ -880,8 +888,12 @@ class Responder:
         leads = []
         unsupported = self._unsupported(claimed, facts, values, clean)
         worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
-        if unsupported and (worded or not any(s.gap for s in sections)):
+        if unsupported and (worded or not any(s.gap for s in sections) or any(UNIT.search(c) for c in unsupported)):
             leads.append(self.kb.messages["unsupported_figure"])
+            if facts and not any(HAS_TYPE["amount"](f.text) for f in facts):  # the sources' own figures, to set against it
+                topic = facts[0].topics[0]
+                figures = [f for f in self.kb.facts_of(topic) if HAS_TYPE["amount"](f.text) and f not in facts]
+                sections[-1] = replace(sections[-1], facts=sections[-1].facts + figures)
         places = values.get("us_place", [])
         if places:
             leads.append(self.answers.message("local_figures", place=places[0]))

@@ -212,6 +212,8 @@ def test_markup_is_dropped_before_the_question_is_read():
         ("indeed said 200k for ml engineers", "nlu_fallback", "200"),  # one word, but a figure about it
         ("i read job growth is thirty percent through 2031", "ask_postings_growth", "30"),  # spelled out
         ("I heard ML engineers average two hundred grand", "ask_pay_average", "200"),
+        ("ML engineers earn a million dollars a year, my friend swears", "out_of_scope", "1000000"),
+        ("ml engineers get paid 80 bucks an hour?", "ask_pay", "80"),  # a gap, and a figure it can't back
     ],
 )
 def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure):
@@ -229,6 +231,12 @@ def test_a_pushed_figure_is_not_repeated_and_is_challenged(text, intent, figure)
 ])
 def test_figures_in_words_are_read_as_digits(text, digits):
     assert digits_for_words(text) == digits
+
+
+def test_a_challenge_sets_the_sources_own_figures_against_the_claim():
+    outcome = say("so ML engineers average like $200,000 a year right?", "ask_entry_level", 0.62)
+    assert outcome.reply.text.startswith(KB.messages["unsupported_figure"])
+    assert {"pay_median", "pay_average"} <= set(fact_ids(outcome))
 
 
 def test_a_claim_in_words_that_the_sources_hold_is_not_challenged():
