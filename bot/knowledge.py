@@ -198,7 +198,8 @@ class Scope(_Strict):
 
 REQUIRED_MESSAGES = (
     "greet", "help", "sources_heading", "sources_of_last", "no_answer_yet", "more_prompt", "no_more",
-    "nothing_to_continue", "decline", "out_of_region", "other_occupation", "gap",
+    "nothing_to_continue", "decline", "out_of_region", "other_occupation", "part_out_of_region",
+    "part_other_occupation", "gap",
     "unsupported_figure", "local_figures", "figure_dates", "no_reference_year",
     "goodbye", "thanks", "bot_challenge", "action_failed", "too_long", "empty_message",
 )

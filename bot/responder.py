@@ -7,8 +7,10 @@ from facts of data/knowledge.yml. The intent is a strong hint, not a cage:
 1. Markup is dropped. A message with no word the bot recognises (numbers, symbols,
    markup, SQL) is declined: it never gets a figure.
 2. Another country or occupation is declined only when the question is about it, not
-   when it names the user's own background ("I'm a nurse, how do I ..."). A US state or
-   city gets the national figures and a sentence saying there are no local ones.
+   when it names the user's own background ("I'm a nurse, how do I ..."); a message that
+   also asks about ML engineers gets that question answered, with a sentence declining
+   the other. A US state or city gets the national figures and a sentence saying there
+   are no local ones.
 3. Greetings, thanks and the like get their message, unless the text is really a question.
 4. "Tell me more", "where is that from?" and "how old is that?" work on the last answer
    (or on the facts the message names).
@@ -756,7 +758,7 @@ class Responder:
                 and not (claimed and self.kb.has_topic(turn.last_topic))):  # "it's over a million isn't it"
             return self._decline({})  # nothing recognisable: never a figure
         if self.answers.out_of_scope(values) is not None:
-            return self._decline(values)
+            return self._in_scope_parts(turn, clean, claimed) or self._decline(values)
 
         strong = self._best(terms) if terms else None
         question = strong is not None and strong.coverage >= OVERRIDE_COVERAGE and (
@@ -806,7 +808,7 @@ class Responder:
         return self._answer(turn, clean, terms, values, confidence, claimed)
 
     def _answer(self, turn: Turn, clean: str, terms, values, confidence: float,
-                claimed: List[str]) -> Outcome:
+                claimed: List[str], notes: Sequence[str] = ()) -> Outcome:
         prior = self._topic_of(turn.intent, confidence)
         texts = self._split(clean)  # split once: the parts' terms, words and text
         parts = self._parts(texts) if clean else [terms]
@@ -885,7 +887,7 @@ class Responder:
         if holders:  # "indeed says the median is $131,490?": the fact that holds the figure, first
             sections.insert(0, Section(holders))
         facts = [f for s in sections for f in s.facts]
-        leads = []
+        leads = list(notes)
         unsupported = self._unsupported(claimed, facts, values, clean)
         worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
         if unsupported and (worded or not any(s.gap for s in sections) or any(UNIT.search(c) for c in unsupported)):
@@ -900,6 +902,30 @@ class Responder:
         if leads:
             sections[0] = replace(sections[0], lead=" ".join(leads + [sections[0].lead]).strip())
         return self._answered(sections, self._topic_for(sections, prior), turn)
+
+    def _in_scope_parts(self, turn: Turn, clean: str, claimed: List[str]) -> Optional[Outcome]:
+        """A message asking about ML engineers and about something else ("the median, and what
+        about the UK?"): its questions that ask nothing out of scope are answered, with a
+        sentence saying which part is not; None if every question is out of scope."""
+        texts = self._split(clean)
+        kept, outside = [], None
+        for text in texts:
+            doc = self.analyzer.nlp(text)
+            scope = self.answers.out_of_scope(self._entities(Turn(text), text, doc))
+            if scope is None:
+                kept.append(text)
+            else:
+                outside = outside or scope
+        if not kept or outside is None:
+            return None
+        text = " ".join(kept)
+        doc = self.analyzer.nlp(text)
+        intent, confidence = self._part_intent(text, plain_words(text)) if len(kept) == 1 else (turn.intent, turn.confidence)
+        asked = replace(turn, text=text, intent=intent, confidence=confidence, entities=())
+        note = self.answers.message(f"part_{outside.message}", subject=outside.subject)
+        outcome = self._answer(asked, text, self._terms(doc), self._entities(asked, text, doc), confidence,
+                               claimed, notes=[note])
+        return outcome if outcome.reply.facts else None
 
     def _answered(self, sections: List[Section], topic: Optional[str], turn: Turn) -> Outcome:
         """A fact answer about `topic`; the facts shown on it so far, this answer's included."""

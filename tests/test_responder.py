@@ -160,6 +160,19 @@ def test_a_question_about_another_job_or_country_is_declined(text, intent, messa
     assert not numbers_in(outcome.reply.text)
 
 
+@pytest.mark.parametrize("text, intent, fact, message, subject", [
+    ("median ml engineer salary in the US, and what about the UK?", "ask_pay_median", "pay_median",
+     "part_out_of_region", "the UK"),
+    ("im a nurse thinking of switching. what degree do i need, and what do nurses earn?", "ask_pay",
+     "degree_bachelor", "part_other_occupation", "nurses"),
+])
+def test_a_question_beside_an_out_of_scope_one_is_answered_and_the_other_part_declined(
+        text, intent, fact, message, subject):
+    outcome = say(text, intent, 0.9)
+    assert outcome.reply.text.startswith(KB.messages[message].replace("{subject}", subject))
+    assert fact in fact_ids(outcome)
+
+
 def test_a_us_state_gets_national_figures_and_says_there_are_no_local_ones():
     outcome = say("what's the ML engineer salary in California?", "ask_pay")
     assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "California"))
