@@ -453,7 +453,18 @@ class Responder:
             return Section(keyed)  # "and Indeed's figure?"
         if not terms:
             return None
-        hit = self._best(terms, among=self._entries_of(turn.last_topic), naming=naming, counting=counting)
+        among = self._entries_of(turn.last_topic)
+        if in_message:  # an earlier part's facts and all their topics ("the Stanford course's skills")
+            among += [e for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)
+                      for t in self.kb.fact(f).topics for e in self._entries_of(t)]
+        hit = self._best(terms, among=among, naming=naming, counting=counting)
+        if hit is not None and in_message:
+            # within one message, the fact of the earlier part's topics that holds most of this
+            # part ("... the Stanford course? What's the average time to finish it?")
+            widest = max(self.retriever.rank(terms, among=among, kinds=("fact",)),
+                         key=lambda h: h.coverage, default=hit)
+            if widest.coverage > hit.coverage:
+                hit = widest
         if hit is None or hit.coverage < max(least, FOLLOW_UP_COVERAGE):
             return None
         anywhere = self._best(terms)

@@ -690,3 +690,9 @@ def test_and_after_2018_after_the_postings_says_there_is_no_figure():
 def test_first_this_then_that_answers_both():
     outcome = say("first tell me what skills the stanford course builds, then its rating", "ask_courses", 1.0)
     assert {"course_stanford_skills", "course_stanford_first"} <= set(fact_ids(outcome))
+
+
+def test_a_later_part_leans_on_every_topic_of_the_earlier_parts_facts():
+    # the skills fact is filed under skills and courses: "it" is the course
+    outcome = say("What skills does the Stanford course build? What's the average time to finish it?", "ask_courses", 0.99)
+    assert {"course_stanford_skills", "course_stanford_first"} <= set(fact_ids(outcome))
