@@ -95,10 +95,14 @@ MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|<[^>]*>|&[a-z]+;|\{
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 PART_SPLIT = re.compile(
-    r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|\s+(?:and also|plus|as well as|vs\.?|versus|\+|&)\s+|"
+    r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|(?<=[a-z)])[.!]\s+(?=[A-Z][a-z])|\s+(?:and also|plus|as well as|vs\.?|versus|\+|&)\s+|"
     r",\s*(?:and )?then\s+(?!what\b)|"
     r",?\s+(?:and|also|n|nd)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
     r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)", re.I)
+# A question, a comma, another question ("what's the median pay, how fast is it growing")
+COMMA_QUESTION = re.compile(r",\s*(?=(?:what|whats|what's|how|hows|how's|which|who|where|when|why|is|are|do|does|"
+                            r"can|should)\s)", re.I)
+CHAT_QUESTION = re.compile(r"^\W*(whats|hows|wheres|whos)\b", re.I)
 REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
             r"salaries|projection|average|median))")
 DATE_CUE = re.compile(
@@ -316,7 +320,9 @@ class Responder:
         about a master's.", "I've never taken a class.") is not one: it is read with the
         question that follows it."""
         parts, told = [], ""
-        for part in (p for p in PART_SPLIT.split(clean) if p and WORDS.search(p)):
+        split = [q for p in PART_SPLIT.split(clean) if p
+                 for q in (COMMA_QUESTION.split(p) if QUESTION.match(p) or CHAT_QUESTION.match(p) else [p])]
+        for part in (p for p in split if WORDS.search(p)):
             if ABOUT_ME.match(part) and not QUESTION.match(part):
                 told = f"{told} {part}".strip()
                 continue

@@ -73,6 +73,9 @@ def test_a_general_question_gets_the_topics_lead_facts(intent):
         ("first tell me what skills the stanford course builds, then its rating", "ask_courses", {"courses"}),
         ("is ml used in video surveillance. also what is ML in the first place", "ask_applications",
          {"applications", "what_is_ml"}),  # an idiom asks for nothing
+        ("whats the median pay, how fast is the field growing?", "ask_pay_median", {"pay", "outlook"}),
+        ("I'm an accountant (10 yrs). Do I really need a PhD to switch, and what's the very first step?",
+         "ask_how_to_start", {"education", "how_to_start"}),  # a capital after the full stop
     ],
 )
 def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):
