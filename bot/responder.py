@@ -646,11 +646,12 @@ class Responder:
     def _leans_on_last(self, clean: str, turn: Turn) -> bool:
         """A question that only makes sense after the last answer ("is that a lot?",
         "through when?"): stop words alone, but about the facts just given."""
+        words = len(plain_words(clean))
         return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
-                and len(plain_words(clean)) <= SHORT and bool(WORDS.search(clean))
+                and words <= 2 * SHORT and bool(WORDS.search(clean))
                 and (bool(DATE_CUE.search(clean)) or bool(ASKS_SOURCE.search(clean))
-                     or any(c.search(clean) for c in self.asked_type.values())  # "thru when"
-                     or bool(LEANING.search(clean))
+                     or any(c.search(clean) for c in self.asked_type.values())  # "thru when", "is that in the US only"
+                     or words <= SHORT and bool(LEANING.search(clean))
                      and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean))))))
 
     def _phrased(self, clean: str, turn: Turn, intent: Optional[str], confidence: float) -> Optional[Outcome]:

@@ -31,7 +31,10 @@ DOMAIN_STOP = {"ml", "machine", "learning", "engineer", "engineering", "mle", "j
 FILLER = {"tho", "though", "rn", "exact", "exactly", "specifically", "basically", "actually", "honestly",
           "literally", "just", "pls", "plz", "ya", "gonna", "wanna", "kinda", "sorta", "anyway",
           "btw", "tbh", "idk", "im", "ur", "lemme", "gimme", "stuff", "guess", "wondering", "wonder",
-          "curious", "quick", "question", "qs", "q", "live", "living", "lives", "oops", "meant"}
+          "curious", "quick", "question", "qs", "q", "live", "living", "lives", "oops", "meant",
+          # chat spellings of stop words ("wat wud i earn")
+          "wat", "wut", "wot", "wud", "wuld", "cud", "shud", "abt", "bout", "cuz", "coz", "bc", "dat", "dis",
+          "pple", "hw", "wen", "wer", "whr", "y", "ne1", "smth", "sth", "shld", "wld", "cld"}
 # The lookup lemmatizer's few wrong guesses that matter here ("number" is not "numb").
 LEMMA_FIXES = {"number": "number", "numbers": "number", "data": "data", "datum": "data",
                "media": "media", "learning": "learning", "pays": "pay", "paid": "pay",

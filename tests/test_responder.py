@@ -699,3 +699,14 @@ def test_a_later_part_leans_on_every_topic_of_the_earlier_parts_facts():
     # the skills fact is filed under skills and courses: "it" is the course
     outcome = say("What skills does the Stanford course build? What's the average time to finish it?", "ask_courses", 0.99)
     assert {"course_stanford_skills", "course_stanford_first"} <= set(fact_ids(outcome))
+
+
+def test_a_longer_typed_follow_up_is_still_about_the_last_answer():
+    outcome = say("is that in the US only", "request_source", 0.44, last_topic="pay", last_facts=["pay_average"])
+    assert fact_ids(outcome) == ["pay_average"]
+
+
+def test_chat_spellings_of_stop_words_do_not_water_the_question_down():
+    outcome = say("wat wud i earn as a machine learning engineer in ohio", "out_of_scope", 0.71)
+    assert outcome.reply.topic == "pay"
+    assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "Ohio"))
