@@ -169,7 +169,8 @@ ASKED_TYPE = {
                          r"\b(what|which) (number|percent|percentage|rate|figure|amount|sum)\b", re.I),
     "reason": re.compile(r"\bwhy\b|\bhow come\b|\b(what|which) (grounds?|reasons?|basis)\b|"
                          r"\bon what\b|\bwhat for\b|\bwhat'?s the point\b", re.I),
-    "comparison": re.compile(r"\b(compared (to|with)|than|relative to|vs\.?|versus) (what|which|whom?)\b", re.I),
+    "comparison": re.compile(r"\b(compared (to|with)|than|relative to|vs\.?|versus) (what|which|whom?|other (jobs|careers|"
+                             r"occupations|fields|professions)|the rest|everything else)\b", re.I),
     "place": re.compile(r"^\W*(\w+\W+)?((is|are) (that|this|it|those|these) |that'?s |thats )?(only |just )?"
                         r"(in|for) the (us|u\.s\.?|usa|united states)( only)?\W*$|\b(what|which) country\b", re.I),
 }
@@ -392,7 +393,7 @@ class Responder:
         lead = self.answers.lead_facts(intent, values)
         topic = self.kb.routes[intent].topic
         asked = set(terms) - set(self.analyzer.terms(self.kb.topic(topic).title))
-        hits = self.retriever.rank(terms) if asked else []
+        hits = self.retriever.rank(terms) if asked or counting else []  # ("how many courses?" asks a count)
         if not hits:  # nothing asked beyond the topic itself ("tell me about courses")
             return Section(lead, general=True)
         lead_ids = {f.id for f in lead}
@@ -534,6 +535,9 @@ class Responder:
             return None
         last = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
         typed = [f for f in last if any(self.has_type[kind](f.text) for kind in kinds)]
+        if not typed and kinds == ["amount"] and not terms:
+            # "by how much?" after a fact with no figure: the topic's facts that give one
+            typed = [f for f in self.kb.facts_of(turn.last_topic) if self.has_type["amount"](f.text)]
         if not typed:
             return None
         asking = set().union(*(self.kind_terms.get(kind, set()) for kind in kinds))
@@ -576,6 +580,8 @@ class Responder:
             clause = re.split(r"[.,;!?]", clean[:match.start()])[-1]
             if OWN_FIGURE.search(clause + figure) and not HEARD.search(clause):
                 continue
+            if re.search(r"\bwith\s+(?:like\s+|about\s+|around\s+|over\s+)?$", clause, re.I):
+                continue  # who is meant, not a claim: "someone senior with like 10 yrs?"
             figures.append(figure)
         if not worded and all(YEAR.fullmatch(f) for f in figures):
             return []  # a year alone, with a question mark only, is a question's date

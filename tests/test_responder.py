@@ -710,3 +710,25 @@ def test_chat_spellings_of_stop_words_do_not_water_the_question_down():
     outcome = say("wat wud i earn as a machine learning engineer in ohio", "out_of_scope", 0.71)
     assert outcome.reply.topic == "pay"
     assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "Ohio"))
+
+
+@pytest.mark.parametrize("text, intent, last_topic, last_facts, wanted", [
+    ("and compared to other jobs?", "ask_outlook", "outlook", ["outlook_bls_growth"], ["outlook_bls_growth"]),
+    ("by how much?", "ask_pay", "outlook", ["outlook_field"], ["outlook_bls_growth"]),  # the topic's figure
+])
+def test_a_typed_follow_up_finds_the_facts_that_hold_what_it_asks_for(text, intent, last_topic, last_facts, wanted):
+    outcome = say(text, intent, 0.6, last_topic=last_topic, last_facts=last_facts)
+    assert fact_ids(outcome) == wanted
+
+
+def test_how_many_of_the_topic_itself_asks_a_count():
+    last = ["course_stanford", "course_stanford_skills"]
+    outcome = say("how many courses are in it", "ask_courses", 0.99, last_topic="courses", last_facts=last)
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap("specialization_courses").detail))
+
+
+def test_a_figure_saying_who_is_meant_is_not_a_claim():
+    lead = first("pay")
+    outcome = say("and someone senior with like 10 yrs?", "ask_entry_level", 0.66, last_topic="pay", last_facts=lead)
+    assert KB.messages["unsupported_figure"] not in outcome.reply.text
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap("senior_pay").detail))
