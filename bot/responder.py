@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot.answers import Answers, Reply, Section, slot_ids
+from bot.claims import AMOUNT, CLAIM_CUE, SCALE, UNIT, YEAR, claimed_figures, digits_for_words, spelled_in
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
 from bot.part_intents import PartIntents
@@ -145,20 +146,6 @@ LEANING = re.compile(r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|wha
 LEADING_LINK = re.compile(r"^\W*(and|so|but|ok|okay|then|also)\b\W*", re.I)  # "and where's it from"
 QUESTION = re.compile(r"^\W*(what|which|how|why|when|where|who|whose|in which|in what|is|are|do|does|did|"
                       r"can|could|should|would|will|any)\b", re.I)
-CLAIM_CUE = re.compile(
-    r"\b(right|correct|true|accurate|heard|read|said|says|told|claim|think|thought|swears?|reckon|"
-    r"believe|believed|impression|pretty sure|saw|seen|according|"
-    r"isn'?t|wasn'?t|didn'?t|don'?t|doesn'?t|aren'?t|no|yeah|yes|really|only|actually|supposedly|"
-    r"apparently|like|around|roughly|approximately|nearly|almost|over)\b|\?\s*$",
-    re.I)
-YEAR = re.compile(r"(19|20)\d\d")
-# A figure about the user ("I have 2 years of experience", "my salary is 80k") is not a claim
-# about the job, unless they say where they got it ("I read ...").
-OWN_FIGURE = re.compile(r"\b(i|i'?m|i'?ve)\s+(am|have|make|earn|got|get|had|was|work|worked|spent|been|"
-                        r"studied|did|do|finished|completed|took|making|earning|getting)\b|\bmy\b|"
-                        r"\bi'?m\b|\bim\b|\bam i\b|\b(at|my) age\b|\byears? old\b", re.I)
-HEARD = re.compile(r"\b(heard|read|saw|seen|told|says|said|claim|according|think|thought|believe|"
-                   r"reckon|sure|guess|impression|understand|understood|figured)\b", re.I)
 # What kind of answer a short question wants: a year, an amount, a reason. A follow-up
 # asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
 # given that hold one, not about the next facts of the topic.
@@ -185,65 +172,6 @@ HAS_TYPE = {
 }
 # A message asking to move on from the last answer ("what else?", "any other ...?").
 ADVANCE = re.compile(r"\b(else|other|others|another|more|next|further|additional|besides|then|after)\b", re.I)
-USER_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:%|k\b|percent|stars?|million|billion|thousand|m\b|bn\b)?", re.I)
-SCALE = re.compile(r"(k|million|billion|thousand|m|bn|doubled|tripled|quadrupled|halved|fold)$", re.I)
-# Figures in words ("over a million", "postings tripled"): no fact states one this way
-WORD_FIGURE = re.compile(r"\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|half a|"
-                         r"hundreds of|tens of)\s+)?(?:million|billion|thousand)s?\b|"
-                         r"\b(?:doubled|tripled|quadrupled|halved|\w+fold)\b", re.I)
-# Figures spelled out ("thirty percent", "two hundred grand", "a million dollars") are
-# written as digits before claims are read; "bucks"/"dollars" and "grand" become $ and k.
-UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-         "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 1000000, "billion": 1000000000}
-NUMBER_WORD = r"(?:" + "|".join(list(UNITS) + list(MULTIPLIERS)) + r")"
-SPELLED_FIGURE = re.compile(
-    r"\b(?:(a|an|one|half a|a half|a quarter|quarter of a)\s+)?(" + NUMBER_WORD + r"(?:(?:\s+and\s+|[\s-]+)" + NUMBER_WORD + r")*)"
-    r"(\s*(?:percent|per cent|%|grand|k|bucks|dollars|usd)\b)?", re.I)
-
-
-def digits_for_words(text: str) -> str:
-    """'thirty percent' -> '30%', 'two hundred grand' -> '200k', 'a million dollars' ->
-    '$1000000'; number words without a unit or a tens, hundred or larger word ('three
-    steps', 'one of the best') are left as they are."""
-    def number(match) -> str:
-        article, words, unit = match.group(1), match.group(2).lower(), (match.group(3) or "").strip().lower()
-        parts = re.split(r"(?:\s+and\s+|[\s-]+)", words)
-        if not unit and not any(w in MULTIPLIERS or UNITS.get(w, 0) >= 20 for w in parts):
-            return match.group()
-        total, current = 0, 0
-        for word in parts:
-            if word in UNITS:
-                current += UNITS[word]
-            elif word == "hundred":
-                current = max(current, 1) * 100
-            else:
-                total += max(current, 1) * MULTIPLIERS[word]
-                current = 0
-        value = total + current
-        if article and article.lower() in ("half a", "a half"):
-            value //= 2
-        elif article and "quarter" in article.lower():
-            value //= 4
-        if unit in ("percent", "per cent", "%"):
-            return f"{value}%"
-        if unit in ("grand", "k"):
-            return f"{value}k"
-        if unit in ("bucks", "dollars", "usd"):
-            return f"${value}"
-        return str(value)
-    text = SPELLED_FIGURE.sub(number, text)
-    text = re.sub(r"\b(\d[\d,.]*)\s*(?:bucks|dollars|usd)\b", r"$\1", text, flags=re.I)
-    return re.sub(r"\b(\d[\d,.]*)\s*grand\b", r"\1k", text, flags=re.I)
-
-
-SPELLED = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10}  # "six figures" in a fact supports "6 figures"
-# A figure with a unit claims even without a cue word ("postings grew 500%", "200k", "tripled")
-UNIT = re.compile(r"[$€£%]|\d\s*(?:k|percent|million|billion|thousand)\b|[a-z]$", re.I)
-AMOUNT = re.compile(r"[$€£%]|\d\s*(?:k|percent|million|billion|thousand)\b", re.I)  # money or a share
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
     r"\bmove from\b|\bmoving from\b|\btransition(ing)? from\b|\bformer\b|\bi was\b|\bmy background\b|"
@@ -562,30 +490,6 @@ class Responder:
         hit = self._best(naming, kinds=("fact",)) if naming else None
         return [hit.entry.id] if hit and hit.coverage >= ANSWER_COVERAGE else []
 
-    @staticmethod
-    def _claimed_figures(clean: str) -> List[str]:
-        """Figures the user puts forward as true ("they make $400k, right?"). A bare year
-        counts only with a word of claim ("it only goes to 2028, right"), not with a
-        question mark alone ("will it still grow when I graduate in 2027?")."""
-        cue = CLAIM_CUE.search(clean)
-        worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
-        found = [m for m in USER_FIGURE.finditer(clean) if numbers_in(m.group())]
-        found += list(WORD_FIGURE.finditer(clean))
-        figures = []
-        for match in found:
-            figure = match.group().strip()
-            if not cue and not (UNIT.search(figure) or re.match(r"\s*[a-z]{2,}", clean[match.end():], re.I)
-                                or clean[:match.start()].endswith("#")):
-                continue  # "postings grew 500%", "so it's 5 steps" claim without a cue; a bare number needs one
-            clause = re.split(r"[.,;!?]", clean[:match.start()])[-1]
-            if OWN_FIGURE.search(clause + figure) and not HEARD.search(clause):
-                continue
-            if re.search(r"\bwith\s+(?:like\s+|about\s+|around\s+|over\s+)?$", clause, re.I):
-                continue  # who is meant, not a claim: "someone senior with like 10 yrs?"
-            figures.append(figure)
-        if not worded and all(YEAR.fullmatch(f) for f in figures):
-            return []  # a year alone, with a question mark only, is a question's date
-        return figures
 
     def _holders(self, claimed: List[str]) -> List[Fact]:
         """The facts holding a figure the user claims (not a year, not a one-digit number)."""
@@ -593,15 +497,6 @@ class Responder:
                   and any(len(n) >= 2 or "." in n for n in numbers_in(c))]
         return [f for f in self.kb.facts if any(n <= numbers_in(f.text) for n in wanted)]
 
-    @staticmethod
-    def _spelled_in(claim: str, clean: str, facts: Sequence[Fact]) -> bool:
-        """Does a fact spell out this figure with the word the user put after it ("6 figures":
-        "six figures")?"""
-        number = claim.strip().lstrip("$#")
-        word = next((w for w, n in SPELLED.items() if str(n) == number), None)
-        after = re.search(rf"\b{re.escape(number)}\s+([a-z]+)", clean, re.I)
-        return bool(word and after) and any(
-            re.search(rf"\b{word}\s+{re.escape(after.group(1).lower())}", f.text, re.I) for f in facts)
 
     def _unsupported(self, claimed: List[str], facts: Sequence[Fact], values, clean: str = "") -> List[str]:
         """The user's figures that `facts` do not hold (a figure in words never is), and
@@ -614,7 +509,7 @@ class Responder:
         named = set(values.get("data_source", []))
         unsupported = []
         for claim in claimed:
-            if SCALE.search(claim) or not (numbers_in(claim) <= allowed or self._spelled_in(claim, clean, facts)):
+            if SCALE.search(claim) or not (numbers_in(claim) <= allowed or spelled_in(claim, clean, facts)):
                 unsupported.append(claim)
             elif named and not YEAR.fullmatch(claim):
                 credited = [f for f in facts if numbers_in(claim) <= numbers_in(f.text) and f.keys.get("data_source")]
@@ -758,7 +653,7 @@ class Responder:
             clean = " ".join(UNASKED.sub(lambda m: m.group(1), clean).split())
         doc = self.analyzer.nlp(clean[:1000])
         terms = self._terms(doc)
-        claimed = self._claimed_figures(clean) if not payload else []
+        claimed = claimed_figures(clean) if not payload else []
         if claimed:  # "it only came in at #3": the 3 is the claim, not a topic
             terms = self._without_claims(terms)
         values = self._entities(turn, clean, doc) if not payload else \

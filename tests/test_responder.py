@@ -6,7 +6,8 @@ import pytest
 
 from bot.answers import human_date
 from bot.grounding import numbers_in, stated_facts
-from bot.responder import Turn, digits_for_words, load_responder
+from bot.claims import digits_for_words
+from bot.responder import Turn, load_responder
 from tests.conftest import ANSWERS, ungrounded
 
 KB = ANSWERS.kb
