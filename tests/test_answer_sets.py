@@ -28,10 +28,13 @@ KB = ANSWERS.kb
 # copied in unread, was first scored on its final commit: 0.922 (202/219), a score no
 # change was chosen by.
 # heldout6 (249 scored turns), written blind the same way at the start of the next session
-# and copied in unread: 0.900 (224/249, in-process) on the commit before it came in (ade20e8).
+# and copied in unread: 0.900 (224/249, in-process) on the commit before it came in (ade20e8),
+# 0.904 (225/249) after that session's changes, chosen on the dev sets; it was read twice.
+# The same session: heldout 0.911 -> 0.916, heldout2 0.902 -> 0.906, heldout3 0.920 -> 0.924,
+# heldout4 0.930 -> 0.934, heldout5 0.922 -> 0.932.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.90, "heldout2": 0.89, "heldout3": 0.91, "heldout4": 0.92, "heldout5": 0.92, "heldout6": 0.90}
+GATES = {"heldout": 0.91, "heldout2": 0.90, "heldout3": 0.91, "heldout4": 0.93, "heldout5": 0.92, "heldout6": 0.90}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
