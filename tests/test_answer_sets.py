@@ -29,7 +29,8 @@ KB = ANSWERS.kb
 # change was chosen by.
 # heldout6 (249 scored turns), written blind the same way at the start of the next session
 # and copied in unread: 0.900 (224/249, in-process) on the commit before it came in (ade20e8),
-# 0.904 (225/249) after that session's changes, chosen on the dev sets; it was read twice.
+# 0.904 (225/249) after that session's changes, chosen on the dev sets; it was read three times
+# (at the start, at one checkpoint, at the end).
 # The same session: heldout 0.911 -> 0.916, heldout2 0.902 -> 0.906, heldout3 0.920 -> 0.924,
 # heldout4 0.930 -> 0.934, heldout5 0.922 -> 0.932.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
