@@ -438,7 +438,7 @@ class Responder:
         hit = self._best(terms, counting=counting)
         need = GAP_COVERAGE if hit and hit.entry.kind == "gap" else ANSWER_COVERAGE
         found = hit.coverage if hit and hit.coverage >= need else 0.0
-        if (found and turn.intent in DECLINE_INTENTS and len(self._known(terms)) == 1 and hit.phrase < LONE_WORD_PHRASE
+        if (found and turn.intent in DECLINE_INTENTS and len(set(self._known(terms))) == 1 and hit.phrase < LONE_WORD_PHRASE
                 and not claim):  # ("Indeed said 200k": a figure pushed about what the word names)
             # one known word in an off-topic message ("what time is it?", "bitcoin price?") is
             # not a question about the fact that uses it, unless one of its phrases is that word
@@ -465,7 +465,7 @@ class Responder:
         typed = [f for f in last if any(self.has_type[kind](f.text) for kind in kinds)]
         if not typed and kinds == ["amount"] and not terms:
             # "by how much?" after a fact with no figure: the topic's facts that give one
-            typed = [f for f in self.kb.facts_of(turn.last_topic) if self.has_type["amount"](f.text)]
+            typed = self._figures_of(turn.last_topic)
         if not typed:
             return None
         asking = set().union(*(self.kind_terms.get(kind, set()) for kind in kinds))
@@ -540,9 +540,13 @@ class Responder:
             return False
         return bool(words) or (intent not in DECLINE_INTENTS and confidence >= CONFIDENT)
 
-    def _known(self, terms) -> set:
+    def _known(self, terms) -> List[str]:
         """The terms a fact, a gap or a topic's training example holds ("usd", "bitcoin": none)."""
-        return set(terms) & self.retriever.topic_vocabulary
+        return [t for t in terms if t in self.retriever.topic_vocabulary]
+
+    def _figures_of(self, topic: str) -> List[Fact]:
+        """The topic's facts that give an amount (not only a rank or a year)."""
+        return [f for f in self.kb.facts_of(topic) if HAS_TYPE["amount"](f.text)]
 
     def _leans_on_last(self, clean: str, turn: Turn) -> bool:
         """A question that only makes sense after the last answer ("is that a lot?",
@@ -781,7 +785,7 @@ class Responder:
         if not sections and any(AMOUNT.search(c) for c in claimed):
             # an amount pushed with words no fact holds ("..., my friend swears"): those only
             # say who made the claim, the rest what it is about
-            known = [t for t in parts[0] if t in self.retriever.topic_vocabulary] if len(parts) == 1 else []
+            known = self._known(parts[0]) if len(parts) == 1 else []
             section = self._answer_part(known, turn, prior, values, claim=True) if known else None
             if section is not None:
                 sections.append(section)
@@ -812,8 +816,7 @@ class Responder:
         if unsupported and (worded or not any(s.gap for s in sections) or any(UNIT.search(c) for c in unsupported)):
             leads.append(self.kb.messages["unsupported_figure"])
             if facts and not any(HAS_TYPE["amount"](f.text) for f in facts):  # the sources' own figures, to set against it
-                topic = facts[0].topics[0]
-                figures = [f for f in self.kb.facts_of(topic) if HAS_TYPE["amount"](f.text) and f not in facts]
+                figures = [f for f in self._figures_of(facts[0].topics[0]) if f not in facts]
                 sections[-1] = replace(sections[-1], facts=sections[-1].facts + figures)
         places = values.get("us_place", [])
         if places:
