@@ -13,7 +13,7 @@ from bot.tools.nlu_eval import near_duplicates, training_texts
 from tests.conftest import ANSWERS
 
 KB = ANSWERS.kb
-# Issue 8 asks for 0.95; not reached yet. Measured on 2026-11-26 over REST, before
+# Issue 8 asks for 0.95 on a fresh blind set. Measured on 2026-11-26 over REST, before
 # retrieval -> now: heldout 0.586 -> 0.869 (206/237); heldout2, a second locked set
 # written later from a prompt with no example phrasings, 0.549 -> 0.838 (197/235).
 # heldout3, a third locked set (262 scored turns) written blind on 2026-11-26 by a helper
@@ -33,9 +33,13 @@ KB = ANSWERS.kb
 # (at the start, at one checkpoint, at the end).
 # The same session: heldout 0.911 -> 0.916, heldout2 0.902 -> 0.906, heldout3 0.920 -> 0.924,
 # heldout4 0.930 -> 0.934, heldout5 0.922 -> 0.932.
+# heldout7 (251 scored turns), written blind the same way at the start of the session after
+# that and copied in unread: 0.952 (239/251, in-process) on the commit before it came in
+# (6b58bc9). It holds issue 8's gate of 0.95.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.91, "heldout2": 0.90, "heldout3": 0.91, "heldout4": 0.93, "heldout5": 0.92, "heldout6": 0.90}
+GATES = {"heldout": 0.91, "heldout2": 0.90, "heldout3": 0.91, "heldout4": 0.93, "heldout5": 0.92, "heldout6": 0.90,
+         "heldout7": 0.95}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
 
@@ -72,7 +76,7 @@ def test_expected_strings_are_in_the_knowledge_file(name):
 OVERLAP_AT_COMMIT = {"heldout": {"training": 41, "asks": 7}, "heldout2": {"training": 32, "asks": 23},
                      "heldout3": {"training": 44, "asks": 22}, "heldout4": {"training": 22, "asks": 13},
                      "heldout5": {"training": 35, "asks": 15},
-                     "heldout6": {"training": 24, "asks": 11}}
+                     "heldout6": {"training": 24, "asks": 11}, "heldout7": {"training": 30, "asks": 20}}
 
 
 def overlapping(texts, others):
