@@ -106,12 +106,15 @@ COMMA_QUESTION = re.compile(r",\s*(?=(?:what|whats|what's|how|hows|how's|which|w
 CHAT_QUESTION = re.compile(r"^\W*(whats|hows|wheres|whos)\b", re.I)
 REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
             r"salaries|projection|average|median))")
+# What a figure's date is asked with ("when was that measured?", "what year is it from?"):
+# "what year does it run to?" asks what the fact says, not how old it is
+DATED = (r"(from|measured|published|collected|dated|pulled|taken|gathered|released|updated|compiled|recorded|"
+         r"reported|made|come out|describes?|refers?( to)?|reflects?|represents?|appl(y|ies)( to)?)")
 DATE_CUE = re.compile(
     r"\bhow (old|recent|current|new|fresh|up[- ]to[- ]date|dated)\b|\bas of when\b|\bout[- ]of[- ]date\b|"
     r"\b(what|which) (year|yr|month|date)( (and|n|&|or) (year|yr|month))? (is|was|are|were|does|did) " + REFERENT +
-    r"\b|\bfrom what year\b|"
-    r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? (from|measured|published|collected|dated|pulled|"
-    r"taken|gathered|released|updated|compiled|recorded|reported|made|come out)\b|"
+    r"\b(?=\s*(?:[?.!,;)]|$|and\b|(?:\w+ ){0,2}" + DATED + r"\b))|\bfrom what year\b|"
+    r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? " + DATED + r"\b|"
     r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
     r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT + r"|"
     r"\bfrom when (is|was|are|were) " + REFERENT + r"|\bwhen (is|was|are|were) " + REFERENT + r" from\b", re.I)

@@ -126,6 +126,18 @@ def test_how_old_is_that_answers_from_as_of_or_says_there_is_no_reference_year(t
     assert undated.id in fact_ids(outcome)
 
 
+@pytest.mark.parametrize("text,intent,wanted", [
+    ("what year does the BLS job forecast run to?", "ask_outlook", "outlook_bls_growth"),
+    ("which year was it named the top job?", "ask_postings_growth", "postings_indeed_rank"),
+])
+def test_a_year_the_fact_itself_says_is_not_a_question_about_the_figures_date(text, intent, wanted):
+    # "what year is that from?" asks how old a figure is; "what year does it run to?" asks
+    # for the year the fact states
+    outcome = say(text, intent, 0.9)
+    assert wanted in fact_ids(outcome)
+    assert not outcome.reply.text.startswith((GAP_OPENING, KB.messages["figure_dates"])), outcome.reply.text
+
+
 @pytest.mark.parametrize("source", [s for s in KB.sources if any(
     not f.as_of and numbers_in(f.text) and s.id in f.sources for f in KB.facts)], ids=lambda s: s.id)
 def test_no_reference_year_names_the_sources_own_date_as_a_sentence(source):
