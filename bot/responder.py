@@ -679,6 +679,7 @@ class Responder:
         if payload:
             terms, clean = [], ""
         elif STRUCTURED.match(clean) or INJECTION.search(clean) or (
+                MARKUP.search(text) and len(WORDS.findall(clean)) <= 1 and intent not in CHITCHAT) or (
                 not self._recognised(doc, terms, intent, confidence, slot_ids(turn.last_facts))
                 and not self._leans_on_last(clean, turn)
                 and not (claimed and self.kb.has_topic(turn.last_topic))):  # "it's over a million isn't it"
