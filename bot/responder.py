@@ -77,6 +77,8 @@ ABOUT_ME = re.compile(r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was
 UNASKED = re.compile(r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
                      r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
                      re.I)
+# The job the bot is about, named ("ML engineers", "machine learning engineering", "MLEs").
+OUR_JOB = re.compile(r"\b(ml|machine[- ]learning|ai)\s+engineer(s|ing)?\b|\bmles?\b", re.I)
 # A question asking to count something ("how many courses are in it?").
 COUNTING = re.compile(r"\bhow (many|much)\b|\b(what|which) (number|amount)\b", re.I)
 # A question asking to name things ("which languages?", "ok what kind of math?").
@@ -447,8 +449,11 @@ class Responder:
             # not a question about the fact that uses it, unless one of its phrases is that word
             found = 0.0
         if turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT:
-            # the classifier is sure it is off-topic: only a clear fact match overrides it
-            return self._section_for_hit(hit) if found and hit.coverage >= OVERRIDE_COVERAGE else None
+            # the classifier is sure it is off-topic: only a clear fact match overrides it, or
+            # a known gap when the message says it is about the job ("what GPA do employers
+            # want from ML engineers?")
+            asks_about_us = hit is not None and hit.entry.kind == "gap" and bool(OUR_JOB.search(turn.text or ""))
+            return self._section_for_hit(hit) if found and (hit.coverage >= OVERRIDE_COVERAGE or asks_about_us) else None
         like = self.retriever.intent(terms)  # the training example it reads most like
         if like is not None and like.coverage >= INTENT_COVERAGE and like.coverage >= found + INTENT_MARGIN:
             if like.entry.id in self.kb.routes:

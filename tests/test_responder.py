@@ -216,6 +216,13 @@ def test_code_and_orders_to_the_bot_get_no_fact(text):
     assert not outcome.reply.facts and not numbers_in(outcome.reply.text)
 
 
+def test_a_known_gap_about_the_job_is_named_even_when_the_classifier_says_off_topic():
+    about_us = say("What GPA do employers look for in ML engineer applicants?", "out_of_scope", 0.86)
+    assert about_us.reply.text.startswith(GAP_OPENING), about_us.reply.text
+    elsewhere = say("What GPA do law schools look for in applicants?", "out_of_scope", 0.86)
+    assert not elsewhere.reply.facts and not elsewhere.reply.text.startswith(GAP_OPENING)
+
+
 def test_markup_is_dropped_before_the_question_is_read():
     outcome = say("<b>bold</b> what do ML engineers earn?", "ask_pay")
     assert set(first("pay")) <= set(fact_ids(outcome))
