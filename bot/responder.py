@@ -295,7 +295,9 @@ class Responder:
             return None
         uncounted = counting and hits[0].entry.kind == "fact" and not re.search(r"\d", self.kb.fact(hits[0].entry.id).text)
         if naming or uncounted:
-            gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage), None)
+            # (not over a fact one of whose phrases says it more closely: "which companies use it?")
+            gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage
+                        and (h.phrase >= hits[0].phrase or not naming)), None)
             if gap is not None:
                 return gap
         if hits[0].entry.kind == "fact":

@@ -223,6 +223,14 @@ def test_a_known_gap_about_the_job_is_named_even_when_the_classifier_says_off_to
     assert not elsewhere.reply.facts and not elsewhere.reply.text.startswith(GAP_OPENING)
 
 
+def test_a_naming_question_an_asks_phrase_says_gets_that_fact_not_a_gap():
+    lead = first("applications")
+    outcome = say("which companies use it?", "ask_applications", 0.88, last_topic="applications",
+                  last_facts=lead, seen_facts=lead)
+    assert "apps_facebook_amazon" in fact_ids(outcome)
+    assert not outcome.reply.text.startswith(GAP_OPENING), outcome.reply.text
+
+
 def test_markup_is_dropped_before_the_question_is_read():
     outcome = say("<b>bold</b> what do ML engineers earn?", "ask_pay")
     assert set(first("pay")) <= set(fact_ids(outcome))
