@@ -342,6 +342,13 @@ class Responder:
             if shared:
                 return Section([self.kb.fact(shared[0].entry.id)])
         best = self._best(terms, naming=naming, counting=counting)
+        if best.entry.kind == "fact" and topic not in best.entry.topics:
+            # "is it for beginners?" about courses: of the facts holding as much of the
+            # question, the intent's topic's own (the course's level, not the job's)
+            own = next((h for h in hits if h.entry.kind == "fact" and topic in h.entry.topics
+                        and h.coverage >= best.coverage), None)
+            if own is not None:
+                best = own
         if best.coverage >= ANSWER_COVERAGE and not any(topic in h.entry.topics for h in hits):
             # nothing of the intent's topic holds a word of the question ("my friend said
             # the median is $250,000" taken for the postings): the classifier misread it

@@ -231,6 +231,14 @@ def test_a_naming_question_an_asks_phrase_says_gets_that_fact_not_a_gap():
     assert not outcome.reply.text.startswith(GAP_OPENING), outcome.reply.text
 
 
+@pytest.mark.parametrize("text", ["is it for beginners?", "is it ok for beginners"])
+def test_a_detail_the_intents_topic_holds_wins_a_tie_with_another_topic(text):
+    # "beginner" is also in the entry-level facts; asked about a course, the course's level
+    last = ["course_stanford_first"]
+    outcome = say(text, "ask_courses", 0.68, last_topic="courses", last_facts=last, seen_facts=last)
+    assert fact_ids(outcome) == ["course_stanford_first"], outcome.reply.text
+
+
 def test_markup_is_dropped_before_the_question_is_read():
     outcome = say("<b>bold</b> what do ML engineers earn?", "ask_pay")
     assert set(first("pay")) <= set(fact_ids(outcome))
