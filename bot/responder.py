@@ -100,6 +100,7 @@ WORDS = re.compile(r"[A-Za-z]{3,}")
 PART_SPLIT = re.compile(
     r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|(?<=[a-z)])[.!]\s+(?=[A-Z][a-z])|\s+(?:and also|plus|as well as|vs\.?|versus|\+|&)\s+|"
     r",\s*(?:and )?then\s+(?!what\b)|"
+    r"(?:^|(?<=\s)|\s+)\(?[1-9][.)]\s+(?=[A-Za-z])|"  # numbered questions: "1) ... 2) ..."
     r",?\s+(?:and|also|n|nd)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
     r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)", re.I)
 # A question, a comma, another question ("what's the median pay, how fast is it growing")

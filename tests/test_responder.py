@@ -77,6 +77,8 @@ def test_a_general_question_gets_the_topics_lead_facts(intent):
         ("whats the median pay, how fast is the field growing?", "ask_pay_median", {"pay", "outlook"}),
         ("I'm an accountant (10 yrs). Do I really need a PhD to switch, and what's the very first step?",
          "ask_how_to_start", {"education", "how_to_start"}),  # a capital after the full stop
+        ("1) what do they earn 2) did the pandemic change anything", "ask_pay", {"pay", "pandemic"}),
+        ("1. what do they earn? 2. what degree do I need?", "ask_pay", {"pay", "education"}),
     ],
 )
 def test_both_parts_of_a_two_part_question_are_answered_with_one_source_list(text, intent, topics):
