@@ -294,7 +294,10 @@ class Responder:
         hits = self.retriever.rank(terms, among=among, kinds=kinds)
         if not hits:
             return None
-        uncounted = counting and hits[0].entry.kind == "fact" and not re.search(r"\d", self.kb.fact(hits[0].entry.id).text)
+        # ("how much do they make?": a fact of its topic as close as the top one gives a number)
+        uncounted = counting and hits[0].entry.kind == "fact" and not any(
+            re.search(r"\d", self.kb.fact(h.entry.id).text) for h in hits
+            if h.entry.kind == "fact" and h.coverage >= hits[0].coverage and h.entry.topics == hits[0].entry.topics)
         if naming or uncounted:
             # (not over a fact one of whose phrases says it more closely: "which companies use it?")
             gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage
