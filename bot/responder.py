@@ -146,7 +146,9 @@ STEP_NAMED = re.compile(  # after a step the message names: "and after the degre
     r"\b(?:after|once) (?:the|my|i|i'?ve|you|a|an|getting|finishing|completing)\b|"
     r"\b(?:done|finished|completed|got)\W+(?:then|what|now|next)\b", re.I)
 STEP_TERMS = {"step", "next", "first", "finish", "complete", "get", "done", "start", "begin", "then", "move"}
-WHY = re.compile(r"^\W*(why|how come|how so|why is that|why so)\W*$", re.I)
+WHY = re.compile(r"^\W*(?:(?:ok|okay|and|but|so)\W+)?(why|how come|how so|why is that|why so|how|how exactly|in what way|"
+                 r"how does (it|that) work|how do they do (it|that)|how does it do (it|that))(\W+(exactly|then|tho|though))?\W*$",
+                 re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
 LEANING = re.compile(r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
 LEADING_LINK = re.compile(r"^\W*(and|so|but|ok|okay|then|also)\b\W*", re.I)  # "and where's it from"

@@ -448,9 +448,10 @@ def test_then_what_carries_the_last_topic_on():
     assert outcome.reply.topic == "applications"
 
 
-def test_why_restates_the_facts_that_hold_the_reason():
+@pytest.mark.parametrize("text", ["why?", "how?", "In what way, exactly?", "ok how exactly?"])
+def test_why_or_how_restates_the_facts_that_hold_the_reason(text):
     because = next(f for f in KB.facts if "because" in f.text)
-    outcome = say("why?", "nlu_fallback", 0.4, last_topic=because.topics[0], last_facts=[because.id])
+    outcome = say(text, "nlu_fallback", 0.4, last_topic=because.topics[0], last_facts=[because.id])
     assert fact_ids(outcome) == [because.id]
 
 
