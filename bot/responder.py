@@ -133,6 +133,10 @@ ASKS_SOURCE = re.compile(
 CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
                       r"go on|continue|and|any ?(others?|more)|others?|more|some more|and others)"
                       r"\W*(what|next|else|please|pls)?\W*$", re.I)
+# A request to name what the last answer spoke of ("which ones?", "like what?")
+EXAMPLES = re.compile(r"^\W*(?:(?:ok|okay|and|so|but)\W+)?(which ones|which are they|what are they|like what|such as|"
+                      r"for (example|instance)|examples?|any examples|name (them|some|one|a few))\W*(exactly|then|tho)?\W*$",
+                      re.I)
 # A doubt about the last answer ("really?", "are you sure?"): its facts again, with their sources.
 DOUBT = re.compile(r"^\W*(really|are you sure|u sure|you sure|seriously|for real|is that (right|true|correct)|"
                    r"no way|srsly)\W*$", re.I)
@@ -620,6 +624,12 @@ class Responder:
             if facts:
                 seen = slot_ids(turn.seen_facts)
                 return Outcome(self.answers.compose([Section(facts)], turn.last_topic, seen), seen)
+        if EXAMPLES.match(clean):  # "which ones?" after "some entry-level jobs lead there"
+            last = set(slot_ids(turn.last_facts))
+            gaps = [g for g in self.kb.gaps if g.topic == turn.last_topic and last & set(g.facts)]
+            if len(gaps) == 1:  # the one thing the facts just given leave unnamed
+                seen = slot_ids(turn.seen_facts)
+                return Outcome(self.answers.compose([self.answers.gap_section(gaps[0].id)], turn.last_topic, seen), seen)
         if CARRY_ON.match(clean):  # "then what?"
             return self._more(turn)
         places = values.get("us_place", [])

@@ -29,7 +29,7 @@ DOMAIN_STOP = {"ml", "machine", "learning", "engineer", "engineering", "mle", "j
                "lot", "sort", "bit"}
 # Fillers and chat shorthand that ask for nothing ("which languages tho", "can i start rn").
 FILLER = {"tho", "though", "rn", "exact", "exactly", "specifically", "basically", "actually", "honestly",
-          "literally", "usually", "typically", "normally", "generally", "just", "pls", "plz", "ya", "gonna", "wanna", "kinda", "sorta", "anyway",
+          "literally", "ones", "usually", "typically", "normally", "generally", "just", "pls", "plz", "ya", "gonna", "wanna", "kinda", "sorta", "anyway",
           "btw", "tbh", "idk", "im", "ur", "lemme", "gimme", "stuff", "guess", "wondering", "wonder",
           "curious", "quick", "question", "qs", "q", "live", "living", "lives", "oops", "meant",
           # chat spellings of stop words ("wat wud i earn")

@@ -455,6 +455,14 @@ def test_why_or_how_restates_the_facts_that_hold_the_reason(text):
     assert fact_ids(outcome) == [because.id]
 
 
+@pytest.mark.parametrize("text", ["which ones?", "like what?", "ok, examples?"])
+def test_which_ones_names_the_detail_the_facts_just_given_leave_unnamed(text):
+    lead = first("entry_level")
+    gap = next(g for g in KB.gaps if g.topic == "entry_level" and set(lead) & set(g.facts))
+    outcome = say(text, "nlu_fallback", 0.4, last_topic="entry_level", last_facts=lead, seen_facts=lead)
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", gap.detail)), outcome.reply.text
+
+
 @pytest.mark.parametrize("text", ["u sure?", "are you sure?", "really?"])
 def test_a_doubt_restates_the_facts_just_given_with_their_sources(text):
     outcome = say(text, "nlu_fallback", 0.4, last_topic="pay", last_facts=["pay_average"])
