@@ -225,16 +225,18 @@ class Knowledge(_Strict):
         for number, group in enumerate(groups):
             if len(group) < 2:
                 raise ValueError(f"group {number} ({group}) needs at least two words")
+            if not re.fullmatch(r"[a-z0-9'-]+", group[0]):
+                raise ValueError(f"group {number}: its first entry {group[0]!r} must be one lower-case word")
             for word in group:
-                if not re.fullmatch(r"[a-z0-9'-]+", word):
-                    raise ValueError(f"group {number}: {word!r} must be one lower-case word")
+                if not re.fullmatch(r"[a-z0-9'-]+( [a-z0-9'-]+){0,2}", word):
+                    raise ValueError(f"group {number}: {word!r} must be one to three lower-case words")
                 if word in seen:
                     raise ValueError(f"{word!r} is in group {seen[word]} and group {number}")
                 seen[word] = number
         return groups
 
     def synonym_map(self) -> Dict[str, str]:
-        """word -> the first word of its synonym group."""
+        """word (or phrase of up to three words, "job ads") -> the first word of its group."""
         return {word: group[0] for group in self.synonyms for word in group}
 
     _sources: Dict[str, Source] = PrivateAttr(default_factory=dict)

@@ -84,6 +84,12 @@ class Analyzer:
         self.nlp = nlp
         self.stop_words = (set(nlp.Defaults.stop_words) - NOT_STOP) | DOMAIN_STOP | FILLER
         self.synonyms = synonyms or {}  # word or lemma -> canonical word (knowledge file)
+        # phrases of the synonym groups ("job ads" -> posting), longest first, by first word
+        self.phrases: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+        for phrase, word in sorted(self.synonyms.items(), key=lambda item: -len(item[0].split())):
+            if " " in phrase:
+                words = tuple(phrase.split())
+                self.phrases.setdefault(words[0], []).append((words, word))
 
     def terms(self, text: str) -> List[str]:
         return self.terms_of(self.nlp(text))
@@ -94,6 +100,12 @@ class Analyzer:
         skip = set(skip)
         for index, token in enumerate(doc):
             if index in skip:
+                continue
+            phrase = self._phrase_at(doc, index)
+            if phrase is not None:  # "job ads" is one term: posting
+                words, word = phrase
+                terms.append(word)
+                skip.update(range(index, index + len(words)))
                 continue
             if (token.text == "-" and 0 < index < len(doc) - 1 and not doc[index - 1].whitespace_
                     and not token.whitespace_):
@@ -113,6 +125,14 @@ class Analyzer:
                 continue
             terms.append(self.synonyms.get(lemma) or lemma)
         return terms
+
+
+    def _phrase_at(self, doc, index: int) -> Optional[Tuple[Tuple[str, ...], str]]:
+        """The synonym phrase starting at this token, if any (the longest)."""
+        for words, word in self.phrases.get(doc[index].lower_, ()):
+            if tuple(t.lower_ for t in doc[index:index + len(words)]) == words:
+                return words, word
+        return None
 
 
 class BM25Ranker:

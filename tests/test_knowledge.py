@@ -127,6 +127,8 @@ SECOND_SOURCE = RAW["sources"][1]["id"]
         (_set(["steps", 1], []), "steps[1]", "needs at least one fact id"),
         (_set(["steps"], [RAW["steps"][0]]), "steps", "at least two steps"),
         (_set(["kinds", "subject", "named"], []), "kinds", "needs at least one phrase"),
+        (_set(["synonyms", 0], ["pay", "Salary"]), "synonyms", "must be one to three lower-case words"),
+        (_set(["synonyms", 0], ["job ad", "posting"]), "synonyms", "its first entry 'job ad' must be one"),
     ],
 )
 def test_malformed_file_names_file_entry_and_problem(tmp_path, mutate, entry, problem):

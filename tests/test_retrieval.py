@@ -36,7 +36,10 @@ def test_terms_are_lemmas_without_stop_words(text, terms):
 @pytest.mark.parametrize("text, terms", [("how many ppl signed up", ["people", "enroll"]),
                                          ("what do they make per hr", ["pay", "hour"]),
                                          ("is ml basically ai?", ["intelligence"]),
-                                         ("has the cs field been growing", ["computer", "field", "grow"])])
+                                         ("has the cs field been growing", ["computer", "field", "grow"]),
+                                         # a phrase of a group is one term; its words alone are not
+                                         ("have job ads grown?", ["posting", "grow"]),
+                                         ("facebook ads", ["facebook", "ad"])])
 def test_the_knowledge_files_synonyms_read_chat_words(text, terms):
     assert Analyzer(NLP, KB.synonym_map()).terms(text) == terms
 
