@@ -490,12 +490,12 @@ class Responder:
             return None
         last = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
         typed = [f for f in last if any(self.has_type[kind](f.text) for kind in kinds)]
-        if not typed and kinds == ["amount"] and not terms:
-            # "by how much?" after a fact with no figure: the topic's facts that give one
-            typed = self._figures_of(turn.last_topic)
+        asking = set().union(*(self.kind_terms.get(kind, set()) for kind in kinds))
+        if not typed and not [t for t in terms if t not in asking]:
+            # "by how much?", "in which fields?" after facts with none: the topic's facts that have one
+            typed = [f for f in self.kb.facts_of(turn.last_topic) if any(self.has_type[kind](f.text) for kind in kinds)]
         if not typed:
             return None
-        asking = set().union(*(self.kind_terms.get(kind, set()) for kind in kinds))
         own = [t for t in terms if t not in REFERRING and t not in asking]
         if own:
             hit = self._best(own)

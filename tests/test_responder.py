@@ -768,6 +768,9 @@ def test_chat_spellings_of_stop_words_do_not_water_the_question_down():
 @pytest.mark.parametrize("text, intent, last_topic, last_facts, wanted", [
     ("and compared to other jobs?", "ask_outlook", "outlook", ["outlook_bls_growth"], ["outlook_bls_growth"]),
     ("by how much?", "ask_pay", "outlook", ["outlook_field"], ["outlook_bls_growth"]),  # the topic's figure
+    # the facts just given name no field: the topic's facts that do
+    ("in which fields?", "out_of_scope", "education", ["degree_leverage"],
+     [f.id for f in KB.facts_of("education") if any(w in f.text for w in KB.kinds["subject"].named)]),
 ])
 def test_a_typed_follow_up_finds_the_facts_that_hold_what_it_asks_for(text, intent, last_topic, last_facts, wanted):
     outcome = say(text, intent, 0.6, last_topic=last_topic, last_facts=last_facts)
