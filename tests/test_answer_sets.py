@@ -35,10 +35,13 @@ KB = ANSWERS.kb
 # heldout4 0.930 -> 0.934, heldout5 0.922 -> 0.932.
 # heldout7 (251 scored turns), written blind the same way at the start of the session after
 # that and copied in unread: 0.952 (239/251, in-process) on the commit before it came in
-# (6b58bc9). It holds issue 8's gate of 0.95.
+# (6b58bc9), 0.960 (241/251) after that session's changes, chosen on the dev sets; it was read
+# twice (at the start and at the end). It holds issue 8's gate of 0.95. The same session:
+# heldout6 0.904 -> 0.920, heldout5 0.932 -> 0.941, heldout4 0.934 -> 0.938 (each read at the
+# end only), heldout 0.916 -> 0.924, heldout2 0.906 -> 0.906, heldout3 0.924 -> 0.931.
 # Scoring is deterministic, so these floors keep what was reached from slipping back;
 # raise them as answers improve.
-GATES = {"heldout": 0.91, "heldout2": 0.90, "heldout3": 0.91, "heldout4": 0.93, "heldout5": 0.92, "heldout6": 0.90,
+GATES = {"heldout": 0.91, "heldout2": 0.90, "heldout3": 0.92, "heldout4": 0.93, "heldout5": 0.93, "heldout6": 0.91,
          "heldout7": 0.95}
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
