@@ -133,9 +133,12 @@ ASKS_SOURCE = re.compile(
 CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
                       r"go on|continue|and|any ?(others?|more)|others?|more|some more|and others)"
                       r"\W*(what|next|else|please|pls)?\W*$", re.I)
+# Words around a short follow-up that change nothing ("ok, how?", "which ones exactly?")
+LEAD_IN = r"(?:(?:ok|okay|and|but|so)\W+)?"
+TRAILING = r"(?:\W+(?:exactly|then|tho|though))?"
 # A request to name what the last answer spoke of ("which ones?", "like what?")
-EXAMPLES = re.compile(r"^\W*(?:(?:ok|okay|and|so|but)\W+)?(which ones|which are they|what are they|like what|such as|"
-                      r"for (example|instance)|examples?|any examples|name (them|some|one|a few))\W*(exactly|then|tho)?\W*$",
+EXAMPLES = re.compile(r"^\W*" + LEAD_IN + r"(which ones|which are they|what are they|like what|such as|"
+                      r"for (example|instance)|examples?|any examples|name (them|some|one|a few))" + TRAILING + r"\W*$",
                       re.I)
 # A doubt about the last answer ("really?", "are you sure?"): its facts again, with their sources.
 DOUBT = re.compile(r"^\W*(really|are you sure|u sure|you sure|seriously|for real|is that (right|true|correct)|"
@@ -150,9 +153,8 @@ STEP_NAMED = re.compile(  # after a step the message names: "and after the degre
     r"\b(?:after|once) (?:the|my|i|i'?ve|you|a|an|getting|finishing|completing)\b|"
     r"\b(?:done|finished|completed|got)\W+(?:then|what|now|next)\b", re.I)
 STEP_TERMS = {"step", "next", "first", "finish", "complete", "get", "done", "start", "begin", "then", "move"}
-WHY = re.compile(r"^\W*(?:(?:ok|okay|and|but|so)\W+)?(why|how come|how so|why is that|why so|how|how exactly|in what way|"
-                 r"how does (it|that) work|how do they do (it|that)|how does it do (it|that))(\W+(exactly|then|tho|though))?\W*$",
-                 re.I)
+WHY = re.compile(r"^\W*" + LEAD_IN + r"(why|how come|how so|why is that|why so|how|in what way|how does (it|that) work|"
+                 r"how do they do (it|that)|how does it do (it|that))" + TRAILING + r"\W*$", re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
 LEANING = re.compile(r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
 LEADING_LINK = re.compile(r"^\W*(and|so|but|ok|okay|then|also)\b\W*", re.I)  # "and where's it from"
@@ -471,8 +473,9 @@ class Responder:
             # the classifier is sure it is off-topic: only a clear fact match overrides it, or
             # a known gap when the message says it is about the job ("what GPA do employers
             # want from ML engineers?")
-            asks_about_us = hit is not None and hit.entry.kind == "gap" and bool(OUR_JOB.search(turn.text or ""))
-            return self._section_for_hit(hit) if found and (hit.coverage >= OVERRIDE_COVERAGE or asks_about_us) else None
+            about_us = hit is not None and hit.entry.kind == "gap" and bool(OUR_JOB.search(turn.text or ""))
+            clear = found and (hit.coverage >= OVERRIDE_COVERAGE or about_us)
+            return self._section_for_hit(hit) if clear else None
         like = self.retriever.intent(terms)  # the training example it reads most like
         if like is not None and like.coverage >= INTENT_COVERAGE and like.coverage >= found + INTENT_MARGIN:
             if like.entry.id in self.kb.routes:
@@ -629,7 +632,8 @@ class Responder:
             gaps = [g for g in self.kb.gaps if g.topic == turn.last_topic and last & set(g.facts)]
             if len(gaps) == 1:  # the one thing the facts just given leave unnamed
                 seen = slot_ids(turn.seen_facts)
-                return Outcome(self.answers.compose([self.answers.gap_section(gaps[0].id)], turn.last_topic, seen), seen)
+                section = self.answers.gap_section(gaps[0].id)
+                return Outcome(self.answers.compose([section], turn.last_topic, seen), seen)
         if CARRY_ON.match(clean):  # "then what?"
             return self._more(turn)
         places = values.get("us_place", [])

@@ -29,7 +29,8 @@ DOMAIN_STOP = {"ml", "machine", "learning", "engineer", "engineering", "mle", "j
                "lot", "sort", "bit"}
 # Fillers and chat shorthand that ask for nothing ("which languages tho", "can i start rn").
 FILLER = {"tho", "though", "rn", "exact", "exactly", "specifically", "basically", "actually", "honestly",
-          "literally", "ones", "usually", "typically", "normally", "generally", "just", "pls", "plz", "ya", "gonna", "wanna", "kinda", "sorta", "anyway",
+          "literally", "just", "pls", "plz", "ya", "gonna", "wanna", "kinda", "sorta", "anyway",
+          "ones", "usually", "typically", "normally", "generally",
           "btw", "tbh", "idk", "im", "ur", "lemme", "gimme", "stuff", "guess", "wondering", "wonder",
           "curious", "quick", "question", "qs", "q", "live", "living", "lives", "oops", "meant",
           # chat spellings of stop words ("wat wud i earn")
@@ -125,7 +126,6 @@ class Analyzer:
                 continue
             terms.append(self.synonyms.get(lemma) or lemma)
         return terms
-
 
     def _phrase_at(self, doc, index: int) -> Optional[Tuple[Tuple[str, ...], str]]:
         """The synonym phrase starting at this token, if any (the longest)."""
