@@ -41,6 +41,11 @@ PATCHED = {
     (console, "_print_bot_output"): "6b153a1d7b65276d",
     # stops the server once record_messages returns (what 4. relies on to exit)
     (rasa.core.run, "configure_app"): "72da30416f74c648",
+    (RemoteAction, "_validate_action_result"): "f8cdb4be68123961",
+    # the schema 6. checks once at start (a constant today)
+    (RemoteAction, "action_response_format_spec"): "091b74aa3738d126",
+    (RemoteAction, "_action_call_format"): "428795b944f22edb",  # replaced (7.)
+    (RemoteAction, "_is_selective_domain_enabled"): "736c223034a52ec5",
 }
 
 
@@ -133,6 +138,66 @@ def test_the_bots_own_payload_is_read_as_its_intent(agent):
     parsed = asyncio.run(agent.processor.parse_message(UserMessage(payload, sender_id="patch-test")))
     assert parsed["intent"]["name"] == payload.lstrip("/")
     assert parsed["entities"] == []
+
+
+ACTION_REPLIES = [
+    {"events": [{"event": "slot", "name": "last_topic", "value": "pay", "timestamp": None}],
+     "responses": [{"text": "An answer [1].", "buttons": [{"title": "More", "payload": "/tell_more"}]}]},
+    {"events": [], "responses": []},
+    {},
+]
+BAD_ACTION_REPLIES = [
+    {"events": [{"name": "last_topic"}]},                 # an event without its type
+    {"events": "slot"},                                   # not a list
+    {"responses": [{"text": "hi"}], "events": [{"event": 3}]},
+]
+
+
+@pytest.mark.parametrize("reply", ACTION_REPLIES)
+def test_action_replies_are_still_validated_and_pass_as_before(applied, reply):
+    stock = original(RemoteAction, "_validate_action_result")
+    assert RemoteAction._validate_action_result is not stock  # the patched one runs
+    action = RemoteAction("action_respond", None)
+    assert action._validate_action_result(reply) is True
+    assert stock(action, reply) is True
+
+
+@pytest.mark.parametrize("reply", BAD_ACTION_REPLIES)
+def test_a_bad_action_reply_fails_with_the_same_error_as_stock_rasa(applied, reply):
+    from jsonschema import ValidationError
+
+    action = RemoteAction("action_respond", None)
+    with pytest.raises(ValidationError) as patched:
+        action._validate_action_result(reply)
+    with pytest.raises(ValidationError) as stock:
+        original(RemoteAction, "_validate_action_result")(action, reply)
+    assert patched.value.message == stock.value.message
+    assert "Failed to validate Action server response" in patched.value.message
+
+
+def test_the_action_server_gets_the_state_without_the_conversations_events(applied, monkeypatch):
+    from rasa.core.actions.action import RemoteAction as Remote
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("ACTION_PORT", "5055")  # the launcher sets them
+    monkeypatch.setenv("TRACKER_DB", "unused.db")
+    endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    events = []
+    for turn in range(150):  # a long conversation
+        events += [UserUttered(f"question {turn}", {"name": "ask_pay", "confidence": 0.9}),
+                   SlotSet("last_topic", "pay"), ActionExecuted("action_listen")]
+    tracker = DialogueStateTracker.from_events("long", events, slots=domain.slots)
+    body = Remote("action_respond", endpoint)._action_call_format(tracker, domain)
+    stock = original(Remote, "_action_call_format")(Remote("action_respond", endpoint), tracker, domain)
+    assert body["tracker"]["events"] == [] and len(stock["tracker"]["events"]) == len(events)
+    assert "domain" not in body  # endpoints.yml: enable_selective_domain
+    # everything else the action reads is what stock Rasa sends
+    assert {k: v for k, v in body["tracker"].items() if k != "events"} == \
+        {k: v for k, v in stock["tracker"].items() if k != "events"}
+    assert body["tracker"]["latest_message"]["text"] == "question 149"
+    assert body["tracker"]["slots"]["last_topic"] == "pay"
 
 
 def test_the_root_route_says_hello_without_the_version(applied):

@@ -26,6 +26,18 @@
    selection menu, which after every answer would make the user pick "Type out your own
    message..." before each question; a button's payload can be typed instead). Only the
    shell prints through it; the REST, web chat and Slack replies are unchanged.
+6. Checking the action server's reply (RemoteAction._validate_action_result) with a
+   validator built once. Rasa calls jsonschema.validate on every reply, which first
+   checks the events schema itself against JSON Schema's meta-schema: about 20 ms a call
+   on these machines, most of an action turn. The schema is a constant, so it is checked
+   once at start; every reply is still validated against it, with the same error
+   (jsonschema's best match, Rasa's hint appended) for a reply that does not fit.
+7. What Rasa sends the action server (RemoteAction._action_call_format). Rasa sends the
+   whole conversation, every event serialised, on every call: the request grows with
+   the conversation. The bot's action reads only the slots and the latest message
+   (actions/actions.py), so the tracker goes with its state and no events; the domain
+   is left out too (`enable_selective_domain` in endpoints.yml), as Rasa itself does
+   when that is set.
 """
 from __future__ import annotations
 
@@ -54,6 +66,12 @@ def action_timeout() -> float:
         return float(os.environ.get("ACTION_TIMEOUT", DEFAULT_ACTION_TIMEOUT))
     except ValueError:
         return DEFAULT_ACTION_TIMEOUT
+
+
+def speedups() -> bool:
+    """The speed fixes (6., 7.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
+    comparison with stock Rasa's behaviour)."""
+    return os.environ.get("BOT_SPEEDUPS", "on").strip().lower() != "off"
 
 
 def _knowledge():
@@ -91,6 +109,54 @@ def _patch_remote_action(apology_text: str) -> None:
 
     run.__wrapped__ = original
     RemoteAction.run = run
+
+
+def _patch_action_result_validation() -> None:
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    original = RemoteAction._validate_action_result
+    schema = RemoteAction.action_response_format_spec()
+    checker = validator_for(schema)
+    checker.check_schema(schema)  # what jsonschema.validate did on every call
+    validator = checker(schema)
+
+    def _validate_action_result(self, result):
+        error = best_match(validator.iter_errors(result))
+        if error is not None:
+            error.message += (
+                f". Failed to validate Action server response from API, "
+                f"make sure your response from the Action endpoint is valid. "
+                f"For more information about the format visit "
+                f"{DOCS_BASE_URL}/custom-actions"
+            )
+            raise error
+        return True
+
+    _validate_action_result.__wrapped__ = original
+    RemoteAction._validate_action_result = _validate_action_result
+
+
+def _patch_action_call() -> None:
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import EventVerbosity
+
+    original = RemoteAction._action_call_format
+
+    def _action_call_format(self, tracker, domain):
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = []  # the action reads slots and the latest message only
+        result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+                  "version": rasa.__version__}
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            result["domain"] = domain.as_dict()
+        return result
+
+    _action_call_format.__wrapped__ = original
+    RemoteAction._action_call_format = _action_call_format
 
 
 def readable(text: Any, payloads: FrozenSet[str]) -> Optional[str]:
@@ -235,6 +301,9 @@ def apply() -> None:
         return
     kb = _knowledge()  # read once at start
     _patch_remote_action(apology(kb))
+    if speedups():  # 6. and 7.; `make bench` measures the bot without them too
+        _patch_action_result_validation()
+        _patch_action_call()
     _patch_parse_message(own_payloads(kb))
     _patch_root_route()
     _patch_console()

@@ -6,7 +6,12 @@
 - the retrieval step (spaCy analysis + ranking the facts and the training examples) and
   the whole responder per turn, median over the dev questions (tests/answers/dev.yml),
   next to the formatter alone (a topic answer by intent)
+- Rasa's check of an action server's reply, stock and patched (bot/server/patches.py 6.)
+- answers per second with 8 clients at once, and one 300-turn conversation's first and
+  last 20 turns
 - resident memory of both server processes after the run
+The servers part runs twice, with the speed fixes of bot/server/patches.py (6., 7.) and
+without them (BOT_SPEEDUPS=off: Rasa's own reply check and request), and prints both.
 Results are printed and written to results/bench.json.
 """
 from __future__ import annotations
@@ -29,6 +34,8 @@ QUESTIONS = [
     "is demand growing?", "do i need a masters", "hi", "what skills do I need",
 ]
 ROUNDS = 10
+CLIENTS, CONCURRENT_S = 8, 10.0  # answered/s: 8 conversations at once for 10 s
+LONG_TURNS = 300                 # one conversation this long: its first and last 20 turns
 
 
 def rss_mib(pid: int) -> float:
@@ -81,19 +88,35 @@ def retrieval(answers) -> dict:
             "retrieval_adds_ms_median": round(respond_ms - format_ms, 3)}
 
 
-def main() -> int:
-    results = {}
-    answers = load_answers()
-    started = time.perf_counter()
-    for _ in range(200):
-        for intent in answers.kb.routes:
-            answers.for_intent(intent)
-    core_ms = (time.perf_counter() - started) * 1000 / (200 * len(answers.kb.routes))
-    results["core_ms_per_answer"] = round(core_ms, 4)
-    results.update(retrieval(answers))
+def action_validation() -> dict:
+    """Rasa's check of one action-server reply (a real answer of the bot's action), stock
+    (jsonschema.validate, which checks the schema itself every call) and as bot/server/
+    patches.py does it (a validator built once)."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
 
+    from actions.actions import ActionRespond
+    from bot.server import patches
+
+    tracker = Tracker("bench", {}, {"intent": {"name": "ask_pay", "confidence": 0.9}, "entities": [],
+                                    "text": "what do they earn?"}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    reply = {"events": ActionRespond().run(dispatcher, tracker, {}), "responses": dispatcher.messages}
+    stock = getattr(RemoteAction._validate_action_result, "__wrapped__", RemoteAction._validate_action_result)
+    patches.apply()
+    action = RemoteAction("action_respond", None)
+    return {"action_reply_check_ms_stock": round(median_ms(lambda r: stock(action, r), [reply]), 3),
+            "action_reply_check_ms_patched": round(median_ms(action._validate_action_result, [reply]), 3)}
+
+
+def served(extra_env: dict) -> dict:
+    """Start both servers with these settings; time start-up, a question mix over REST,
+    8 clients at once, and one long conversation; then read both processes' memory."""
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        servers = Servers(free_port(), free_port(), tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp))
+        servers = Servers(free_port(), free_port(), tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp),
+                          extra_env=extra_env)
         started = time.perf_counter()
         with servers:
             post(servers.url, "bench-0", "hello")
@@ -107,14 +130,71 @@ def main() -> int:
             results["messages"] = len(latencies)
             results["latency_ms_median"] = round(statistics.median(latencies), 1)
             results["latency_ms_p95"] = round(percentile(latencies, 0.95), 1)
-            results["core_share_of_round_trip"] = round(core_ms / statistics.median(latencies), 4)
-            results["responder_share_of_round_trip"] = round(
-                results["responder_ms_median"] / statistics.median(latencies), 4)
+            results["answered_per_s_8_clients"] = round(concurrent(servers.url, CLIENTS, CONCURRENT_S), 1)
+            turns = long_conversation(servers.url, LONG_TURNS)
+            results["turns_1_20_ms_median"] = round(statistics.median(turns[:20]), 1)
+            results[f"turns_{LONG_TURNS - 19}_{LONG_TURNS}_ms_median"] = round(statistics.median(turns[-20:]), 1)
             actions, bot = servers.processes
             results["rss_mib_action_server"] = round(rss_mib(actions.pid), 1)
             results["rss_mib_rasa_server"] = round(rss_mib(bot.pid), 1)
+    return results
+
+
+def concurrent(url: str, clients: int, seconds: float) -> float:
+    """Answers per second with `clients` conversations posting at once."""
+    import threading
+
+    answered = [0] * clients
+    stop = time.perf_counter() + seconds
+
+    def client(number):
+        turn = 0
+        while time.perf_counter() < stop:
+            post(url, f"load-{number}", QUESTIONS[turn % len(QUESTIONS)])
+            answered[number] += 1
+            turn += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(answered) / (time.perf_counter() - started)
+
+
+def long_conversation(url: str, turns: int) -> list:
+    """Milliseconds per turn of one conversation `turns` long."""
+    times = []
+    for turn in range(turns):
+        t0 = time.perf_counter()
+        post(url, "long-conversation", QUESTIONS[turn % len(QUESTIONS)])
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def main() -> int:
+    results = {}
+    answers = load_answers()
+    started = time.perf_counter()
+    for _ in range(200):
+        for intent in answers.kb.routes:
+            answers.for_intent(intent)
+    core_ms = (time.perf_counter() - started) * 1000 / (200 * len(answers.kb.routes))
+    results["core_ms_per_answer"] = round(core_ms, 4)
+    results.update(retrieval(answers))
+    results.update(action_validation())
+    modes = {"stock": served({"BOT_SPEEDUPS": "off"}), "project": served({"BOT_SPEEDUPS": "on"})}
     for key, value in results.items():
-        print(f"{key:>28}: {value}")
+        print(f"{key:>30}: {value}")
+    print(f"\n{'(one run, this machine)':>30}  {'stock Rasa calls':>16}  {'with speed-ups':>14}")
+    for key in modes["project"]:
+        print(f"{key:>30}  {modes['stock'][key]:>16}  {modes['project'][key]:>14}")
+    project = modes["project"]
+    results.update(project)  # the bot as it runs
+    results["core_share_of_round_trip"] = round(core_ms / project["latency_ms_median"], 4)
+    results["responder_share_of_round_trip"] = round(results["responder_ms_median"] / project["latency_ms_median"], 4)
+    results["stock"] = modes["stock"]
     save_results("bench.json", results)
     return 0
 
