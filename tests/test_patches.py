@@ -12,12 +12,13 @@ import pytest
 import rasa
 import rasa.core.run
 import rasa.server
+import rasa.shared.utils.common
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered
+from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.utils.endpoints import EndpointConfig
@@ -46,6 +47,8 @@ PATCHED = {
     (RemoteAction, "action_response_format_spec"): "091b74aa3738d126",
     (RemoteAction, "_action_call_format"): "428795b944f22edb",  # replaced (7.)
     (RemoteAction, "_is_selective_domain_enabled"): "736c223034a52ec5",
+    (Event, "resolve_by_type"): "b5cf570fa7f286c7",  # replaced (8.)
+    (rasa.shared.utils.common, "all_subclasses"): "28c2e6df9c15daea",  # the walk 8. does once
 }
 
 
@@ -198,6 +201,29 @@ def test_the_action_server_gets_the_state_without_the_conversations_events(appli
         {k: v for k, v in stock["tracker"].items() if k != "events"}
     assert body["tracker"]["latest_message"]["text"] == "question 149"
     assert body["tracker"]["slots"]["last_topic"] == "pay"
+
+
+def test_event_types_resolve_to_the_classes_rasa_finds(applied):
+    stock = original(Event, "resolve_by_type")
+    assert Event.resolve_by_type is not stock  # the table lookup runs
+    names = {cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)}
+    assert len(names) > 20
+    for name in names:
+        assert Event.resolve_by_type(name) is stock(name)
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", BotUttered) is BotUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_a_stored_conversation_reads_back_the_same(applied):
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered, deserialise_events
+
+    events = [SessionStarted(), ActionExecuted("action_listen"),
+              UserUttered("hi", {"name": "greet", "confidence": 0.9}), SlotSet("last_topic", "pay"),
+              BotUttered("Hello", {"buttons": [{"title": "Pay", "payload": "/ask_pay"}]})]
+    again = deserialise_events([e.as_dict() for e in events])
+    assert [e.as_dict() for e in again] == [e.as_dict() for e in events]
 
 
 def test_the_root_route_says_hello_without_the_version(applied):

@@ -10,8 +10,8 @@
 - answers per second with 8 clients at once, and one 300-turn conversation's first and
   last 20 turns
 - resident memory of both server processes after the run
-The servers part runs twice, with the speed fixes of bot/server/patches.py (6., 7.) and
-without them (BOT_SPEEDUPS=off: Rasa's own reply check and request), and prints both.
+The servers part runs twice, with the speed fixes of bot/server/patches.py (6.-8.) and
+without them (BOT_SPEEDUPS=off: Rasa's own reply check, request and event reading), and prints both.
 Results are printed and written to results/bench.json.
 """
 from __future__ import annotations
