@@ -41,7 +41,7 @@
 8. Reading a conversation back from the tracker store (Event.resolve_by_type). For every
    stored event, Rasa walks the whole tree of Event subclasses (all_subclasses, with an
    inspect.isabstract call per class) to find the class of its type name: at turn 300
-   of one conversation, most of the turn's time. Here the type names are looked up in a
+   of one conversation, the largest single cost of a turn (docs/performance.md). Here the type names are looked up in a
    table built once (and rebuilt when a name is missing, for a subclass imported
    later); the first class of a name wins, as in Rasa's walk, and an unknown name ends
    in Rasa's own handling ("topic", the default, or its error).
