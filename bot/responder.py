@@ -77,8 +77,6 @@ ABOUT_ME = re.compile(r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was
 UNASKED = re.compile(r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
                      r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
                      re.I)
-# The job the bot is about, named ("ML engineers", "machine learning engineering", "MLEs").
-OUR_JOB = re.compile(r"\b(ml|machine[- ]learning|ai)\s+engineer(s|ing)?\b|\bmles?\b", re.I)
 # A question asking to count something ("how many courses are in it?").
 COUNTING = re.compile(r"\bhow (many|much)\b|\b(what|which) (number|amount)\b", re.I)
 # A question asking to name things ("which languages?", "ok what kind of math?").
@@ -473,7 +471,8 @@ class Responder:
             # the classifier is sure it is off-topic: only a clear fact match overrides it, or
             # a known gap when the message says it is about the job ("what GPA do employers
             # want from ML engineers?")
-            about_us = hit is not None and hit.entry.kind == "gap" and bool(OUR_JOB.search(turn.text or ""))
+            about_us = (hit is not None and hit.entry.kind == "gap"
+                        and self.kb.scope.occupation in values.get("occupation", []))
             clear = found and (hit.coverage >= OVERRIDE_COVERAGE or about_us)
             return self._section_for_hit(hit) if clear else None
         like = self.retriever.intent(terms)  # the training example it reads most like
@@ -491,12 +490,14 @@ class Responder:
         if not kinds or not self.kb.has_topic(turn.last_topic) or len(terms) > SHORT or any(
                 found for label, found in values.items() if label != "country"):  # ("in the US?": in scope)
             return None
-        last = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
-        typed = [f for f in last if any(self.has_type[kind](f.text) for kind in kinds)]
+        def typed_of(facts):  # the facts holding a year, an amount, a subject ... asked for
+            return [f for f in facts if any(self.has_type[kind](f.text) for kind in kinds)]
+
+        typed = typed_of(self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f))
         asking = set().union(*(self.kind_terms.get(kind, set()) for kind in kinds))
         if not typed and not [t for t in terms if t not in asking]:
             # "by how much?", "in which fields?" after facts with none: the topic's facts that have one
-            typed = [f for f in self.kb.facts_of(turn.last_topic) if any(self.has_type[kind](f.text) for kind in kinds)]
+            typed = typed_of(self.kb.facts_of(turn.last_topic))
         if not typed:
             return None
         own = [t for t in terms if t not in REFERRING and t not in asking]

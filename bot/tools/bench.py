@@ -19,6 +19,7 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -142,8 +143,6 @@ def served(extra_env: dict) -> dict:
 
 def concurrent(url: str, clients: int, seconds: float) -> float:
     """Answers per second with `clients` conversations posting at once."""
-    import threading
-
     answered = [0] * clients
     stop = time.perf_counter() + seconds
 

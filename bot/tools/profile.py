@@ -11,22 +11,19 @@ import asyncio
 import cProfile
 import io
 import logging
-import os
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from bot import PROJECT_ROOT
 from bot.server import patches
-from bot.server.launcher import DEFAULT_MODEL, free_port
+from bot.server.launcher import DEFAULT_MODEL, Servers, free_port
+from bot.tools.bench import QUESTIONS
 
 TURNS = 300
-QUESTIONS = ["what's the median salary for ML engineers?", "and the average?", "tell me more",
-             "where does that come from?", "how do I get started", "what's the weather", "is demand growing?",
-             "do i need a masters", "hi", "what skills do I need"]
 
 
 async def conversation(agent, turns: int, profile: cProfile.Profile) -> list:
@@ -52,22 +49,19 @@ def main(turns: int = TURNS, top: int = 20) -> int:
     from rasa.shared.core.domain import Domain
     from rasa.utils.endpoints import EndpointConfig
 
-    port = free_port()
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(PROJECT_ROOT))
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
+        # the real action server, started (and stopped) as the launcher does it
+        servers = Servers(free_port(), free_port(), tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp))
+        try:
+            servers.start_actions()
             domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-            store = SQLTrackerStore(domain, dialect="sqlite", db=f"{tmp}/tracker.db")
-            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", enable_selective_domain=True)
+            store = SQLTrackerStore(domain, dialect="sqlite", db=str(servers.tracker_db))
+            endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
             agent = Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint)
-            _wait_for_port(port)
             profile = cProfile.Profile()
             times = asyncio.run(conversation(agent, turns, profile))
-    finally:
-        actions.terminate()
-        actions.wait(timeout=10)
+        finally:
+            servers.stop()
     print(f"speed fixes: {'on' if patches.speedups() else 'off'}; turns 1-20 median "
           f"{statistics.median(times[:20]):.1f} ms, turns {turns - 19}-{turns} median "
           f"{statistics.median(times[-20:]):.1f} ms (profiled)")
@@ -76,19 +70,6 @@ def main(turns: int = TURNS, top: int = 20) -> int:
         pstats.Stats(profile, stream=out).strip_dirs().sort_stats(key).print_stats(top)
         print(out.getvalue())
     return 0
-
-
-def _wait_for_port(port: int, seconds: float = 60.0) -> None:
-    """Until the action server accepts connections."""
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"the action server did not start on port {port}")
 
 
 if __name__ == "__main__":
