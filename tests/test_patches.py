@@ -17,6 +17,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -49,6 +50,16 @@ PATCHED = {
     (RemoteAction, "_is_selective_domain_enabled"): "736c223034a52ec5",
     (Event, "resolve_by_type"): "b5cf570fa7f286c7",  # replaced (8.)
     (rasa.shared.utils.common, "all_subclasses"): "28c2e6df9c15daea",  # the walk 8. does once
+    # 9.: the first get_tracker of handle_message (via log_message and
+    # fetch_tracker_and_update_session) is the message's tracker; save writes what
+    # _additional_events returns; _retrieve reads the latest session
+    (MessageProcessor, "handle_message"): "0c41d4780d2d4676",
+    (MessageProcessor, "get_tracker"): "a62e1aad7734c717",
+    (MessageProcessor, "log_message"): "f2f8ec66a291d83d",
+    (MessageProcessor, "fetch_tracker_and_update_session"): "400f21a2ea5d3426",
+    (SQLTrackerStore, "save"): "57165e46eab3de08",
+    (SQLTrackerStore, "_additional_events"): "d22f99eb863acb07",
+    (SQLTrackerStore, "_retrieve"): "c8adbf6f4b61ddd1",
 }
 
 

@@ -45,10 +45,18 @@
    table built once (and rebuilt when a name is missing, for a subclass imported
    later); the first class of a name wins, as in Rasa's walk, and an unknown name ends
    in Rasa's own handling ("topic", the default, or its error).
+9. The conversation a message is handled on (MessageProcessor.get_tracker within
+   handle_message; SQLTrackerStore.save and _additional_events). Rasa reads the whole
+   session back for every message and works over all of it, so each turn costs more than
+   the one before. Here a message is handled on the conversation's last few turns, which
+   the SQL tracker store keeps in memory between messages, and only the turn's new
+   events are written; everything else reads the whole conversation as before
+   (bot/server/recent.py says why the answers are the same and when Rasa's path runs).
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import logging
 import os
@@ -76,7 +84,7 @@ def action_timeout() -> float:
 
 
 def speedups() -> bool:
-    """The speed fixes (6., 7., 8.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
+    """The speed fixes (6. to 9.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
     comparison with stock Rasa's behaviour)."""
     return os.environ.get("BOT_SPEEDUPS", "on").strip().lower() != "off"
 
@@ -187,6 +195,62 @@ def _patch_event_lookup() -> None:
 
     resolve_by_type.__wrapped__ = original
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def _patch_recent_turns() -> None:
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.server import recent
+
+    handling: contextvars.ContextVar = contextvars.ContextVar("bot_handling", default=None)
+    original_handle = MessageProcessor.handle_message
+    original_get = MessageProcessor.get_tracker
+    original_additional = SQLTrackerStore._additional_events
+    original_save = SQLTrackerStore.save
+
+    def sql_store(processor):
+        store = processor.tracker_store
+        while not isinstance(store, SQLTrackerStore) and hasattr(store, "_tracker_store"):
+            store = store._tracker_store  # FailSafeTrackerStore, AwaitableTrackerStore
+        return store if isinstance(store, SQLTrackerStore) and recent.usable(processor.domain) else None
+
+    async def handle_message(self, message):
+        token = handling.set(message.sender_id)  # the first get_tracker of this message
+        try:
+            return await original_handle(self, message)
+        finally:
+            handling.reset(token)
+
+    async def get_tracker(self, conversation_id):
+        store = sql_store(self)
+        if store is None or not conversation_id or handling.get() != conversation_id:
+            return await original_get(self, conversation_id)
+        handling.set(None)
+        tracker = await recent.tracker_for(store, conversation_id)
+        tracker.model_id = self.model_metadata.model_id  # as Rasa's get_tracker
+        if tracker.assistant_id is None:
+            tracker.assistant_id = self.model_metadata.assistant_id
+        return tracker
+
+    def _additional_events(self, session, tracker):
+        if recent.handed(tracker) is None:
+            return original_additional(self, session, tracker)
+        return recent.unsaved(self, session, tracker)
+
+    async def save(self, tracker):
+        await original_save(self, tracker)
+        if recent.handed(tracker) is not None:
+            recent.saved(self, tracker)
+
+    for cls, name, new, old in (
+        (MessageProcessor, "handle_message", handle_message, original_handle),
+        (MessageProcessor, "get_tracker", get_tracker, original_get),
+        (SQLTrackerStore, "_additional_events", _additional_events, original_additional),
+        (SQLTrackerStore, "save", save, original_save),
+    ):
+        new.__wrapped__ = old
+        setattr(cls, name, new)
 
 
 def readable(text: Any, payloads: FrozenSet[str]) -> Optional[str]:
@@ -331,10 +395,11 @@ def apply() -> None:
         return
     kb = _knowledge()  # read once at start
     _patch_remote_action(apology(kb))
-    if speedups():  # 6., 7. and 8.; `make bench` measures the bot without them too
+    if speedups():  # 6. to 9.; `make bench` measures the bot without them too
         _patch_action_result_validation()
         _patch_action_call()
         _patch_event_lookup()
+        _patch_recent_turns()
     _patch_parse_message(own_payloads(kb))
     _patch_root_route()
     _patch_console()

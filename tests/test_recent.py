@@ -1,0 +1,192 @@
+"""Fix 9 (bot/server/patches.py, bot/server/recent.py): a message is handled on the
+conversation's last turns kept in memory, and the bot says and stores exactly what stock
+Rasa does."""
+import asyncio
+import json
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, BotUttered, ConversationPaused, ConversationResumed,
+                                     Restarted, SessionStarted, SlotSet, UserUttered,
+                                     UserUtteranceReverted)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import PROJECT_ROOT
+from bot.server import patches, recent
+from bot.server.launcher import DEFAULT_MODEL, Servers, free_port
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def turn(number, *after):
+    return [ActionExecuted("action_listen"),
+            UserUttered(f"question {number}", {"name": "ask_pay", "confidence": 0.9}),
+            ActionExecuted("action_respond"), *after, BotUttered(f"answer {number}")]
+
+
+def long_conversation():
+    events = [SessionStarted(), ActionExecuted("action_session_start")]
+    for number in range(40):
+        after = [SlotSet("last_topic", f"topic {number % 3}")]
+        if number == 5:
+            after.append(SlotSet("seen_facts", ["pay_median"]))
+        if number == 12:
+            after.append(Restarted())  # clears every slot, so seen_facts is set again below
+        if number == 20:
+            after.append(SlotSet("asked_topics", ["pay"]))
+        if number == 25:
+            after.append(ConversationPaused())
+        if number == 27:
+            after.append(ConversationResumed())
+        if number == 30:
+            after.append(ConversationPaused())
+        events += turn(number, *after)
+    events += [ActionExecuted("action_listen"), UserUttered("undo me", {"name": "greet"}),
+               UserUtteranceReverted()]
+    return events
+
+
+def replayed(events):
+    return DialogueStateTracker.from_events("c", events, slots=DOMAIN.slots)
+
+
+def state(tracker):
+    return ({name: slot.value for name, slot in tracker.slots.items()}, tracker.is_paused(),
+            tracker.latest_message.text, tracker.latest_action_name,
+            [e.as_dict() for e in tracker.applied_events()][-12:])
+
+
+def test_the_cut_keeps_the_last_turns_from_the_listen_before_them():
+    events = long_conversation()
+    start = recent.cut(events, turns=3)
+    assert isinstance(events[start], ActionExecuted) and events[start].action_name == "action_listen"
+    assert sum(isinstance(e, UserUttered) for e in events[start:]) == 3
+    assert recent.cut(events[:5], turns=3) == 0  # fewer turns than that: keep everything
+
+
+@pytest.mark.parametrize("upto", [3, 20, 60, 120, 200, None])
+def test_a_tracker_built_from_what_is_kept_is_in_the_state_of_the_whole_conversation(upto):
+    events = long_conversation()[:upto]
+    full = replayed(events)
+    kept = recent.keep(full, 7, recent.Kept(7))
+    built, prefix = recent.build("c", DOMAIN.slots, kept)
+    assert state(built) == state(full)
+    assert sum(isinstance(e, UserUttered) for e in kept.events) <= recent.KEPT_TURNS
+    assert len(built.events) - prefix == len(kept.events) < len(events) or upto in (3, 20)
+
+
+def test_keeping_turn_after_turn_gives_the_state_of_the_whole_conversation():
+    """What `saved` does after every message: keep from the built tracker plus the turn's
+    events, starting from the state kept before."""
+    events = long_conversation()
+    kept = recent.Kept(0)
+    for end in range(0, len(events), 9):
+        built, prefix = recent.build("c", DOMAIN.slots, kept)
+        for event in events[end:end + 9]:
+            built.update(event)
+        kept = recent.keep(built, end, kept, skip=prefix)
+        assert state(recent.build("c", DOMAIN.slots, kept)[0]) == state(replayed(events[:end + 9]))
+    assert kept.paused and kept.slots["asked_topics"] == ["pay"]
+
+
+def test_only_a_domain_whose_slots_no_policy_sees_is_handled_on_kept_turns():
+    assert recent.usable(DOMAIN)
+    featurised = Domain.from_dict({"slots": {"plan": {"type": "text", "influence_conversation": True,
+                                                      "mappings": [{"type": "custom"}]}}})
+    assert not recent.usable(featurised)
+
+
+# --- the agent, in this process, with the SQLite store and the real action server ---
+
+CONVERSATION = ["hi", "what does a machine learning engineer do?", "what do they earn?", "why?",
+                "and the average?", "where is that from?", "how old is that figure?",
+                "what's the job outlook?", "by how much?", "/restart", "why?",
+                "how do I get started?", "do I need a degree?", "what about a master's?",
+                "which skills matter?", "any courses?", "is it for beginners?", "thanks",
+                "what's the median pay?", "source?", "how many postings?", "bye"]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    patches.apply()
+    tmp = tmp_path_factory.mktemp("recent")
+    actions = Servers(free_port(), free_port(), tracker_db=tmp / "tracker.db", log_dir=tmp)
+    actions.start_actions()
+    yield actions
+    actions.stop()
+
+
+@pytest.fixture
+def agent(servers, tmp_path):
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
+    return Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint)
+
+
+def stock(monkeypatch):
+    """Rasa's own path: the functions fix 9 wraps, unwrapped."""
+    for cls, name in ((MessageProcessor, "handle_message"), (MessageProcessor, "get_tracker"),
+                      (SQLTrackerStore, "save"), (SQLTrackerStore, "_additional_events")):
+        monkeypatch.setattr(cls, name, getattr(cls, name).__wrapped__)
+
+
+def talk(agent, sender, texts):
+    async def run():
+        return [[m.get("text") for m in await agent.handle_text(text, sender_id=sender)] for text in texts]
+    return asyncio.run(run())
+
+
+def stored(agent, sender):
+    """Every stored event of the conversation, without its time and message id (new for
+    every message)."""
+    store = agent.tracker_store._tracker_store
+    with store.session_scope() as session:
+        rows = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender).order_by(store.SQLEvent.id)
+        return [json.loads(row.data, object_hook=lambda d: {k: v for k, v in d.items()
+                                                            if k not in ("timestamp", "message_id")})
+                for row in rows]
+
+
+def test_the_bot_says_and_stores_what_stock_rasa_does(agent, monkeypatch):
+    texts = CONVERSATION * 2  # more turns than are kept, a restart in the middle
+    patched = talk(agent, "kept", texts)
+    kept = recent.recent_of(agent.tracker_store._tracker_store).kept["kept"]
+    assert sum(isinstance(e, UserUttered) for e in kept.events) == recent.KEPT_TURNS
+    with monkeypatch.context() as m:
+        stock(m)
+        assert MessageProcessor.get_tracker.__name__ == "get_tracker" and not hasattr(MessageProcessor.get_tracker, "__wrapped__")
+        unpatched = talk(agent, "stock", texts)
+    assert patched == unpatched
+    assert all(patched)
+    assert stored(agent, "kept") == stored(agent, "stock")
+
+
+def test_a_write_from_elsewhere_is_read_before_the_next_message(agent, monkeypatch):
+    """Another server (or a tool) writes to the conversation between two messages: the next
+    message is handled on what the database holds, as in stock Rasa."""
+    store = agent.tracker_store._tracker_store
+    other = SQLTrackerStore(DOMAIN, dialect="sqlite", db=store.engine.url.database)
+
+    def elsewhere(sender):  # the last answer becomes the outlook's growth figure
+        tracker = asyncio.run(other.retrieve(sender))
+        tracker.update(SlotSet("last_topic", "outlook"))
+        tracker.update(SlotSet("last_facts", ["outlook_bls_growth"]))
+        asyncio.run(other.save(tracker))
+
+    before = ["what do they earn?"] * (recent.KEPT_TURNS + 2)
+    talk(agent, "untouched", before)
+    talk(agent, "written", before)
+    elsewhere("written")
+    after = talk(agent, "written", ["where is that from?"])
+    assert after != talk(agent, "untouched", ["where is that from?"])  # the write changed the answer
+    with monkeypatch.context() as m:
+        stock(m)
+        talk(agent, "written-stock", before)
+        elsewhere("written-stock")
+        assert talk(agent, "written-stock", ["where is that from?"]) == after
+    with store.session_scope() as session:
+        assert recent.recent_of(store).kept["written"].marker == recent.marker(store, session, "written")
