@@ -9,6 +9,7 @@ from bot import DOMAIN_FILE, KNOWLEDGE_FILE, PROJECT_ROOT
 from bot.domain import read_domain
 from bot.entities import EntityNormaliser
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.server.launcher import Servers
 from tests.seed_pins import SEED_ACCESSED, SEED_AS_OF, SEED_FIGURES, SEED_FOOTNOTE_URLS
 
 RAW = yaml.safe_load(KNOWLEDGE_FILE.read_text(encoding="utf-8"))
@@ -154,8 +155,7 @@ def test_action_server_refuses_to_start_with_a_bad_file(tmp_path):
     path = _broken(tmp_path, _set(["facts", 0, "sources"], ["nowhere"]))
     env = {"KNOWLEDGE_FILE": str(path), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "rasa"), "run", "actions", "--actions", "actions",
-         "--port", "0"],
+        Servers(bot_port=0, action_port=0).actions_args(),  # as the launcher starts it
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode != 0

@@ -10,6 +10,8 @@ import time
 
 import pytest
 import rasa
+import skops.io
+import skops.io._utils as skops_utils
 import rasa.core.run
 import rasa.server
 import rasa.shared.utils.common
@@ -18,6 +20,7 @@ from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -60,6 +63,12 @@ PATCHED = {
     (SQLTrackerStore, "save"): "57165e46eab3de08",
     (SQLTrackerStore, "_additional_events"): "d22f99eb863acb07",
     (SQLTrackerStore, "_retrieve"): "c8adbf6f4b61ddd1",
+    # 10.: skops builds its trusted lists on import, through whichmodule
+    (skops_utils, "whichmodule"): "30196d417084316a",  # replaced
+    (skops_utils, "_getattribute"): "8c1491982c7c60e9",
+    (skops_utils, "get_public_type_names"): "2e66c98508461517",
+    (skops.io, "_trusted_types"): "3f7c2be044c26196",
+    (LogisticRegressionClassifier, "load"): "2d8ec27bf0582219",  # imports skops.io
 }
 
 
@@ -317,3 +326,64 @@ def test_a_failed_request_ends_the_chat_instead_of_killing_it(applied, monkeypat
     url = f"http://127.0.0.1:{closed_port()}"
     assert asyncio.run(console.record_messages("patch-test", server_url=url)) == 0
     assert capsys.readouterr().out.rstrip().endswith(patches.GOODBYE)
+
+
+def test_skops_finds_the_module_of_every_type_it_trusts_as_pickle_does(applied):
+    import types
+
+    import numpy
+    import scipy.special
+
+    fast = skops_utils.whichmodule
+    stock = original(skops_utils, "whichmodule")
+    assert fast is not stock  # 10. is in place
+    ufuncs = [getattr(module, name) for module in (numpy, scipy.special) for name in dir(module)
+              if isinstance(getattr(module, name), numpy.ufunc)]
+    assert len(ufuncs) > 300
+    for ufunc in ufuncs:
+        assert fast(ufunc, ufunc.__name__) == stock(ufunc, ufunc.__name__), ufunc
+    lazy = types.ModuleType("lazy_for_test")  # a module answering through __getattr__
+    marker = object()
+    lazy.__getattr__ = lambda name: marker if name == "only_lazily" else (_ for _ in ()).throw(AttributeError(name))
+    import sys
+    sys.modules["lazy_for_test"] = lazy
+    try:
+        assert fast(marker, "only_lazily") == stock(marker, "only_lazily") == "lazy_for_test"
+    finally:
+        del sys.modules["lazy_for_test"]
+    assert fast(object(), "nowhere") == stock(object(), "nowhere") == "__main__"
+    assert fast(numpy.add, "core.umath.add") == stock(numpy.add, "core.umath.add")
+
+
+def test_skops_trusts_the_same_types_with_the_fast_lookup(applied):
+    import numpy
+    import scipy
+    from skops.io._trusted_types import NUMPY_UFUNC_TYPE_NAMES, SCIPY_UFUNC_TYPE_NAMES
+
+    # what the slow lookup gives for the same lists, in this process
+    stock = original(skops_utils, "whichmodule")
+    names = []
+    for module in (scipy.special, numpy):
+        prefix = module.__name__.rpartition(".")[0]
+        names.append(sorted({f"{stock(obj, obj.__name__)}.{obj.__name__}" for attr in dir(module)
+                             if isinstance(obj := getattr(module, attr), numpy.ufunc)
+                             and f"{stock(obj, obj.__name__)}.{obj.__name__}".startswith(prefix)}))
+    assert names == [SCIPY_UFUNC_TYPE_NAMES, NUMPY_UFUNC_TYPE_NAMES]
+
+
+def test_the_servers_leave_out_what_they_do_not_use():
+    import subprocess
+    import sys
+
+    check = ("import sys; from bot.server import serve, actions; {call}; import {imports}; "
+             "print(sorted(m for m in ('tensorflow', 'jax') if sys.modules.get(m)))")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    rasa_side = subprocess.run([sys.executable, "-c", check.format(
+        call="serve.leave_out()", imports="tensorflow, importlib; "
+        "print(importlib.import_module('tensorflow.lite.python.util')._xla_computation)")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert rasa_side.stdout.split() == ["None", "['tensorflow']"], rasa_side.stderr[-2000:]
+    action_side = subprocess.run([sys.executable, "-c", check.format(
+        call="serve.leave_out(serve.UNUSED + ('tensorflow',))", imports="spacy, thinc.compat as c; print(c.has_tensorflow)")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert action_side.stdout.split() == ["False", "[]"], action_side.stderr[-2000:]

@@ -41,7 +41,6 @@ from bot import PROJECT_ROOT
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 STATE_DIR = PROJECT_ROOT / "state"
 DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"
-BIN = Path(sys.executable).parent
 LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it
 START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check must answer
 FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds
@@ -321,11 +320,13 @@ class Servers:
         partial.write_text(json.dumps(record, indent=1), encoding="utf-8")
         partial.replace(self.pid_file)
 
+    def actions_args(self) -> List[str]:
+        """The action server (bot/server/actions.py: rasa_sdk's, without TensorFlow)."""
+        return [sys.executable, "-m", "bot.server.actions", "--actions", "actions",
+                "--port", str(self.action_port)]
+
     def spawn_actions(self, replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
-        return self._spawn("actions", [
-            str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-            "--port", str(self.action_port),
-        ], replacing=replacing)
+        return self._spawn("actions", self.actions_args(), replacing=replacing)
 
     def start_actions(self, timeout: float = START_TIMEOUT["actions"]) -> None:
         process = self.spawn_actions()
@@ -361,9 +362,12 @@ class Servers:
         self.start_bot()
 
     def start(self) -> "Servers":
+        """Both servers, started side by side (Rasa calls the action server only when a
+        message comes); returns once both answer their health checks."""
         try:
-            self.start_actions()
-            self.start_bot()
+            actions, bot = self.spawn_actions(), self.spawn_bot()
+            wait_until_up(self.health_url("actions"), actions, START_TIMEOUT["actions"], LABELS["actions"])
+            wait_until_up(self.health_url("rasa"), bot, START_TIMEOUT["rasa"], LABELS["rasa"])
         except BaseException:
             self.stop()
             raise

@@ -52,16 +52,28 @@
    the SQL tracker store keeps in memory between messages, and only the turn's new
    events are written; everything else reads the whole conversation as before
    (bot/server/recent.py says why the answers are the same and when Rasa's path runs).
+10. Loading the intent classifier (skops.io, which Rasa's LogisticRegressionClassifier.load
+   imports). On import, skops lists the numpy and scipy ufuncs it trusts by name, and
+   finds each one's module with pickle's whichmodule: for every ufunc it tries every
+   module loaded so far with getattr, building an AttributeError message (with the
+   module's repr) for each miss. In the Rasa server, with TensorFlow loaded, that is
+   about 750 look-ups, each over up to 1,600 modules: some 6 s of start-up. Here skops.io._utils is
+   given a whichmodule that asks the same modules in the same order and returns the
+   same first match, reading a plain module's own dictionary (what getattr reads for
+   it) and calling getattr on anything else, without building messages. It is put in
+   place by an import hook, as skops builds its lists while it is being imported.
 """
 from __future__ import annotations
 
 import asyncio
 import contextvars
 import copy
+import importlib.machinery
 import logging
 import os
 import re
 import signal
+import sys
 import weakref
 from typing import Any, FrozenSet, Optional
 
@@ -84,7 +96,7 @@ def action_timeout() -> float:
 
 
 def speedups() -> bool:
-    """The speed fixes (6. to 9.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
+    """The speed fixes (6. to 10.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
     comparison with stock Rasa's behaviour)."""
     return os.environ.get("BOT_SPEEDUPS", "on").strip().lower() != "off"
 
@@ -253,6 +265,61 @@ def _patch_recent_turns() -> None:
         setattr(cls, name, new)
 
 
+MISSING = object()
+
+
+def fast_whichmodule(original):
+    """skops.io._utils.whichmodule (pickle's), the same answer without the cost."""
+    from types import ModuleType
+
+    def whichmodule(obj, name):
+        module_name = getattr(obj, "__module__", None)
+        if module_name is not None:
+            return module_name
+        if "." in name or name == "<locals>" or hasattr(ModuleType, name):
+            return original(obj, name)  # paths and module-type attributes: as it was
+        for module_name, module in sys.modules.copy().items():
+            if module_name in ("__main__", "__mp_main__") or module is None:
+                continue
+            own = getattr(module, "__dict__", None) if type(module) is ModuleType else None
+            if own is None or "__getattr__" in own:  # a lazy or custom module: ask it
+                found = getattr(module, name, MISSING)
+            else:
+                found = own.get(name, MISSING)
+            if found is obj:
+                return module_name
+        return "__main__"
+
+    whichmodule.__wrapped__ = original
+    return whichmodule
+
+
+class _SkopsHook:
+    """Puts fast_whichmodule into skops.io._utils as soon as that module has run."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "skops.io._utils":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            module.whichmodule = fast_whichmodule(module.whichmodule)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _patch_skops_import() -> None:
+    if "skops.io._utils" in sys.modules:
+        utils = sys.modules["skops.io._utils"]
+        utils.whichmodule = fast_whichmodule(utils.whichmodule)
+    elif not any(isinstance(finder, _SkopsHook) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _SkopsHook())
+
+
 def readable(text: Any, payloads: FrozenSet[str]) -> Optional[str]:
     """The text to give the NLU instead of `text`, or None to leave it as it is: text
     starting with "/" that is not one of the bot's own payloads is read as words."""
@@ -395,11 +462,12 @@ def apply() -> None:
         return
     kb = _knowledge()  # read once at start
     _patch_remote_action(apology(kb))
-    if speedups():  # 6. to 9.; `make bench` measures the bot without them too
+    if speedups():  # 6. to 10.; `make bench` measures the bot without them too
         _patch_action_result_validation()
         _patch_action_call()
         _patch_event_lookup()
         _patch_recent_turns()
+        _patch_skops_import()
     _patch_parse_message(own_payloads(kb))
     _patch_root_route()
     _patch_console()

@@ -10,8 +10,20 @@ from __future__ import annotations
 
 import sys
 
+# Optional libraries that are installed but that nothing in the server uses: a None entry
+# in sys.modules makes their import fail with ImportError, which every importer of them
+# handles (TensorFlow's TFLite utilities read "no JAX"). JAX alone is about 65 MiB of
+# the Rasa server's memory (docs/performance.md).
+UNUSED = ("jax",)
+
+
+def leave_out(names=UNUSED) -> None:
+    for name in names:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
 
 def main(argv=None) -> None:
+    leave_out()
     from bot.server import patches
 
     patches.apply()
