@@ -13,6 +13,7 @@ import rasa
 import skops.io
 import skops.io._utils as skops_utils
 import rasa.core.run
+import rasa.engine.runner.dask
 import rasa.server
 import rasa.shared.utils.common
 from rasa.core.actions.action import RemoteAction
@@ -69,6 +70,8 @@ PATCHED = {
     (skops_utils, "get_public_type_names"): "2e66c98508461517",
     (skops.io, "_trusted_types"): "3f7c2be044c26196",
     (LogisticRegressionClassifier, "load"): "2d8ec27bf0582219",  # imports skops.io
+    # 11.: the module's one use of dask is `dask.get(run_graph, run_targets)` in run
+    (rasa.engine.runner, "dask"): "fc92eebf60a37336",
 }
 
 
@@ -387,3 +390,41 @@ def test_the_servers_leave_out_what_they_do_not_use():
         call="serve.leave_out(serve.UNUSED + ('tensorflow',))", imports="spacy, thinc.compat as c; print(c.has_tensorflow)")],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert action_side.stdout.split() == ["False", "[]"], action_side.stderr[-2000:]
+
+
+def test_rasas_graphs_run_as_dask_runs_them(applied):
+    import dask
+
+    calls = []
+
+    def node(name):
+        def run(*inputs):
+            calls.append(name)
+            if name == "fails":
+                raise ValueError("a node failed")
+            return name, inputs
+        return run
+
+    graph = {
+        "tracker": ("tracker", {"sender": "x"}),  # an input: a plain tuple, passed as it is
+        "nlu": (node("nlu"), "tracker", "not_a_node"),  # a need that names no node: the name
+        "policy_a": (node("policy_a"), "nlu"),
+        "policy_b": (node("policy_b"), "nlu", "tracker"),
+        "ensemble": (node("ensemble"), "policy_a", "policy_b"),
+    }
+    # DaskGraphRunner.run first cuts the graph to the targets and what they need
+    # (minimal_graph_schema), so every node runs, once, as with dask
+    pruned = {key: graph[key] for key in ("tracker", "nlu", "policy_b")}
+    for run, targets in ((graph, ["ensemble"]), (graph, ["nlu", "ensemble"]), (pruned, ["policy_b"])):
+        calls.clear()
+        ours = patches.run_graph(run, targets)
+        ours_calls = sorted(calls)
+        calls.clear()
+        assert ours == list(dask.get(run, targets))
+        assert ours_calls == sorted(calls)
+    failing = {**graph, "fails": (node("fails"), "nlu")}
+    with pytest.raises(ValueError, match="a node failed"):
+        patches.run_graph(failing, ["fails"])
+    with pytest.raises(ValueError, match="a node failed"):
+        dask.get(failing, ["fails"])
+    assert rasa.engine.runner.dask.dask.get is patches.run_graph  # what DaskGraphRunner.run calls

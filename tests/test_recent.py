@@ -188,5 +188,4 @@ def test_a_write_from_elsewhere_is_read_before_the_next_message(agent, monkeypat
         talk(agent, "written-stock", before)
         elsewhere("written-stock")
         assert talk(agent, "written-stock", ["where is that from?"]) == after
-    with store.session_scope() as session:
-        assert recent.recent_of(store).kept["written"].marker == recent.marker(store, session, "written")
+    assert recent.recent_of(store).kept["written"].marker == recent.marker(store, "written")

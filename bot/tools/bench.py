@@ -10,8 +10,11 @@
 - answers per second with 8 clients at once, and one 300-turn conversation's first and
   last 20 turns
 - resident memory of both server processes after the run
-The servers part runs twice, with the speed fixes of bot/server/patches.py (6.-8.) and
-without them (BOT_SPEEDUPS=off: Rasa's own reply check, request and event reading), and prints both.
+- in this process (bot/tools/profile.py), the call to the action server's share of a turn:
+  all that an action answer costs more than a plain response would (the bot has none)
+The servers part runs twice, with the speed fixes of bot/server/patches.py (6.-11.) and
+without them (BOT_SPEEDUPS=off: Rasa's own reply check, request, event reading, whole
+conversation per message, skops import and dask), and prints both.
 Results are printed and written to results/bench.json.
 """
 from __future__ import annotations
@@ -184,6 +187,9 @@ def main() -> int:
     results.update(retrieval(answers))
     results.update(action_validation())
     modes = {"stock": served({"BOT_SPEEDUPS": "off"}), "project": served({"BOT_SPEEDUPS": "on"})}
+    from bot.tools import profile  # it reads this module's QUESTIONS
+
+    results.update(profile.action_share())
     for key, value in results.items():
         print(f"{key:>30}: {value}")
     print(f"\n{'(one run, this machine)':>30}  {'stock Rasa calls':>16}  {'with speed-ups':>14}")

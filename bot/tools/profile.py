@@ -3,7 +3,9 @@
 Runs the Rasa agent in this process, with the SQLite tracker store and the real action
 server on a free port, through one conversation of TURNS turns, and prints cProfile's
 top entries (cumulative, then own time) for its last 20 turns, with the median time of
-its first and last 20 turns. docs/performance.md keeps the results.
+its first and last 20 turns, and how much of a turn the call to the action server takes
+(everything an action answer costs more than a plain response would; `make bench` reports
+it too). docs/performance.md keeps the results.
 """
 from __future__ import annotations
 
@@ -21,28 +23,49 @@ from pathlib import Path
 from bot import PROJECT_ROOT
 from bot.server import patches
 from bot.server.launcher import DEFAULT_MODEL, Servers, free_port
+from bot.server.serve import leave_out
 from bot.tools.bench import QUESTIONS
 
 TURNS = 300
 
 
-async def conversation(agent, turns: int, profile: cProfile.Profile) -> list:
-    times = []
-    for turn in range(turns):
-        if turn == turns - 20:
-            profile.enable()
+async def conversation(agent, turns: int, profile: cProfile.Profile, sender: str = "profiled") -> tuple:
+    """Milliseconds per turn, and per turn in the call to the action server."""
+    from rasa.core.actions.action import RemoteAction
+
+    calls = []
+    run = RemoteAction.run
+
+    async def timed(self, *args, **kwargs):
         started = time.perf_counter()
-        await agent.handle_text(QUESTIONS[turn % len(QUESTIONS)], sender_id="profiled")
-        times.append((time.perf_counter() - started) * 1000)
-    profile.disable()
-    return times
+        try:
+            return await run(self, *args, **kwargs)
+        finally:
+            calls[-1] += (time.perf_counter() - started) * 1000
+
+    times = []
+    RemoteAction.run = timed
+    try:
+        for turn in range(turns):
+            if turn == turns - 20:
+                profile.enable()
+            calls.append(0.0)
+            started = time.perf_counter()
+            await agent.handle_text(QUESTIONS[turn % len(QUESTIONS)], sender_id=sender)
+            times.append((time.perf_counter() - started) * 1000)
+        profile.disable()
+    finally:
+        RemoteAction.run = run
+    return times, calls
 
 
-def main(turns: int = TURNS, top: int = 20) -> int:
+def in_process(turns: int, profile: cProfile.Profile) -> tuple:
+    """One conversation through the Rasa agent in this process and the real action server."""
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
+    leave_out()
     patches.apply()
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import SQLTrackerStore
@@ -58,13 +81,28 @@ def main(turns: int = TURNS, top: int = 20) -> int:
             store = SQLTrackerStore(domain, dialect="sqlite", db=str(servers.tracker_db))
             endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
             agent = Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint)
-            profile = cProfile.Profile()
-            times = asyncio.run(conversation(agent, turns, profile))
+            return asyncio.run(conversation(agent, turns, profile))
         finally:
             servers.stop()
+
+
+def action_share(turns: int = 100) -> dict:
+    """Median turn and median time in the action call, over the turns after the first 10."""
+    times, calls = in_process(turns, cProfile.Profile())
+    return {"turn_ms_median_in_process": round(statistics.median(times[10:]), 2),
+            "action_call_ms_median": round(statistics.median(calls[10:]), 2),
+            "turn_without_action_call_ms_median": round(statistics.median(
+                [t - c for t, c in zip(times[10:], calls[10:])]), 2)}
+
+
+def main(turns: int = TURNS, top: int = 20) -> int:
+    profile = cProfile.Profile()
+    times, calls = in_process(turns, profile)
     print(f"speed fixes: {'on' if patches.speedups() else 'off'}; turns 1-20 median "
           f"{statistics.median(times[:20]):.1f} ms, turns {turns - 19}-{turns} median "
-          f"{statistics.median(times[-20:]):.1f} ms (profiled)")
+          f"{statistics.median(times[-20:]):.1f} ms (profiled); the action call: median "
+          f"{statistics.median(calls[10:-20]):.1f} ms of a {statistics.median(times[10:-20]):.1f} ms turn "
+          f"(turns 11-{turns - 20}, not profiled)")
     for key in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).strip_dirs().sort_stats(key).print_stats(top)
