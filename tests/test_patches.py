@@ -55,14 +55,13 @@ PATCHED = {
     (Event, "resolve_by_type"): "b5cf570fa7f286c7",  # replaced (8.)
     (rasa.shared.utils.common, "all_subclasses"): "28c2e6df9c15daea",  # the walk 8. does once
     # 9.: the first get_tracker of handle_message (via log_message and
-    # fetch_tracker_and_update_session) is the message's tracker; save writes what
-    # _additional_events returns; _retrieve reads the latest session
+    # fetch_tracker_and_update_session) is the message's tracker; recent.row writes the
+    # rows save writes; _retrieve reads the latest session
     (MessageProcessor, "handle_message"): "0c41d4780d2d4676",
     (MessageProcessor, "get_tracker"): "a62e1aad7734c717",
     (MessageProcessor, "log_message"): "f2f8ec66a291d83d",
     (MessageProcessor, "fetch_tracker_and_update_session"): "400f21a2ea5d3426",
     (SQLTrackerStore, "save"): "57165e46eab3de08",
-    (SQLTrackerStore, "_additional_events"): "d22f99eb863acb07",
     (SQLTrackerStore, "_retrieve"): "c8adbf6f4b61ddd1",
     # 10.: skops builds its trusted lists on import, through whichmodule
     (skops_utils, "whichmodule"): "30196d417084316a",  # replaced

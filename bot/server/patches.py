@@ -46,7 +46,7 @@
    later); the first class of a name wins, as in Rasa's walk, and an unknown name ends
    in Rasa's own handling ("topic", the default, or its error).
 9. The conversation a message is handled on (MessageProcessor.get_tracker within
-   handle_message; SQLTrackerStore.save and _additional_events). Rasa reads the whole
+   handle_message; SQLTrackerStore.save). Rasa reads the whole
    session back for every message and works over all of it, so each turn costs more than
    the one before. Here a message is handled on the conversation's last few turns, which
    the SQL tracker store keeps in memory between messages, and only the turn's new
@@ -226,14 +226,14 @@ def _patch_recent_turns() -> None:
     handling: contextvars.ContextVar = contextvars.ContextVar("bot_handling", default=None)
     original_handle = MessageProcessor.handle_message
     original_get = MessageProcessor.get_tracker
-    original_additional = SQLTrackerStore._additional_events
     original_save = SQLTrackerStore.save
 
     def sql_store(processor):
         store = processor.tracker_store
         while not isinstance(store, SQLTrackerStore) and hasattr(store, "_tracker_store"):
             store = store._tracker_store  # FailSafeTrackerStore, AwaitableTrackerStore
-        return store if isinstance(store, SQLTrackerStore) and recent.usable(processor.domain) else None
+        usable = isinstance(store, SQLTrackerStore) and store.event_broker is None and recent.usable(processor.domain)
+        return store if usable else None
 
     async def handle_message(self, message):
         token = handling.set(message.sender_id)  # the first get_tracker of this message
@@ -253,20 +253,14 @@ def _patch_recent_turns() -> None:
             tracker.assistant_id = self.model_metadata.assistant_id
         return tracker
 
-    def _additional_events(self, session, tracker):
-        if recent.handed(tracker) is None:
-            return original_additional(self, session, tracker)
-        return recent.unsaved(self, session, tracker)
-
     async def save(self, tracker):
-        await original_save(self, tracker)
-        if recent.handed(tracker) is not None:
-            recent.saved(self, tracker)
+        if recent.handed(tracker) is None:
+            return await original_save(self, tracker)
+        recent.save(self, tracker)
 
     for cls, name, new, old in (
         (MessageProcessor, "handle_message", handle_message, original_handle),
         (MessageProcessor, "get_tracker", get_tracker, original_get),
-        (SQLTrackerStore, "_additional_events", _additional_events, original_additional),
         (SQLTrackerStore, "save", save, original_save),
     ):
         new.__wrapped__ = old

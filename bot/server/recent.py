@@ -8,7 +8,8 @@ costs more than the one before (docs/performance.md). Here the SQL tracker store
 each conversation, its last KEPT_TURNS user turns and the state before them (slot values,
 paused or not) in memory. A message is handled on a tracker built from those: the state
 as SlotSet (and ConversationPaused) events, then the kept turns. Only the events the turn
-adds are written, so the database still holds the whole conversation, and everything else
+adds are written (in one transaction, with Core instead of the ORM), so the database
+still holds the whole conversation, and everything else
 that reads it (Rasa's HTTP API, the server after a restart) reads it as before.
 
 What is kept is tagged with what the database held for the conversation when it was kept
@@ -18,7 +19,9 @@ conversation is read from the database again, as Rasa does.
 
 Why the answers are the same: nothing the bot's dialogue reads reaches further back.
 - No policy sees a slot: the window is used only when no slot influences the
-  conversation and the domain has no form (`usable`); otherwise Rasa's own path runs.
+  conversation and the domain has no form (`usable`), and when no event broker is set
+  (Rasa streams a turn's events by comparing the tracker with the stored one); otherwise
+  Rasa's own path runs.
 - The rules are [intent, action_respond] and MemoizationPolicy looks back max_history (5)
   actions; KEPT_TURNS user turns hold twelve actions, so no rule sees the window's start
   as the conversation's start.
@@ -28,12 +31,14 @@ KEPT_TURNS user turns ago. No action of this bot reverts anything.
 """
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -42,7 +47,6 @@ KEPT_CONVERSATIONS = 500  # the least recently active are dropped first (about 5
 HANDED = "_bot_recent"  # attribute of a tracker built here: what the database held, and how many of its events it holds
 
 Marker = Optional[int]
-STALE = -1  # something else wrote to the conversation: keep nothing of it
 
 
 @dataclass
@@ -149,20 +153,36 @@ def recent_of(store) -> Recent:
     return found
 
 
-def marker(store, sender_id: str) -> Marker:
+def _statements(store):
+    """The latest row id of a conversation, and an insert of rows: Core statements built
+    once per store (a third of the ORM query's time, and one statement for all the rows of
+    a turn instead of the ORM's unit of work)."""
+    found = getattr(store, "_bot_statements", None)
+    if found is None:
+        import sqlalchemy as sa
+
+        table = store.SQLEvent.__table__
+        latest = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
+        found = store._bot_statements = (latest, table.insert())
+    return found
+
+
+def marker(store, sender_id: str, connection=None) -> Marker:
     """What the database holds for the conversation: its latest row id (one look-up in
     the index on sender_id, however long the conversation; ids only grow, as no part of
-    Rasa deletes events). A Core statement built once per store: a third of the ORM
-    query's time."""
-    import sqlalchemy as sa
+    Rasa deletes events)."""
+    if connection is None:
+        with store.engine.connect() as connection:
+            return marker(store, sender_id, connection)
+    return connection.execute(_statements(store)[0], {"sender_id": sender_id}).scalar()
 
-    statement = getattr(store, "_bot_marker", None)
-    if statement is None:
-        table = store.SQLEvent.__table__
-        statement = store._bot_marker = sa.select(sa.func.max(table.c.id)).where(
-            table.c.sender_id == sa.bindparam("sender_id"))
-    with store.engine.connect() as connection:
-        return connection.execute(statement, {"sender_id": sender_id}).scalar()
+
+def row(sender_id: str, event: Event) -> Dict[str, Any]:
+    """The row Rasa's SQLTrackerStore.save writes for an event."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
 
 
 async def tracker_for(store, sender_id: str) -> DialogueStateTracker:
@@ -186,24 +206,23 @@ def handed(tracker) -> Optional[Handed]:
     return getattr(tracker, HANDED, None)
 
 
-def unsaved(store, session, tracker) -> List[Event]:
-    """The events of a tracker built here that are not in the database yet. If something
-    else wrote to the conversation since it was built, they are still written (as Rasa
-    would), and what is kept is dropped, to be read from the database next time."""
+def save(store, tracker) -> None:
+    """Write the events of a tracker built here that are not in the database yet, in one
+    transaction, and keep its new recent turns, tagged with what the database holds then.
+    If something else wrote to the conversation since the tracker was built, its events
+    are still written (as Rasa would), and nothing is kept: the conversation is read from
+    the database next time."""
     given = handed(tracker)
-    if marker(store, tracker.sender_id) != given.marker:
-        recent_of(store).forget(tracker.sender_id)
-        given.marker = STALE
-    return list(tracker.events)[given.stored:]
-
-
-def saved(store, tracker) -> None:
-    """After a tracker built here was written: keep its new recent turns, tagged with what
-    the database holds now."""
-    given = handed(tracker)
-    recent = recent_of(store)
-    if given.marker == STALE:
+    sender_id = tracker.sender_id
+    events = list(tracker.events)
+    with store.engine.begin() as connection:
+        current = marker(store, sender_id, connection) == given.marker
+        new = events[given.stored:]
+        if new:
+            connection.execute(_statements(store)[1], [row(sender_id, event) for event in new])
+        now = marker(store, sender_id, connection)
+    if not current:
+        recent_of(store).forget(sender_id)
         return
-    now = marker(store, tracker.sender_id)
-    recent.put(tracker.sender_id, keep(tracker, now, given.base, skip=given.prefix))
-    given.marker, given.stored = now, len(tracker.events)
+    recent_of(store).put(sender_id, keep(tracker, now, given.base, skip=given.prefix))
+    given.marker, given.stored = now, len(events)
