@@ -498,12 +498,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(notice, flush=True)
             servers.pid_file = pid_file  # only now: stop() removes it
         print(f"Starting the action server on http://127.0.0.1:{servers.action_port} ...", flush=True)
-        servers.start_actions()
         if command == "shell":
+            servers.start_actions()  # up, or a clear error, before the prompt
             args = servers.rasa_args("shell", free_port(), "127.0.0.1")
             return servers._spawn("shell", args, interactive=True).wait()
-        print(f"Starting the bot on {servers.url} (loading the model takes a while) ...", flush=True)
-        servers.start_bot()
+        print(f"Starting the bot on {servers.url} at the same time ...", flush=True)
+        servers.start()
         for notice in servers.notices:
             print(notice, flush=True)
         lines = [
