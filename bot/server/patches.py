@@ -46,30 +46,31 @@
    later); the first class of a name wins, as in Rasa's walk, and an unknown name ends
    in Rasa's own handling ("topic", the default, or its error).
 9. The conversation a message is handled on (MessageProcessor.get_tracker within
-   handle_message; SQLTrackerStore.save). Rasa reads the whole
-   session back for every message and works over all of it, so each turn costs more than
-   the one before. Here a message is handled on the conversation's last few turns, which
-   the SQL tracker store keeps in memory between messages, and only the turn's new
-   events are written; everything else reads the whole conversation as before
-   (bot/server/recent.py says why the answers are the same and when Rasa's path runs).
+   handle_message; SQLTrackerStore.save). Rasa reads the whole session back for every
+   message and works over all of it, so each turn costs more than the one before. Here a
+   message is handled on the conversation's last few turns, which the SQL tracker store
+   keeps in memory between messages, and only the turn's new events are written;
+   everything else reads the whole conversation as before (bot/server/recent.py says why
+   the answers are the same and when Rasa's path runs).
 10. Loading the intent classifier (skops.io, which Rasa's LogisticRegressionClassifier.load
    imports). On import, skops lists the numpy and scipy ufuncs it trusts by name, and
    finds each one's module with pickle's whichmodule: for every ufunc it tries every
    module loaded so far with getattr, building an AttributeError message (with the
    module's repr) for each miss. In the Rasa server, with TensorFlow loaded, that is
-   about 750 look-ups, each over up to 1,600 modules: some 6 s of start-up. Here skops.io._utils is
-   given a whichmodule that asks the same modules in the same order and returns the
-   same first match, reading a plain module's own dictionary (what getattr reads for
-   it) and calling getattr on anything else, without building messages. It is put in
-   place by an import hook, as skops builds its lists while it is being imported.
+   about 750 look-ups, each over up to 1,600 modules: some 6 s of start-up. Here
+   skops.io._utils is given a whichmodule that asks the same modules in the same order
+   and returns the same first match, reading a plain module's own dictionary (what
+   getattr reads for it) and calling getattr on anything else, without building
+   messages. It is put in place by an import hook, as skops builds its lists while it
+   is being imported.
 11. Running the model's graph (DaskGraphRunner.run's `dask.get`): three times a turn (the
    NLU, then one prediction per action), dask's local scheduler orders and tracks about
    seven tasks that run one after the other anyway: 0.3 to 0.5 ms a run. Here the graph
    (which Rasa has cut to the targets and what they need) is run by `run_graph`, depth
-   first from the targets, each node once, with the same
-   arguments dask passes (a need that names a node gets that node's output, anything
-   else is passed as it is) and the results in the targets' order; an exception raised
-   by a node comes out as it does from dask.
+   first from the targets, each node once, with the same arguments dask passes (a need
+   that names a node gets that node's output, anything else is passed as it is) and the
+   results in the targets' order; an exception raised by a node comes out as it does
+   from dask.
 """
 from __future__ import annotations
 

@@ -38,13 +38,13 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 KEPT_TURNS = 6
 KEPT_CONVERSATIONS = 500  # the least recently active are dropped first (about 50 events each)
-HANDED = "_bot_recent"  # attribute of a tracker built here: what the database held, and how many of its events it holds
+HANDED = "_bot_recent"  # the attribute of a tracker built here that holds its Handed
 
 Marker = Optional[int]
 
