@@ -16,6 +16,7 @@ import rasa.core.run
 import rasa.engine.runner.dask
 import rasa.server
 import rasa.shared.utils.common
+import rasa.shared.utils.schemas.events
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
@@ -52,6 +53,7 @@ PATCHED = {
     (RemoteAction, "action_response_format_spec"): "091b74aa3738d126",
     (RemoteAction, "_action_call_format"): "428795b944f22edb",  # replaced (7.)
     (RemoteAction, "_is_selective_domain_enabled"): "736c223034a52ec5",
+    (rasa.shared.utils.schemas, "events"): "b7898d66fc1a53bf",  # its oneOf's shape (6.)
     (Event, "resolve_by_type"): "b5cf570fa7f286c7",  # replaced (8.)
     (rasa.shared.utils.common, "all_subclasses"): "28c2e6df9c15daea",  # the walk 8. does once
     # 9.: the first get_tracker of handle_message (via log_message and
@@ -427,3 +429,55 @@ def test_rasas_graphs_run_as_dask_runs_them(applied):
     with pytest.raises(ValueError, match="a node failed"):
         dask.get(failing, ["fails"])
     assert rasa.engine.runner.dask.dask.get is patches.run_graph  # what DaskGraphRunner.run calls
+
+
+def event_replies():
+    """Replies with one event of every type Rasa's schema knows, as they are and spoilt."""
+    from rasa.shared.utils.schemas.events import EVENT_SCHEMA
+
+    types = [branch["properties"]["event"]["const"] for branch in EVENT_SCHEMA["oneOf"]]
+    replies = []
+    for name in types:
+        event = {"event": name, "timestamp": 1.5, "metadata": {}}
+        replies += [{"events": [event]}, {"events": [{**event, "timestamp": "soon"}]},
+                    {"events": [{**event, "metadata": []}]}, {"events": [event, event], "responses": [{}]}]
+    replies += [
+        {"events": [{"event": "slot", "name": 3, "value": 1}]},
+        {"events": [{"event": "user", "text": 5}]},
+        {"events": [{"event": "user", "parse_data": {"entities": [{"value": 1}]}}]},
+        {"events": [{"event": "user", "parse_data": {"intent": {"name": "x", "confidence": 0.5}}}]},
+        {"events": [{"event": "action", "name": "action_listen", "policy": None, "confidence": None}]},
+        {"events": [{"event": "bot", "text": "hi", "data": {}}]},
+        {"events": [{"event": "no_such_type"}]},
+        {"events": [{"name": "last_topic"}]},
+        {"events": [{"event": 3}]},
+        {"events": ["slot"]},
+        {"events": "slot"},
+        {"responses": "hi"},
+        {"responses": [3]},
+        [],
+    ]
+    return replies
+
+
+def test_the_quick_check_passes_exactly_the_replies_rasas_whole_check_passes(applied):
+    from jsonschema import ValidationError
+
+    stock = original(RemoteAction, "_validate_action_result")
+    action = RemoteAction("action_respond", None)
+    fits = RemoteAction._validate_action_result.fits
+    quick = 0
+    for reply in event_replies() + ACTION_REPLIES + BAD_ACTION_REPLIES:
+        try:
+            expected = stock(action, reply)
+        except ValidationError as error:
+            expected = error.message
+        try:
+            got = action._validate_action_result(reply)
+        except ValidationError as error:
+            got = error.message
+        assert got == expected, reply
+        if fits(reply):
+            quick += 1
+            assert expected is True, reply
+    assert quick >= 23  # every event type's plain event takes the quick way
