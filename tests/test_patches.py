@@ -54,6 +54,10 @@ PATCHED = {
     (RemoteAction, "_action_call_format"): "428795b944f22edb",  # replaced (7.)
     (RemoteAction, "_is_selective_domain_enabled"): "736c223034a52ec5",
     (rasa.shared.utils.schemas, "events"): "b7898d66fc1a53bf",  # its oneOf's shape (6.)
+    # 12.: Rasa's session(), made once per loop; request uses it as `async with
+    # self.session() as session: async with session.request(...)`
+    (EndpointConfig, "session"): "e55aa13d9d4fb4bc",
+    (EndpointConfig, "request"): "ccdb778aed8208e2",
     (Event, "resolve_by_type"): "b5cf570fa7f286c7",  # replaced (8.)
     (rasa.shared.utils.common, "all_subclasses"): "28c2e6df9c15daea",  # the walk 8. does once
     # 9.: the first get_tracker of handle_message (via log_message and
@@ -481,3 +485,56 @@ def test_the_quick_check_passes_exactly_the_replies_rasas_whole_check_passes(app
             quick += 1
             assert expected is True, reply
     assert quick >= 23  # every event type's plain event takes the quick way
+
+
+class CountingServer:
+    """An HTTP/1.1 server on a free loopback port that counts connections; with
+    `one_per_connection`, it answers the first request of a connection and closes the
+    connection, without a word, on the next (a server that dropped a kept connection)."""
+
+    def __init__(self, one_per_connection=False):
+        self.connections, self.one = 0, one_per_connection
+
+    async def handle(self, reader, writer):
+        self.connections += 1
+        answered = 0
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length")), b"0"))
+            await reader.readexactly(length)
+            if self.one and answered:
+                writer.close()
+                return
+            body = b'{"events": [], "responses": []}'
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n" + body)
+            await writer.drain()
+            answered += 1
+
+    async def calls(self, session_of, count):
+        server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            with pytest.MonkeyPatch.context() as m:
+                m.setattr(EndpointConfig, "session", session_of(EndpointConfig.session))
+                return [await endpoint.request(json={"n": n}, method="post") for n in range(count)]
+        finally:
+            kept = endpoint.__dict__.get("_bot_sessions", {}).get(asyncio.get_running_loop())
+            await patches.close_sessions(endpoint)
+            assert kept is None or kept.closed
+            server.close()
+
+
+def test_calls_to_an_endpoint_share_one_connection(applied):
+    kept, stock = CountingServer(), CountingServer()
+    assert asyncio.run(kept.calls(lambda s: s, 3)) == [{"events": [], "responses": []}] * 3
+    asyncio.run(stock.calls(lambda s: s.__wrapped__, 3))
+    assert (kept.connections, stock.connections) == (1, 3)
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_without_an_error(applied):
+    server = CountingServer(one_per_connection=True)
+    assert asyncio.run(server.calls(lambda s: s, 3)) == [{"events": [], "responses": []}] * 3
+    assert server.connections == 3  # each dropped connection was replaced

@@ -77,6 +77,13 @@
    that names a node gets that node's output, anything else is passed as it is) and the
    results in the targets' order; an exception raised by a node comes out as it does
    from dask.
+12. The connection to the action server (EndpointConfig.session). Rasa opens a new HTTP
+   session, and with it a new TCP connection, for every call to the action server. Here
+   each endpoint keeps one session per event loop, and with it its connection. An idle
+   connection is dropped after KEEP_IDLE seconds, before the action server (Sanic, 5 s)
+   would close it; if the server has closed it anyway (it was restarted, say), the call
+   is made once more on a new connection (the action only reads the state it is sent,
+   so a second call is harmless) instead of the user getting the apology.
 """
 from __future__ import annotations
 
@@ -111,7 +118,7 @@ def action_timeout() -> float:
 
 
 def speedups() -> bool:
-    """The speed fixes (6. to 11.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
+    """The speed fixes (6. to 12.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
     comparison with stock Rasa's behaviour)."""
     return os.environ.get("BOT_SPEEDUPS", "on").strip().lower() != "off"
 
@@ -375,6 +382,76 @@ def run_graph(graph: dict, targets: list) -> list:
     return [compute(target) for target in targets]
 
 
+KEEP_IDLE = 2.0  # seconds an idle connection to an endpoint is kept (Sanic closes at 5)
+
+
+class _Kept:
+    """What `async with endpoint.session()` gives Rasa's request: the endpoint's kept
+    session (left open afterwards), whose request is made again once if the server had
+    closed the kept connection."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> bool:
+        return False
+
+    def request(self, *args, **kwargs):
+        return _Once(self.session, args, kwargs)
+
+
+class _Once:
+    def __init__(self, session, args, kwargs) -> None:
+        self.session, self.args, self.kwargs, self.made = session, args, kwargs, None
+
+    async def __aenter__(self):
+        import aiohttp
+
+        self.made = self.session.request(*self.args, **self.kwargs)
+        try:
+            return await self.made.__aenter__()
+        except aiohttp.ServerDisconnectedError:  # a kept connection the server had closed
+            self.made = self.session.request(*self.args, **self.kwargs)
+            return await self.made.__aenter__()
+
+    async def __aexit__(self, *exc):
+        return await self.made.__aexit__(*exc)
+
+
+def _patch_endpoint_session() -> None:
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    original = EndpointConfig.session
+
+    def session(self):
+        loop = asyncio.get_running_loop()
+        kept = self.__dict__.setdefault("_bot_sessions", {})
+        for gone in [other for other in kept if other.is_closed()]:
+            del kept[gone]  # a loop that has ended (tests run several)
+        found = kept.get(loop)
+        if found is None or found.closed:
+            auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+                    if self.basic_auth else None)  # as Rasa's session()
+            found = kept[loop] = aiohttp.ClientSession(
+                headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_IDLE))
+        return _Kept(found)
+
+    session.__wrapped__ = original
+    EndpointConfig.session = session
+
+
+async def close_sessions(endpoint) -> None:
+    """Close the session `endpoint` keeps for the running loop (12.), before the loop ends."""
+    found = endpoint.__dict__.get("_bot_sessions", {}).pop(asyncio.get_running_loop(), None)
+    if found is not None:
+        await found.close()
+
+
 def _patch_graph_runner() -> None:
     import types
 
@@ -525,13 +602,14 @@ def apply() -> None:
         return
     kb = _knowledge()  # read once at start
     _patch_remote_action(apology(kb))
-    if speedups():  # 6. to 11.; `make bench` measures the bot without them too
+    if speedups():  # 6. to 12.; `make bench` measures the bot without them too
         _patch_action_result_validation()
         _patch_action_call()
         _patch_event_lookup()
         _patch_recent_turns()
         _patch_skops_import()
         _patch_graph_runner()
+        _patch_endpoint_session()
     _patch_parse_message(own_payloads(kb))
     _patch_root_route()
     _patch_console()

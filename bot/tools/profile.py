@@ -81,7 +81,14 @@ def in_process(turns: int, profile: cProfile.Profile) -> tuple:
             store = SQLTrackerStore(domain, dialect="sqlite", db=str(servers.tracker_db))
             endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
             agent = Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint)
-            return asyncio.run(conversation(agent, turns, profile))
+
+            async def run():
+                try:
+                    return await conversation(agent, turns, profile)
+                finally:
+                    await patches.close_sessions(endpoint)
+
+            return asyncio.run(run())
         finally:
             servers.stop()
 
