@@ -134,3 +134,14 @@ def test_history_survives_a_restart(bot):
     bot.restart_bot()
     text = text_of(say(bot, sender, "where does that come from?"))
     assert "indeed.com" in text and "figure as of June 2022" in text
+
+
+def test_conversations_are_stored_with_a_write_ahead_log(bot):
+    import sqlite3
+
+    say(bot, f"wal-{uuid.uuid4().hex}", "hi")
+    with sqlite3.connect(bot.tracker_db) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: as durable
+        assert connection.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+    connection.close()
