@@ -12,9 +12,9 @@
 - resident memory of both server processes after the run
 - in this process (bot/tools/profile.py), the call to the action server's share of a turn:
   all that an action answer costs more than a plain response would (the bot has none)
-The servers part runs twice, with the speed fixes of bot/server/patches.py (6.-11.) and
-without them (BOT_SPEEDUPS=off: Rasa's own reply check, request, event reading, whole
-conversation per message, skops import and dask), and prints both.
+The servers part runs twice, with the speed fixes of bot/server/patches.py (6.-12.) and
+without them (BOT_SPEEDUPS=off: Rasa's own reply check, request, connection, event
+reading, whole conversation per message, skops import and dask), and prints both.
 Results are printed and written to results/bench.json.
 """
 from __future__ import annotations
