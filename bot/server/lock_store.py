@@ -1,0 +1,91 @@
+"""Locks that hold across Rasa servers (issue 12): Rasa's RedisLockStore, with every change
+to a conversation's lock made atomically.
+
+Rasa processes a conversation's messages one at a time by giving each a ticket and
+serving the tickets in order. Rasa 3.6's RedisLockStore changes a lock by reading it,
+changing it in Python and writing it back. Two servers that take a ticket for the same
+conversation at the same moment both read the same lock, both take the same number, and
+the later write wins, so both messages are "served" at once (RasaHQ/rasa#11256; the fix
+went to Rasa's commercial edition). Here each change (take a ticket, drop expired ones,
+finish serving, clean up) runs under Redis's WATCH: if the lock changed between the read
+and the write, the write is refused and the change is made again on the new lock. The
+lock's format and its rules (TicketLock) are Rasa's own.
+
+Endpoint configuration (endpoints.yml):
+    lock_store:
+      type: bot.server.lock_store.AtomicRedisLockStore
+      url: <redis host>
+      port: <port>
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Optional, Text, Tuple
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+
+Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], Any]]
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    def atomically(self, conversation_id: Text, change: Change) -> Any:
+        """Apply `change` (old lock or None -> new lock or None to delete it, and a result)
+        atomically; return its result."""
+        import redis
+
+        key = self.key_prefix + conversation_id
+        with self.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    stored = pipe.get(key)
+                    lock = TicketLock.from_dict(json.loads(stored)) if stored else None
+                    lock, result = change(lock)
+                    pipe.multi()
+                    if lock is None:
+                        pipe.delete(key)
+                    else:
+                        pipe.set(key, lock.dumps())
+                    pipe.execute()
+                    return result
+                except redis.WatchError:  # someone changed the lock meanwhile: again
+                    continue
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def take(lock):
+            lock = lock or self.create_lock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self.atomically(conversation_id, take)
+        except Exception as error:  # as Rasa's issue_ticket
+            raise LockError(f"Error while acquiring lock. Error:\n{error}")
+
+    def update_lock(self, conversation_id: Text) -> None:
+        def drop_expired(lock):
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self.atomically(conversation_id, drop_expired)
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        def finish(lock):
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return lock, None
+
+        self.atomically(conversation_id, finish)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        """Finish serving the ticket, and remove the lock if no one is waiting (Rasa does
+        the two in separate steps, so a ticket taken in between could lose its lock)."""
+        def finish_and_clean(lock):
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+                if not lock.is_someone_waiting():
+                    lock = None
+            return lock, None
+
+        self.atomically(conversation_id, finish_and_clean)
