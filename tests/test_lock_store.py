@@ -12,11 +12,11 @@ from rasa.core.lock_store import RedisLockStore
 from bot.server.launcher import free_port
 from bot.server.lock_store import AtomicRedisLockStore
 
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+REDIS = shutil.which("redis-server")
 
 @pytest.fixture(scope="module")
 def redis_port():
-    if not shutil.which("redis-server"):
+    if REDIS is None:
         pytest.fail("redis-server is missing: the lock tests need Debian's redis-server "
                     "(apt-get install redis-server; .ci/run installs it)")
     port = free_port()

@@ -5,7 +5,6 @@ import asyncio
 import json
 
 import pytest
-from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -13,11 +12,11 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, ConversationPau
                                      Restarted, SessionStarted, SlotSet, UserUttered,
                                      UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
 
 from bot import PROJECT_ROOT
 from bot.server import patches, recent
-from bot.server.launcher import DEFAULT_MODEL, Servers, free_port
+from bot.server.launcher import Servers, free_port
+from bot.tools.profile import agent_on
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
@@ -122,9 +121,7 @@ def servers(tmp_path_factory):
 
 @pytest.fixture
 def agent(servers, tmp_path):
-    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
-    endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
-    return Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint)
+    return agent_on(servers, tmp_path / "tracker.db")[0]
 
 
 def stock(monkeypatch):

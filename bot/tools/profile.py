@@ -59,6 +59,20 @@ async def conversation(agent, turns: int, profile: cProfile.Profile, sender: str
     return times, calls
 
 
+def agent_on(servers: Servers, db: Path):
+    """The Rasa agent in this process, on the SQLite store at `db`, calling the action
+    server of `servers` as endpoints.yml does; and that endpoint."""
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(db))
+    endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
+    return Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint), endpoint
+
+
 def in_process(turns: int, profile: cProfile.Profile) -> tuple:
     """One conversation through the Rasa agent in this process and the real action server."""
     from rasa.utils.log_utils import configure_structlog
@@ -67,20 +81,12 @@ def in_process(turns: int, profile: cProfile.Profile) -> tuple:
     logging.getLogger().setLevel(logging.WARNING)
     leave_out()
     patches.apply()
-    from rasa.core.agent import Agent
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
-    from rasa.utils.endpoints import EndpointConfig
-
     with tempfile.TemporaryDirectory() as tmp:
         # the real action server, started (and stopped) as the launcher does it
         servers = Servers(free_port(), free_port(), tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp))
         try:
             servers.start_actions()
-            domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-            store = SQLTrackerStore(domain, dialect="sqlite", db=str(servers.tracker_db))
-            endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
-            agent = Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint)
+            agent, endpoint = agent_on(servers, servers.tracker_db)
 
             async def run():
                 try:
