@@ -1,39 +1,22 @@
 """bot/server/lock_store.py: one conversation's messages are processed one at a time even
 when they reach different Rasa servers at once (a real Redis on a free loopback port)."""
 import asyncio
-import shutil
-import subprocess
 import threading
-import time
 
 import pytest
 from rasa.core.lock_store import RedisLockStore
 
 from bot.server.launcher import free_port
 from bot.server.lock_store import AtomicRedisLockStore
-
-REDIS = shutil.which("redis-server")
+from bot.server.services import MissingProgram, Redis
 
 @pytest.fixture(scope="module")
 def redis_port():
-    if REDIS is None:
-        pytest.fail("redis-server is missing: the lock tests need Debian's redis-server "
-                    "(apt-get install redis-server; .ci/run installs it)")
-    port = free_port()
-    server = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield port
-    server.terminate()
-    server.wait(10)
+    try:
+        with Redis(free_port()) as redis:
+            yield redis.port
+    except MissingProgram as missing:
+        pytest.fail(f"the lock tests need Redis: {missing}")
 
 
 def together(store_class, port, servers=4, messages=40, conversation="one", lifetime=60.0):
