@@ -10,7 +10,12 @@ them the same way:
 """
 from __future__ import annotations
 
+import glob
+import os
+import pwd
+import secrets
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -116,3 +121,115 @@ class Redis(Service):
             return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5).ping())
         except redis.ConnectionError:
             return False
+
+
+POSTGRES_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"),  # Debian's, newest first
+                       key=lambda d: [int(n) if n.isdigit() else 0 for n in Path(d).parent.name.split(".")],
+                       reverse=True)
+DATABASE = USER = "careerbot"  # the database and the role (its owner) the bot uses
+
+
+class Postgres(Service):
+    """PostgreSQL on 127.0.0.1:port over `data_dir`, which the first start creates (initdb)
+    with the role `careerbot` and its database `careerbot`.
+
+    The role's password is made up then and kept in data_dir/careerbot.password (mode 0600),
+    so it goes with the data; TCP connections need it (scram-sha-256), only the local socket
+    (in data_dir) is trusted. Running as root, PostgreSQL runs as Debian's `postgres` user
+    (it refuses root), which then owns data_dir and must be able to reach it: every folder
+    above it must be open to others (a 0700 one, like pytest's tmp_path, is refused with a
+    message saying so). stop() asks for a fast shutdown (what `pg_ctl stop` does: open
+    sessions are ended, not waited for)."""
+
+    name = "PostgreSQL"
+
+    def __init__(self, data_dir: Path, port: int, log: Optional[Path] = None):
+        super().__init__(port, log)
+        self.data_dir = Path(data_dir).absolute()
+
+    @property
+    def password_file(self) -> Path:
+        return self.data_dir / f"{USER}.password"
+
+    @property
+    def password(self) -> str:
+        return self.password_file.read_text(encoding="utf-8").strip()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/{DATABASE}"
+
+    def popen_kwargs(self) -> dict:
+        """Run as the `postgres` user when we are root (initdb and postgres refuse root)."""
+        if os.geteuid() != 0:
+            return {}
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            raise MissingProgram("the postgres user is missing: install Debian's postgresql package "
+                                 "(apt-get install postgresql), which creates it") from None
+        return {"user": account.pw_uid, "group": account.pw_gid,
+                "extra_groups": os.getgrouplist("postgres", account.pw_gid)}
+
+    def run(self, command: List[str], stdin: str = "") -> str:
+        """Run one PostgreSQL program to completion, as the server's user; its output."""
+        done = subprocess.run(command, input=stdin, capture_output=True, text=True, cwd="/",
+                              **self.popen_kwargs())
+        output = "\n".join(text.strip() for text in (done.stdout, done.stderr) if text.strip())
+        if done.returncode != 0 or " ERROR: " in output:
+            raise RuntimeError(f"{Path(command[0]).name} failed on {self.data_dir}:\n{output}")
+        return output
+
+    def prepare(self) -> None:
+        postgres = program("postgres", POSTGRES_DIRS)
+        initdb = program("initdb", [str(Path(postgres).resolve().parent)])  # the same version's
+        kwargs = self.popen_kwargs()
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if kwargs:
+            self.check_reachable(kwargs)
+            os.chown(self.data_dir, kwargs["user"], kwargs["group"])
+        if (self.data_dir / "PG_VERSION").exists():
+            if not self.password_file.exists():
+                raise RuntimeError(f"{self.data_dir} holds a database but no {self.password_file.name}: "
+                                   f"its set-up failed or was not ours; remove the folder to start over")
+            return
+        self.run([initdb, "-D", str(self.data_dir), "-U", "postgres", "-E", "UTF8", "--no-locale",
+                  "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"])
+        password = secrets.token_urlsafe(24)
+        # Single-user mode: one statement a line, nothing listening while the role is made.
+        self.run([postgres, "--single", "-D", str(self.data_dir), "postgres"],
+                 stdin=f"CREATE ROLE {USER} LOGIN PASSWORD '{password}'\n"
+                       f"CREATE DATABASE {DATABASE} OWNER {USER}\n")
+        descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(password + "\n")
+        if kwargs:
+            os.chown(self.password_file, kwargs["user"], kwargs["group"])
+
+    def check_reachable(self, kwargs: dict) -> None:
+        """Refuse, saying why, a data_dir whose parent the postgres user cannot enter."""
+        parent = self.data_dir.parent
+        if subprocess.run(["test", "-x", str(parent)], cwd="/", **kwargs).returncode != 0:
+            raise RuntimeError(
+                f"PostgreSQL runs as the postgres user (we are root), which cannot enter {parent}: "
+                f"put its data directory where every folder above it is open to others (chmod o+x)")
+
+    def command(self) -> List[str]:
+        # A socket path (with its .s.PGSQL.<port>.lock) over 107 bytes is refused: then TCP only.
+        sockets = str(self.data_dir) if len(str(self.data_dir)) < 85 else ""
+        return [program("postgres", POSTGRES_DIRS), "-D", str(self.data_dir), "-p", str(self.port),
+                "-c", "listen_addresses=127.0.0.1", "-k", sockets, "-c", "max_connections=300"]
+
+    def ready(self) -> bool:
+        import psycopg2
+
+        try:
+            psycopg2.connect(self.url, connect_timeout=1).close()
+            return True
+        except psycopg2.OperationalError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # fast shutdown; terminate()'s SIGTERM adds nothing
+        super().stop()
