@@ -28,26 +28,37 @@ What this adds to rasa.core.channels.slack.SlackInput:
   buttons become a blocks message (section + actions) whose button values are the
   payloads, and clicks (form-encoded `payload=` JSON) come back as user messages.
 
-The memory of deliveries lives in the process: Rasa runs one Sanic worker by default
-(several workers would need a shared lock store anyway).
+The memory of deliveries: with REDIS_URL set (redis://[user:password@]host[:port][/db],
+read when the channel is made) it lives in Redis (RedisDeliveries), shared by every Rasa
+server behind a load balancer, so a retry that reaches another server than the first
+delivery is not answered twice. Each delivery's keys (careerbot:slack:...) are checked
+and marked at once by a Lua script: in flight for 2 minutes (so the marks of a server
+killed mid-answer expire), answered for an hour. If Redis cannot be reached the error is
+logged and the message is answered anyway (at least once), this server's own memory
+standing in. Without REDIS_URL the memory lives in the process (Deliveries), enough for
+Rasa's one Sanic worker.
 """
 from __future__ import annotations
 
 import asyncio
 import html
+import inspect
 import json
 import logging
 import os
 import re
 import time
+import uuid
 from collections import OrderedDict
 from http import HTTPStatus
 from typing import (Any, Awaitable, Callable, Dict, Hashable, Iterable, List, Optional, Set,
                     Text, Tuple)
 from urllib.parse import parse_qs
 
+import redis.asyncio
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot, SlackInput
+from redis.exceptions import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -190,6 +201,10 @@ def clean_user_text(text: str, bot_ids: Iterable[str] = (), leading_mention: boo
     return re.sub(r"\s+", " ", text).strip()
 
 
+ANSWERED_TTL = 3600.0  # seconds an answered delivery is remembered (Slack retries for minutes)
+IN_FLIGHT_TTL = 120.0  # seconds a delivery stays in flight in Redis unless finished first
+
+
 def _usable(keys: Iterable[Optional[Hashable]]) -> tuple:
     """The keys that name something: not empty, and no empty part in a tuple key."""
     return tuple(k for k in keys if k and all(_parts(k)))
@@ -202,7 +217,7 @@ def _parts(key: Hashable) -> tuple:
 class Seen:
     """Keys added in the last `ttl` seconds (Slack retries for a few minutes)."""
 
-    def __init__(self, ttl: float = 3600, limit: int = 10000):
+    def __init__(self, ttl: float = ANSWERED_TTL, limit: int = 10000):
         self.ttl, self.limit = ttl, limit
         self._keys: "OrderedDict[Hashable, float]" = OrderedDict()
 
@@ -256,6 +271,134 @@ class Deliveries:
         self.in_flight.difference_update(keys)
         if answered:
             self.answered.add(*keys)
+
+
+# KEYS: a delivery's keys. ARGV: the in-flight mark, its lifetime in ms. 0 if any key is
+# marked (in flight or answered), else all of them are marked in flight: 1.
+START_SCRIPT = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then return 0 end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+end
+return 1
+"""
+# KEYS: a delivery's keys. ARGV: the mark, its lifetime in ms. Marks every key.
+MARK_SCRIPT = """
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+end
+return 1
+"""
+# KEYS: a delivery's keys. ARGV: this server's in-flight mark. Deletes the keys that
+# still hold it (not an answered mark, nor another server's, set after ours expired).
+DROP_SCRIPT = """
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 1
+"""
+REDIS_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+
+
+class RedisDeliveries:
+    """Deliveries kept in Redis for every Rasa server: `start` and `finish` as Deliveries',
+    but coroutines.
+
+    A key is "careerbot:slack:" + the key as JSON (a tuple key is a JSON list). `start`
+    runs START_SCRIPT, so two servers starting deliveries that share a key at the same
+    moment cannot both win. In flight, a key holds this server's mark for
+    `in_flight_ttl` seconds: a server that dies mid-answer (kill -9) leaves marks that
+    expire, and a Slack retry after that is answered. `finish` marks the keys answered
+    for `answered_ttl` seconds, or deletes this server's marks if the answer failed.
+
+    Redis unreachable (or slower than `timeout`): the error is logged and `local`, this
+    server's own Deliveries, decides instead, so the message is answered (at least
+    once; a retry on another server may be answered too) and the request never fails.
+    """
+
+    answered_mark = "answered"
+
+    def __init__(self, url: Text, in_flight_ttl: float = IN_FLIGHT_TTL,
+                 answered_ttl: float = ANSWERED_TTL, prefix: Text = "careerbot:slack:",
+                 timeout: float = 1.0) -> None:
+        # no connection yet: from_url only reads the URL (a malformed one fails here)
+        self.redis = redis.asyncio.from_url(url, socket_timeout=timeout,
+                                            socket_connect_timeout=timeout)
+        self.in_flight_ttl, self.answered_ttl, self.prefix = in_flight_ttl, answered_ttl, prefix
+        self.in_flight_mark = f"in-flight {uuid.uuid4().hex}"  # this server's
+        self.local = Deliveries(Seen(answered_ttl))
+        self._start = self.redis.register_script(START_SCRIPT)
+        self._mark = self.redis.register_script(MARK_SCRIPT)
+        self._drop = self.redis.register_script(DROP_SCRIPT)
+
+    @property
+    def where(self) -> Text:
+        """host:port/db of the Redis (the URL without its password)."""
+        found = self.redis.connection_pool.connection_kwargs
+        return f"{found.get('host')}:{found.get('port')}/{found.get('db', 0)}"
+
+    def redis_key(self, key: Hashable) -> Text:
+        return self.prefix + json.dumps(key, separators=(",", ":"))
+
+    async def start(self, *keys: Optional[Hashable]) -> bool:
+        """Mark the delivery in flight; False if it is in flight or answered already,
+        on this server or another one."""
+        keys = _usable(keys)
+        if not keys:
+            return True
+        try:
+            return bool(await self._start(keys=[self.redis_key(k) for k in keys],
+                                          args=[self.in_flight_mark, _ms(self.in_flight_ttl)]))
+        except REDIS_ERRORS as error:
+            logger.error("Redis (%s) is unreachable: %s. Slack delivery %s is checked against "
+                         "this server's memory only; another server may answer it too.",
+                         self.where, _said(error), keys[0])
+            return self.local.start(*keys)
+
+    async def finish(self, keys: Iterable[Optional[Hashable]], answered: bool) -> None:
+        """The delivery is no longer in flight; remember it if it was answered."""
+        keys = _usable(keys)
+        self.local.finish(keys, answered)
+        if not keys:
+            return
+        redis_keys = [self.redis_key(k) for k in keys]
+        try:
+            if answered:
+                await self._mark(keys=redis_keys, args=[self.answered_mark, _ms(self.answered_ttl)])
+            else:
+                await self._drop(keys=redis_keys, args=[self.in_flight_mark])
+        except REDIS_ERRORS as error:
+            logger.error("Redis (%s) is unreachable: %s. Slack delivery %s could not be "
+                         "recorded as %s.", self.where, _said(error), keys[0],
+                         "answered" if answered else "unanswered")
+
+
+async def _settled(value: Any) -> Any:
+    """`value`, awaited if it is awaitable: Deliveries answers at once, RedisDeliveries
+    once Redis has."""
+    return await value if inspect.isawaitable(value) else value
+
+
+def _said(error: BaseException) -> Text:
+    return str(error) or type(error).__name__  # asyncio.TimeoutError says nothing
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def memory_of_deliveries(redis_url: Optional[Text] = None) -> "Deliveries | RedisDeliveries":
+    """The memory of deliveries: in Redis if `redis_url` (default: the environment's
+    REDIS_URL) is not empty, else in the process."""
+    url = (os.environ.get("REDIS_URL", "") if redis_url is None else redis_url).strip()
+    if not url:
+        return Deliveries()
+    shared = RedisDeliveries(url)
+    logger.info("Slack deliveries are remembered in Redis (%s), shared by every server.",
+                shared.where)
+    return shared
 
 
 # -- output ------------------------------------------------------------------------------
@@ -380,7 +523,7 @@ class SlackAppInput(SlackInput):
     def __init__(self, slack_token: Text, slack_channel: Optional[Text] = None,
                  proxy: Optional[Text] = None, slack_signing_secret: Text = "",
                  conversation_granularity: Optional[Text] = "sender",
-                 api_url: Optional[Text] = None) -> None:
+                 api_url: Optional[Text] = None, redis_url: Optional[Text] = None) -> None:
         super().__init__(
             slack_token, slack_channel=slack_channel, proxy=proxy,
             slack_retry_reason_header="x-slack-retry-reason",
@@ -389,7 +532,8 @@ class SlackAppInput(SlackInput):
             conversation_granularity=conversation_granularity,
         )
         self.api_url = api_url or slack_api_url()
-        self.deliveries = Deliveries()
+        # redis_url None: REDIS_URL from the environment; "": in the process
+        self.deliveries = memory_of_deliveries(redis_url)
 
     def get_output_channel(self, channel: Optional[Text] = None,
                            thread_id: Optional[Text] = None) -> OutputChannel:
@@ -412,9 +556,9 @@ class SlackAppInput(SlackInput):
             return event["thread_ts"]
         return None if is_dm else event.get("ts")
 
-    def _start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: Text,
-               user: Text, channel: Text, thread: Optional[Text], metadata: Dict,
-               keys: Tuple[Optional[Hashable], ...]) -> HTTPResponse:
+    async def _start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                     text: Text, user: Text, channel: Text, thread: Optional[Text],
+                     metadata: Dict, keys: Tuple[Optional[Hashable], ...]) -> HTTPResponse:
         """Answer the message in the background, unless this delivery (named by `keys`)
         is being answered or was answered already.
 
@@ -423,7 +567,7 @@ class SlackAppInput(SlackInput):
         failure is logged). Answering the duplicate with a non-2xx would make Slack retry
         later, but would count against the app's delivery failure rate.
         """
-        if not self.deliveries.start(*keys):
+        if not await _settled(self.deliveries.start(*keys)):
             logger.info("Slack delivery %s is being or was answered; not answering twice.",
                         keys[0])
             return response.text("Already handled.", headers={"X-Slack-No-Retry": "1"})
@@ -463,7 +607,7 @@ class SlackAppInput(SlackInput):
             logger.exception("Answering Slack delivery %s failed; a retry of it will be "
                              "answered.", keys[0])
         finally:
-            self.deliveries.finish(keys, answered)
+            await _settled(self.deliveries.finish(keys, answered))
 
     async def _handle_callback(self, body: Dict[Text, Any],
                                on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
@@ -494,7 +638,8 @@ class SlackAppInput(SlackInput):
         metadata = {"out_channel": channel, "thread_id": thread, "users": bot_ids,
                     "event_id": body.get("event_id"), "ts": event.get("ts")}
         keys = (body.get("event_id"), (channel, event.get("ts")))
-        return self._start(on_new_message, text, event["user"], channel, thread, metadata, keys)
+        return await self._start(on_new_message, text, event["user"], channel, thread, metadata,
+                                 keys)
 
     async def _handle_interaction(self, payload: Dict[Text, Any],
                                   on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
@@ -514,7 +659,7 @@ class SlackAppInput(SlackInput):
         metadata = {"out_channel": channel, "thread_id": thread, "users": [user],
                     "action_ts": action.get("action_ts")}
         keys = (("action", user, action.get("action_ts"), action.get("action_id")),)
-        return self._start(on_new_message, text, user, channel, thread, metadata, keys)
+        return await self._start(on_new_message, text, user, channel, thread, metadata, keys)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # named after the channel, so that a subclass can be registered next to it
