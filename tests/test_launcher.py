@@ -28,7 +28,7 @@ def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
         assert launcher.process.wait(timeout=30) == 0
         output = launcher.text()
         assert output.count("Stopped.") == 1 and "Traceback" not in output, output
-        assert not list(tmp_path.glob("credentials.*.yml"))  # its per-port copy is removed
+        assert not list(tmp_path.glob("*.yml"))  # its per-port copies are removed
         assert not port_open(bot_port) and not port_open(action_port)
         assert not launcher.pid_file.exists()
 
@@ -61,3 +61,47 @@ def test_make_run_stops_with_one_line(tmp_path, stop):
     assert "Traceback" not in output and "make: ***" not in output, output
     assert not port_open(bot_port) and not port_open(action_port)
     assert not pid_file_for(bot_port).exists() and not list(tmp_path.glob("credentials.*.yml"))
+
+
+def endpoints_for(env: dict, tmp_path) -> dict:
+    """The endpoints a server started by the launcher in `env` reads."""
+    import yaml
+
+    from bot.server.launcher import base_env, without_unset
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("TRACKER_DB_URL", "REDIS_URL", "ACTION_URL"):
+            patch.delenv(name, raising=False)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        full = base_env(5055, tmp_path / "tracker.db")
+    left_out = without_unset(PROJECT_ROOT / "endpoints.yml", tmp_path / "endpoints.yml", full)
+    sections = yaml.safe_load((tmp_path / "endpoints.yml").read_text())
+    return {"left_out": left_out, "sections": sections,
+            **{name: full[name] for name in ("TRACKER_DB_URL", "ACTION_URL")}}
+
+
+def test_unset_the_bot_keeps_sqlite_local_actions_and_locks_in_the_process(tmp_path):
+    got = endpoints_for({}, tmp_path)
+    assert got["TRACKER_DB_URL"] == f"sqlite:///{tmp_path / 'tracker.db'}"
+    assert got["ACTION_URL"] == "http://127.0.0.1:5055/webhook"
+    assert got["left_out"] == {"lock_store": ["REDIS_URL"]}
+    assert set(got["sections"]) == {"action_endpoint", "tracker_store"}
+
+
+def test_set_the_servers_share_postgresql_redis_and_remote_actions(tmp_path):
+    env = {"TRACKER_DB_URL": "postgresql://u:p@db:5432/careerbot", "REDIS_URL": "redis://r:6379/0",
+           "ACTION_URL": "http://actions:5055/webhook"}
+    got = endpoints_for(env, tmp_path)
+    assert (got["TRACKER_DB_URL"], got["ACTION_URL"]) == (env["TRACKER_DB_URL"], env["ACTION_URL"])
+    assert got["left_out"] == {}
+    assert got["sections"]["lock_store"]["type"] == "bot.server.lock_store.AtomicRedisLockStore"
+
+
+def test_a_remote_action_server_is_not_started_here(tmp_path):
+    from bot.server.launcher import Servers
+
+    here = Servers(free_port(), free_port(), tracker_db=tmp_path / "t.db")
+    elsewhere = Servers(free_port(), free_port(), tracker_db=tmp_path / "t.db",
+                        extra_env={"ACTION_URL": "http://actions:5055/webhook"})
+    assert (here.local_actions, elsewhere.local_actions) == (True, False)

@@ -220,14 +220,18 @@ def test_a_bad_action_reply_fails_with_the_same_error_as_stock_rasa(applied, rep
     assert "Failed to validate Action server response" in patched.value.message
 
 
-def test_the_action_server_gets_the_state_without_the_conversations_events(applied, monkeypatch):
+def test_the_action_server_gets_the_state_without_the_conversations_events(applied, monkeypatch, tmp_path):
     from rasa.core.actions.action import RemoteAction as Remote
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
     from rasa.utils.endpoints import read_endpoint_config
 
-    monkeypatch.setenv("ACTION_PORT", "5055")  # the launcher sets them
-    monkeypatch.setenv("TRACKER_DB", "unused.db")
-    endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
+    from bot.server.launcher import base_env, without_unset
+
+    env = base_env(5055, tmp_path / "unused.db")  # what the launcher gives the server
+    for name in ("ACTION_URL", "TRACKER_DB_URL"):
+        monkeypatch.setenv(name, env[name])
+    without_unset(PROJECT_ROOT / "endpoints.yml", tmp_path / "endpoints.yml", env)
+    endpoint = read_endpoint_config(str(tmp_path / "endpoints.yml"), "action_endpoint")
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
     events = []
     for turn in range(150):  # a long conversation

@@ -6,6 +6,10 @@
 Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
 TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz); SLACK_BOT_TOKEN and
 SLACK_SIGNING_SECRET turn the Slack channel on, SLACK_API_URL points it elsewhere.
+Several servers share their state through TRACKER_DB_URL (PostgreSQL instead of the
+SQLite file), REDIS_URL (locks) and ACTION_URL (action servers elsewhere: none starts
+here); endpoints.yml names them, and each server reads a copy written here
+(`without_unset`).
 
 `run` supervises: a server that exits unexpectedly is restarted on its own (the other one
 keeps running) after 1 s, 2 s, 4 s ... up to 30 s between attempts, the delay starting over
@@ -57,6 +61,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def base_env(action_port: int, tracker_db: Path) -> dict:
+    """The servers' environment: this one, with the defaults endpoints.yml's ${VARS} need
+    (TRACKER_DB_URL: the SQLite file `tracker_db`; ACTION_URL: the local action server)."""
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
@@ -68,32 +74,49 @@ def base_env(action_port: int, tracker_db: Path) -> dict:
         TRACKER_DB=str(tracker_db),
         PYTHONPATH=str(PROJECT_ROOT),
     )
+    if not env.get("TRACKER_DB_URL"):
+        env["TRACKER_DB_URL"] = f"sqlite:///{Path(tracker_db).absolute()}"
+    if not env.get("ACTION_URL"):
+        env["ACTION_URL"] = f"http://127.0.0.1:{action_port}/webhook"
     return env
+
+
+def sqlite_path(tracker_db_url: str) -> Optional[Path]:
+    """The file of an sqlite:/// URL (None for another database)."""
+    prefix = "sqlite:///"
+    return Path(tracker_db_url[len(prefix):]) if tracker_db_url.startswith(prefix) else None
 
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def without_unset(source: Path, target: Path, env: dict) -> Dict[str, List[str]]:
+    """Copy the YAML file `source` (sections at the top) to `target` without the sections
+    that name a ${VAR} unset in `env`, so that Rasa neither fails on an unresolved
+    placeholder nor half-configures something. Returns {section left out: its unset vars}."""
+    import yaml
+
+    sections = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    left_out = {}
+    for name in list(sections):
+        wanted = ENV_REFERENCE.findall(yaml.safe_dump(sections[name] or {}))
+        missing = [v for v in dict.fromkeys(wanted) if not env.get(v)]
+        if missing:
+            del sections[name]
+            left_out[name] = missing
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(sections, sort_keys=False), encoding="utf-8")
+    return left_out
+
+
 def channel_credentials(source: Path, target: Path, env: dict) -> List[str]:
     """Copy credentials.yml to `target` without the channels whose ${VARS} are unset.
 
-    A channel that needs secrets (Slack) is simply off until they are set, and Rasa
-    does not fail on an unresolved placeholder. Returns one notice per channel left out.
+    A channel that needs secrets (Slack) is simply off until they are set. Returns one
+    notice per channel left out.
     """
-    import yaml
-
-    channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    notices = []
-    for name in list(channels):
-        wanted = ENV_REFERENCE.findall(yaml.safe_dump(channels[name] or {}))
-        missing = [v for v in dict.fromkeys(wanted) if not env.get(v)]
-        if missing:
-            del channels[name]
-            label = name.rsplit(".", 1)[-1]
-            notices.append(f"{label}: off ({' and '.join(missing)} not set; see README).")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump(channels, sort_keys=False), encoding="utf-8")
-    return notices
+    return [f"{name.rsplit('.', 1)[-1]}: off ({' and '.join(missing)} not set; see README)."
+            for name, missing in without_unset(source, target, env).items()]
 
 
 # -- dying with the launcher --------------------------------------------------------------
@@ -264,11 +287,13 @@ class Servers:
         self.pid_file = pid_file
         self.env = base_env(action_port, self.tracker_db)
         self.env.update(extra_env or {})
+        # ACTION_URL set elsewhere: the actions run there, and only Rasa starts here
+        self.local_actions = self.env["ACTION_URL"] == base_env(action_port, self.tracker_db)["ACTION_URL"]
         self.processes: List[subprocess.Popen] = []
         self._names: Dict[subprocess.Popen, str] = {}  # child -> "actions", "rasa", "shell"
         self._args: Dict[subprocess.Popen, List[str]] = {}
         self._logs: List = []  # open log files, closed by stop()
-        self._credentials: List[Path] = []  # per-port credentials files, removed by stop()
+        self._written: List[Path] = []  # per-port credentials and endpoints, removed by stop()
 
     @property
     def url(self) -> str:
@@ -333,27 +358,35 @@ class Servers:
         process = self.spawn_actions()
         wait_until_up(self.health_url("actions"), process, timeout, LABELS["actions"])
 
+    def _write(self, name: str) -> Path:
+        path = self.tracker_db.parent / name
+        if path not in self._written:
+            self._written.append(path)
+        return path
+
     def rasa_args(self, command: str, port: int, host: str) -> List[str]:
-        """Arguments for `rasa run` (with the channels whose secrets are set, in a per-port
-        credentials file that stop() removes) or `rasa shell` (the terminal, no file)."""
+        """Arguments for `rasa run` or `rasa shell`, with per-port copies of endpoints.yml
+        and (for `run`) credentials.yml holding only the sections whose variables are set;
+        stop() removes them. The terminal chat takes no credentials."""
         self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        endpoints = self._write(f"endpoints.{port}.yml")
+        without_unset(PROJECT_ROOT / "endpoints.yml", endpoints, self.env)
         if command == "shell":
             credentials = SHELL_CREDENTIALS
         else:
-            credentials = self.tracker_db.parent / f"credentials.{port}.yml"
+            credentials = self._write(f"credentials.{port}.yml")
             self.notices = channel_credentials(self.credentials_source, credentials, self.env)
-            if credentials not in self._credentials:
-                self._credentials.append(credentials)
+        sqlite = sqlite_path(self.env["TRACKER_DB_URL"])
+        if sqlite is not None:
+            write_ahead(sqlite)
         return [
             sys.executable, "-m", "bot.server.serve", command, "--model", str(self.model),
-            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"), "--credentials", str(credentials),
+            "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--port", str(port), "--interface", host,
         ]
 
     def spawn_bot(self, replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
-        args = self.rasa_args("run", self.bot_port, self.host)
-        write_ahead(self.tracker_db)
-        return self._spawn("rasa", args, replacing=replacing)
+        return self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host), replacing=replacing)
 
     def start_bot(self, timeout: float = START_TIMEOUT["rasa"]) -> None:
         process = self.spawn_bot()
@@ -365,11 +398,14 @@ class Servers:
         self.start_bot()
 
     def start(self) -> "Servers":
-        """Both servers, started side by side (Rasa calls the action server only when a
-        message comes); returns once both answer their health checks."""
+        """Both servers (Rasa alone with ACTION_URL set), started side by side (Rasa calls
+        the action server only when a message comes); returns once they answer their
+        health checks."""
         try:
-            actions, bot = self.spawn_actions(), self.spawn_bot()
-            wait_until_up(self.health_url("actions"), actions, START_TIMEOUT["actions"], LABELS["actions"])
+            actions = self.spawn_actions() if self.local_actions else None
+            bot = self.spawn_bot()
+            if actions is not None:
+                wait_until_up(self.health_url("actions"), actions, START_TIMEOUT["actions"], LABELS["actions"])
             wait_until_up(self.health_url("rasa"), bot, START_TIMEOUT["rasa"], LABELS["rasa"])
         except BaseException:
             self.stop()
@@ -430,9 +466,9 @@ class Servers:
         for log in self._logs:
             log.close()
         self._logs.clear()
-        for path in self._credentials:
+        for path in self._written:
             path.unlink(missing_ok=True)
-        self._credentials.clear()
+        self._written.clear()
         if self.pid_file is not None:
             self.pid_file.unlink(missing_ok=True)
 
@@ -510,11 +546,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
                 print(notice, flush=True)
             servers.pid_file = pid_file  # only now: stop() removes it
-        print(f"Starting the action server on http://127.0.0.1:{servers.action_port} ...", flush=True)
+        if servers.local_actions:
+            print(f"Starting the action server on http://127.0.0.1:{servers.action_port} ...", flush=True)
         if command == "shell":
-            servers.start_actions()  # up, or a clear error, before the prompt
+            if servers.local_actions:
+                servers.start_actions()  # up, or a clear error, before the prompt
             args = servers.rasa_args("shell", free_port(), "127.0.0.1")
-            write_ahead(servers.tracker_db)
             return servers._spawn("shell", args, interactive=True).wait()
         print(f"Starting the bot on {servers.url} at the same time ...", flush=True)
         servers.start()
@@ -531,7 +568,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         ]
         if not any(n.startswith("Slack") for n in servers.notices):
             lines.append(f"  Slack:     POST {servers.url}/webhooks/slack/webhook  (events and interactivity)")
-        lines += [f"  Actions:   http://127.0.0.1:{servers.action_port}/health", "Press Ctrl-C to stop."]
+        actions = (f"http://127.0.0.1:{servers.action_port}/health" if servers.local_actions
+                   else f"{servers.env['ACTION_URL']} (ACTION_URL)")
+        lines += [f"  Actions:   {actions}", "Press Ctrl-C to stop."]
         print("\n".join(lines), flush=True)
         servers.supervise()
     except KeyboardInterrupt:

@@ -11,24 +11,46 @@ finish serving, clean up) runs under Redis's WATCH: if the lock changed between 
 and the write, the write is refused and the change is made again on the new lock. The
 lock's format and its rules (TicketLock) are Rasa's own.
 
-Endpoint configuration (endpoints.yml):
+Endpoint configuration (endpoints.yml; the launcher leaves the section out when REDIS_URL
+is unset, and Rasa then keeps its locks in the process):
     lock_store:
       type: bot.server.lock_store.AtomicRedisLockStore
-      url: <redis host>
-      port: <port>
+      url: ${REDIS_URL}        # redis://[user:password@]host[:port][/db], rediss:// for TLS
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional, Text, Tuple
+from typing import Any, Callable, Dict, Optional, Text, Tuple
+from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
 
 Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], Any]]
 
 
+def redis_settings(url: Text) -> Dict[Text, Any]:
+    """RedisLockStore's arguments from a redis:// or rediss:// URL (db 0 unless the path
+    names one)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(f"REDIS_URL must look like redis://host:port/db, not {url!r}")
+    return {"host": parts.hostname, "port": parts.port or 6379,
+            "db": int(parts.path.strip("/") or 0),
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "use_ssl": parts.scheme == "rediss"}
+
+
 class AtomicRedisLockStore(RedisLockStore):
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **settings: Any) -> None:
+        """From endpoints.yml (Rasa passes `endpoint_config`, whose url is REDIS_URL), or
+        from RedisLockStore's own arguments."""
+        if endpoint_config is not None:
+            settings = {**redis_settings(endpoint_config.url), **endpoint_config.kwargs}
+        super().__init__(**settings)
+
     def atomically(self, conversation_id: Text, change: Change) -> Any:
         """Apply `change` (old lock or None -> new lock or None to delete it, and a result)
         atomically; return its result."""
