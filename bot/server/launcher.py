@@ -38,6 +38,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
@@ -253,18 +254,68 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float, name: str
 # Supervision is a small polling loop here rather than supervisord, circus or the like: two
 # children need no configuration language or extra daemon, a separate supervisor process
 # would stop being their parent (and so lose PR_SET_PDEATHSIG, which ties them to the
-# launcher), and tests keep starting the servers in-process through `Servers`.
+# launcher), and tests keep starting the servers in-process through `Servers`. `make
+# cluster` (bot/server/cluster.py) watches its servers and services with the same loop.
 @dataclass
 class Watch:
-    """What `Servers.supervise` knows about one child."""
+    """What `supervise` knows about one child: how to start it again, and when it is up."""
 
-    name: str
+    label: str  # how the log calls it: "Rasa server", "Rasa server 2 (port 5011)", "Redis"
     process: subprocess.Popen
+    respawn: Callable[[subprocess.Popen], subprocess.Popen]  # the exited child -> its successor
+    healthy: Callable[[], bool]
+    start_timeout: float
     state: str = "up"  # "up", "waiting" (until `at`) or "starting" (health check due by `at`)
     at: float = 0.0
     up_since: float = 0.0
     down_since: float = 0.0
     delay: float = FIRST_DELAY
+
+
+def supervise(watches: List[Watch], poll: float = 0.5, log: Optional[Callable[[str], None]] = None) -> None:
+    """Keep the started children up until interrupted (KeyboardInterrupt); never returns.
+
+    A child that exits is restarted on its own after a delay that doubles with each
+    restart (FIRST_DELAY up to MAX_DELAY) and starts over once the child has stayed up
+    STABLE_AFTER seconds; a restart counts as done when its health check answers. One
+    line on stderr (or `log`) per exit and per recovery. Everything runs on the calling
+    thread (call it from the main one, see die_with_parent), so one child's restart
+    never holds up noticing another's exit.
+    """
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    now = time.monotonic()
+    for watch in watches:
+        watch.up_since = now
+    while True:
+        now = time.monotonic()
+        for watch in watches:
+            code = watch.process.poll()
+            if watch.state == "waiting":
+                if now >= watch.at:
+                    watch.process = watch.respawn(watch.process)
+                    watch.state, watch.at = "starting", now + watch.start_timeout
+                continue
+            problem = None
+            if code is not None:
+                problem = f"exited with code {code}"
+                if watch.state == "starting":
+                    problem += " while starting"
+                elif now - watch.up_since >= STABLE_AFTER:
+                    watch.delay = FIRST_DELAY
+            elif watch.state == "starting":
+                if watch.healthy():
+                    watch.state, watch.up_since = "up", time.monotonic()
+                    log(f"{watch.label} back up after {watch.up_since - watch.down_since:.1f} s")
+                elif now >= watch.at:
+                    terminate([watch.process])
+                    problem = f"did not answer within {watch.start_timeout:g} s of starting"
+            if problem:
+                log(f"{watch.label} {problem}; restarting in {watch.delay:g} s")
+                if watch.state == "up":
+                    watch.down_since = now
+                watch.state, watch.at = "waiting", now + watch.delay
+                watch.delay = min(watch.delay * 2, MAX_DELAY)
+        time.sleep(poll)
 
 
 class Servers:
@@ -283,6 +334,7 @@ class Servers:
         self.tracker_db, self.model = Path(tracker_db), Path(model)
         self.credentials_source = credentials or PROJECT_ROOT / "credentials.yml"
         self.notices: List[str] = []
+        self.label = ""  # after "Rasa server" / "action server" in the log (the cluster numbers them)
         self.log_dir = log_dir
         self.pid_file = pid_file
         self.env = base_env(action_port, self.tracker_db)
@@ -412,51 +464,19 @@ class Servers:
             raise
         return self
 
-    def supervise(self, poll: float = 0.5, log: Optional[Callable[[str], None]] = None) -> None:
-        """Keep the started servers up until interrupted (KeyboardInterrupt); never returns.
+    def watches(self) -> List[Watch]:
+        """One Watch per started child, restarting it in its place."""
+        def respawner(name: str) -> Callable[[subprocess.Popen], subprocess.Popen]:
+            spawn = self.spawn_actions if name == "actions" else self.spawn_bot
+            return lambda old: spawn(replacing=old)
 
-        A child that exits is restarted on its own after a delay that doubles with each
-        restart (FIRST_DELAY up to MAX_DELAY) and starts over once the child has stayed up
-        STABLE_AFTER seconds; a restart counts as done when its health check answers. One
-        line on stderr (or `log`) per exit and per recovery. Everything runs on the calling
-        thread (call it from the main one, see die_with_parent), so one child's restart
-        never holds up noticing the other's exit.
-        """
-        log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        now = time.monotonic()
-        watches = [Watch(self._names[p], p, up_since=now) for p in self.processes]
-        while True:
-            now = time.monotonic()
-            for watch in watches:
-                label = LABELS[watch.name]
-                code = watch.process.poll()
-                if watch.state == "waiting":
-                    if now >= watch.at:
-                        spawn = self.spawn_actions if watch.name == "actions" else self.spawn_bot
-                        watch.process = spawn(replacing=watch.process)
-                        watch.state, watch.at = "starting", now + START_TIMEOUT[watch.name]
-                    continue
-                problem = None
-                if code is not None:
-                    problem = f"exited with code {code}"
-                    if watch.state == "starting":
-                        problem += " while starting"
-                    elif now - watch.up_since >= STABLE_AFTER:
-                        watch.delay = FIRST_DELAY
-                elif watch.state == "starting":
-                    if answers(self.health_url(watch.name)):
-                        watch.state, watch.up_since = "up", time.monotonic()
-                        log(f"{label} back up after {watch.up_since - watch.down_since:.1f} s")
-                    elif now >= watch.at:
-                        terminate([watch.process])
-                        problem = f"did not answer within {START_TIMEOUT[watch.name]} s of starting"
-                if problem:
-                    log(f"{label} {problem}; restarting in {watch.delay:g} s")
-                    if watch.state == "up":
-                        watch.down_since = now
-                    watch.state, watch.at = "waiting", now + watch.delay
-                    watch.delay = min(watch.delay * 2, MAX_DELAY)
-            time.sleep(poll)
+        return [Watch(LABELS[self._names[p]] + self.label, p, respawner(self._names[p]),
+                      partial(answers, self.health_url(self._names[p])), START_TIMEOUT[self._names[p]])
+                for p in self.processes]
+
+    def supervise(self, poll: float = 0.5, log: Optional[Callable[[str], None]] = None) -> None:
+        """Keep the started servers up until interrupted (see `supervise`); never returns."""
+        supervise(self.watches(), poll, log)
 
     def stop(self) -> None:
         terminate(self.processes)
