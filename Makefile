@@ -23,12 +23,13 @@ PYTHON_CANDIDATES := $(PYTHON) /root/.pyenv/versions/3.10.13/bin/python3.10 \
 	$(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10) \
 	/usr/local/bin/python3.10 /usr/bin/python3.10 python3.10
 
-.PHONY: help install spacy web train run shell test screenshots validate compare answers bench profile migrate-tracker lock clean
+.PHONY: help install spacy web train run cluster shell test screenshots validate compare answers bench profile migrate-tracker lock clean
 
 help:
 	@echo "make run      install, build, train if needed, then serve (REST on 127.0.0.1:\$${BOT_PORT:-5005})"
 	@echo "make test     the same set-up, then every test"
 	@echo "make screenshots  run the web chat tests and refresh docs/screenshots/*.png"
+	@echo "make cluster  the same bot as RASA_SERVERS (2) Rasa servers behind HAProxy, with PostgreSQL and Redis"
 	@echo "make shell    chat in the terminal (Rasa shell) with the action server running"
 	@echo "make train    retrain the model (only if data/, config.yml or domain.yml changed)"
 	@echo "make validate check the training data (rasa data validate)"
@@ -80,6 +81,12 @@ train: $(MODEL)
 # No `exec` or `trap` is needed: the launcher is make's own child, no shell in between.
 run: $(MODEL) $(WEB_STAMP)
 	$(PY) -m bot.server.launcher run
+
+# The same bot as several servers behind HAProxy, with PostgreSQL and Redis (README,
+# "Scale out"); .ci/packages installs the Debian packages it needs when they are missing.
+cluster: $(MODEL) $(WEB_STAMP)
+	@.ci/packages cluster
+	$(PY) -m bot.server.cluster run
 
 shell: $(MODEL)
 	$(PY) -m bot.server.launcher shell

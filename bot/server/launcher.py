@@ -543,6 +543,22 @@ def stop_on_signals() -> None:
             signal.signal(signum, on_signal)
 
 
+def banner(url: str, notices: List[str], actions: str, what: str = "The career bot is up.") -> str:
+    """What `make run` and `make cluster` print once the bot answers at `url`."""
+    lines = [
+        "",
+        what,
+        f"  Chat page: {url}/chat",
+        f'  Embed:     <script src="{url}/chat/widget.js"></script>  '
+        f"(demo: {url}/chat/demo; other sites need WEB_ALLOWED_ORIGINS)",
+        f"  REST:      POST {url}/webhooks/rest/webhook  "
+        '{"sender": "me", "message": "what do ML engineers earn?"}',
+    ]
+    if not any(n.startswith("Slack") for n in notices):
+        lines.append(f"  Slack:     POST {url}/webhooks/slack/webhook  (events and interactivity)")
+    return "\n".join(lines + [f"  Actions:   {actions}", "Press Ctrl-C to stop."])
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "run"
@@ -577,21 +593,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         servers.start()
         for notice in servers.notices:
             print(notice, flush=True)
-        lines = [
-            "",
-            "The career bot is up.",
-            f"  Chat page: {servers.url}/chat",
-            f'  Embed:     <script src="{servers.url}/chat/widget.js"></script>  '
-            f"(demo: {servers.url}/chat/demo; other sites need WEB_ALLOWED_ORIGINS)",
-            f"  REST:      POST {servers.url}/webhooks/rest/webhook  "
-            '{"sender": "me", "message": "what do ML engineers earn?"}',
-        ]
-        if not any(n.startswith("Slack") for n in servers.notices):
-            lines.append(f"  Slack:     POST {servers.url}/webhooks/slack/webhook  (events and interactivity)")
         actions = (f"http://127.0.0.1:{servers.action_port}/health" if servers.local_actions
                    else f"{servers.env['ACTION_URL']} (ACTION_URL)")
-        lines += [f"  Actions:   {actions}", "Press Ctrl-C to stop."]
-        print("\n".join(lines), flush=True)
+        print(banner(servers.url, servers.notices, actions), flush=True)
         servers.supervise()
     except KeyboardInterrupt:
         if command == "run":  # the shell's chat says its own goodbye

@@ -65,15 +65,23 @@ class Service:
     def popen_kwargs(self) -> dict:
         return {}
 
-    def start(self) -> "Service":
+    def spawn(self) -> subprocess.Popen:
+        """Start the process (prepare() first), without waiting for it to be ready."""
         self.prepare()
         out = subprocess.DEVNULL
         if self.log is not None:
-            self.log.parent.mkdir(parents=True, exist_ok=True)
-            out = self._log_file = open(self.log, "ab")
+            if self._log_file is None:
+                self.log.parent.mkdir(parents=True, exist_ok=True)
+                self._log_file = open(self.log, "ab")
+            out = self._log_file
         self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True,
                                         preexec_fn=die_with_parent(), **self.popen_kwargs())
+        return self.process
+
+    def start(self) -> "Service":
+        """Start the process and wait until it is ready (RuntimeError if it is not in time)."""
+        self.spawn()
         deadline = time.monotonic() + self.start_timeout
         while not self.ready():
             if self.process.poll() is not None:

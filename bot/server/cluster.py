@@ -1,0 +1,308 @@
+"""`make cluster`: the bot as several servers on one machine, the way it runs on several.
+
+    python -m bot.server.cluster run              # everything below, on loopback
+    python -m bot.server.cluster haproxy-config --bind 0.0.0.0:5005 \\
+        --rasa 10.0.0.11:5005 10.0.0.12:5005 --actions 10.0.0.11:5055 10.0.0.12:5055
+                                                  # the load balancer's config for other hosts
+
+What `run` starts, each a child that dies with it and is restarted if it exits:
+- PostgreSQL (conversations; data in CLUSTER_DIR/postgres, made on first start) and Redis
+  (locks, Slack's memory of deliveries), unless TRACKER_DB_URL / REDIS_URL name running ones;
+- ACTION_SERVERS action servers (default 2) and RASA_SERVERS Rasa servers (default 2), each
+  Rasa server with SANIC_WORKERS workers (default 1), on free loopback ports;
+- HAProxy on BOT_HOST:BOT_PORT in front of the Rasa servers, and on a loopback port in
+  front of the action servers (ACTION_URL of every Rasa server).
+
+Why HAProxy (Debian's haproxy) rather than nginx: the open-source nginx checks a server
+only by failing real requests (passive), while HAProxy checks every server once a second
+(GET / on Rasa, /health on actions) and stops sending to one before a user's message fails
+on it; it retries a request whose connection was refused on another server, and it keeps
+a browser's socket.io session on one server (a cookie, or the client's address when the
+widget runs on another site and sends no cookie) in the same few lines.
+
+Routing: REST and Slack go to the Rasa server with the fewest requests in progress
+(`leastconn`): every server reads and writes the same conversations in PostgreSQL, and
+Redis's locks make one conversation's messages wait for each other whichever server they
+reach. Only socket.io is sticky: its polling transport keeps a session in one server's
+memory.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from bot import PROJECT_ROOT
+from bot.server.launcher import (DEFAULT_MODEL, START_TIMEOUT, STATE_DIR, Servers, Watch, _check_ready,
+                                 answers, banner, cmdline_of, free_port, ignore_stop_signals,
+                                 pid_file_for, stop_leftovers, stop_on_signals, supervise,
+                                 wait_until_up)
+from bot.server.services import Postgres, Redis, Service, program
+
+DEFAULT_DIR = STATE_DIR / "cluster"
+COOKIE = "CAREERBOT_SERVER"  # which Rasa server holds a browser's socket.io session
+HEALTH = "/lb-health"  # answered by HAProxy itself
+
+
+def haproxy_config(bind: str, rasa: Sequence[str], actions: Sequence[str],
+                   actions_bind: str = "127.0.0.1:5055") -> str:
+    """HAProxy's configuration: the bot on `bind` over the Rasa servers `rasa` (host:port),
+    the action servers `actions` on `actions_bind` (what ACTION_URL points at)."""
+    def servers(prefix: str, addresses: Sequence[str], extra: str = "") -> List[str]:
+        return [f"    server {prefix}{n} {address}{extra.format(n=n, prefix=prefix)}"
+                for n, address in enumerate(addresses, 1)]
+
+    lines = [
+        "# HAProxy in front of the career bot (bot/server/cluster.py writes this file;",
+        "# `python -m bot.server.cluster haproxy-config` prints it for other hosts).",
+        "global",
+        "    maxconn 4096",
+        "    log stdout format raw daemon notice  # servers going down and up",
+        "",
+        "defaults",
+        "    mode http",
+        "    log global",
+        "    option forwardfor",
+        "    timeout connect 2s",
+        "    timeout client 65s",
+        "    timeout server 65s",
+        "    timeout http-request 10s",
+        "    timeout tunnel 1h  # web chat over WebSocket",
+        "    # a connection refused (a server just died) is tried again on another server;",
+        "    # a request a server received is never sent twice",
+        "    retries 3",
+        "    option redispatch 1",
+        "    retry-on conn-failure",
+        "    default-server inter 1s fall 2 rise 1",
+        "",
+        "frontend bot",
+        f"    bind {bind}",
+        f"    monitor-uri {HEALTH}",
+        "    use_backend rasa_socketio if { path_beg /socket.io/ }",
+        "    default_backend rasa",
+        "",
+        "backend rasa",
+        "    balance leastconn",
+        "    option httpchk GET /",
+        "    http-check expect status 200",
+        *servers("rasa", rasa, " check"),
+        "",
+        "backend rasa_socketio",
+        "    # socket.io's polling transport keeps its session in one server: stick to it",
+        "    balance source",
+        "    hash-type consistent",
+        f"    cookie {COOKIE} insert indirect nocache httponly",
+        *servers("rasa", rasa, " track rasa/{prefix}{n} cookie {prefix}{n}"),
+        "",
+        "listen actions",
+        f"    bind {actions_bind}",
+        "    balance leastconn",
+        "    option httpchk GET /health",
+        "    http-check expect status 200",
+        *servers("actions", actions, " check"),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+class HAProxy(Service):
+    """HAProxy in the foreground (-db) with the configuration file `config`."""
+
+    name = "HAProxy"
+
+    def __init__(self, config: Path, port: int, host: str = "127.0.0.1", log: Optional[Path] = None):
+        super().__init__(port, log)
+        self.config, self.host = config, host
+
+    def command(self) -> List[str]:
+        return [program("haproxy", ["/usr/sbin"]), "-db", "-f", str(self.config)]
+
+    def ready(self) -> bool:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return answers(f"http://{host}:{self.port}{HEALTH}")
+
+
+class Cluster:
+    """The services, the action servers, the Rasa servers and the load balancer."""
+
+    def __init__(self, bot_port: int, host: str = "127.0.0.1", rasa_servers: int = 2,
+                 action_servers: int = 2, workers: int = 1, directory: Path = DEFAULT_DIR,
+                 model: Path = DEFAULT_MODEL, extra_env: Optional[dict] = None,
+                 credentials: Optional[Path] = None):
+        if rasa_servers < 1 or action_servers < 1 or workers < 1:
+            raise ValueError("RASA_SERVERS, ACTION_SERVERS and SANIC_WORKERS must each be at least 1")
+        self.bot_port, self.host, self.directory = bot_port, host, Path(directory).absolute()
+        self.logs = self.directory / "logs"
+        env = {**os.environ, **(extra_env or {})}
+        self.services: List[Service] = []
+        self.tracker_db_url, self.redis_url = env.get("TRACKER_DB_URL"), env.get("REDIS_URL")
+        if not self.redis_url:
+            redis = Redis(free_port(), log=self.logs / "redis.log")
+            self.services.append(redis)
+            self.redis_url = redis.url
+        if not self.tracker_db_url:
+            self.postgres = Postgres(self.directory / "postgres", free_port(), log=self.logs / "postgres.log")
+            self.services.append(self.postgres)
+        self.action_port = free_port()  # the load balancer's, for the Rasa servers
+        shared = {"REDIS_URL": self.redis_url, "ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+                  "SANIC_WORKERS": str(workers), **(extra_env or {})}
+
+        def member(number: int, kind: str) -> Servers:
+            servers = Servers(free_port(), free_port(), tracker_db=self.directory / "unused.db",
+                              model=model, credentials=credentials, extra_env=dict(shared),
+                              log_dir=self.logs / f"{kind}-{number}")
+            port = servers.bot_port if kind == "rasa" else servers.action_port
+            servers.label = f" {number} (port {port})"
+            return servers
+
+        self.rasa = [member(n, "rasa") for n in range(1, rasa_servers + 1)]
+        self.actions = [member(n, "actions") for n in range(1, action_servers + 1)]
+        config = self.directory / "haproxy.cfg"
+        self.balancer = HAProxy(config, bot_port, host, log=self.logs / "haproxy.log")
+        self.watches: List[Watch] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.bot_port}"
+
+    @property
+    def children(self):
+        return [s.process for s in self.services if s.process] + \
+            [p for group in self.actions + self.rasa for p in group.processes] + \
+            ([self.balancer.process] if self.balancer.process else [])
+
+    def start(self) -> "Cluster":
+        """Everything, the servers side by side; returns once the load balancer answers."""
+        try:
+            for service in self.services:
+                service.start()
+            if not self.tracker_db_url:
+                self.tracker_db_url = self.postgres.url
+            for servers in self.rasa:
+                servers.env["TRACKER_DB_URL"] = self.tracker_db_url
+            for servers in self.actions:
+                servers.spawn_actions()
+            for servers in self.rasa:
+                servers.spawn_bot()
+            for servers in self.actions + self.rasa:
+                for process in servers.processes:
+                    name = "actions" if servers in self.actions else "rasa"
+                    wait_until_up(servers.health_url(name), process, START_TIMEOUT[name],
+                                  f"{'Rasa server' if name == 'rasa' else 'action server'}{servers.label}")
+            self.balancer.config.write_text(haproxy_config(
+                f"{self.host}:{self.bot_port}", [f"127.0.0.1:{s.bot_port}" for s in self.rasa],
+                [f"127.0.0.1:{s.action_port}" for s in self.actions],
+                actions_bind=f"127.0.0.1:{self.action_port}"), encoding="utf-8")
+            self.balancer.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def watch_all(self) -> List[Watch]:
+        """Watches for every child: a service that exits is started again like a server."""
+        watches = [watch for group in self.actions + self.rasa for watch in group.watches()]
+        for service in self.services + [self.balancer]:
+            watches.append(Watch(service.name, service.process, lambda old, s=service: s.spawn(),
+                                 service.ready, service.start_timeout))
+        return watches
+
+    def stop(self) -> None:
+        """The load balancer first (no new requests), then the servers, then the services."""
+        self.balancer.stop()
+        for group in self.rasa + self.actions:
+            group.stop()
+        for service in reversed(self.services):
+            service.stop()
+
+    def record(self, pid_file: Path) -> None:
+        """Every child's pid and command line, for stop_leftovers (as `make run` does)."""
+        import json
+
+        children = [{"name": "cluster", "pid": p.pid, "cmdline": cmdline_of(p.pid)} for p in self.children]
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(json.dumps({"launcher": {"pid": os.getpid(), "cmdline": cmdline_of(os.getpid())},
+                                        "children": children}, indent=1), encoding="utf-8")
+
+    def __enter__(self) -> "Cluster":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def setting(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def run() -> int:
+    stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
+    cluster: Optional[Cluster] = None
+    pid_file: Optional[Path] = None
+    try:
+        model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
+        _check_ready(model)
+        bot_port = setting("BOT_PORT", 5005)
+        cluster = Cluster(bot_port, os.environ.get("BOT_HOST", "127.0.0.1"),
+                          rasa_servers=setting("RASA_SERVERS", 2), action_servers=setting("ACTION_SERVERS", 2),
+                          workers=setting("SANIC_WORKERS", 1),
+                          directory=Path(os.environ.get("CLUSTER_DIR", DEFAULT_DIR)), model=model)
+        pid_file = pid_file_for(bot_port)
+        for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
+            print(notice, flush=True)
+        started = time.monotonic()
+        print(f"Starting {len(cluster.services)} services, {len(cluster.actions)} action servers, "
+              f"{len(cluster.rasa)} Rasa servers and HAProxy (logs in {cluster.logs}) ...", flush=True)
+        cluster.start()
+        cluster.record(pid_file)
+        for notice in cluster.rasa[0].notices:
+            print(notice, flush=True)
+        print(banner(cluster.url, cluster.rasa[0].notices,
+                     f"{len(cluster.actions)} action servers behind HAProxy on port {cluster.action_port}",
+                     what=f"The career bot is up as a cluster, in {time.monotonic() - started:.1f} s: "
+                          f"{len(cluster.rasa)} Rasa servers behind HAProxy, conversations in "
+                          f"{'PostgreSQL' if not os.environ.get('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
+                          f"locks in Redis."), flush=True)
+        supervise(cluster.watch_all())
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    except (RuntimeError, ValueError) as error:
+        print(f"Cannot start: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        ignore_stop_signals()
+        if cluster is not None:
+            cluster.stop()
+        if pid_file is not None and cluster is not None:
+            pid_file.unlink(missing_ok=True)
+        print("Stopped.", flush=True)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bot.server.cluster", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the cluster on this machine (make cluster)")
+    config = commands.add_parser("haproxy-config", help="print HAProxy's configuration for given hosts")
+    config.add_argument("--bind", default="0.0.0.0:5005", help="where the bot answers (host:port)")
+    config.add_argument("--rasa", nargs="+", required=True, help="the Rasa servers (host:port)")
+    config.add_argument("--actions", nargs="+", required=True, help="the action servers (host:port)")
+    config.add_argument("--actions-bind", default="127.0.0.1:5055",
+                        help="where HAProxy offers the action servers (the Rasa servers' ACTION_URL)")
+    args = parser.parse_args(argv)
+    if args.command == "haproxy-config":
+        print(haproxy_config(args.bind, args.rasa, args.actions, args.actions_bind), end="")
+        return 0
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
