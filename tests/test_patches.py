@@ -60,8 +60,8 @@ PATCHED = {
     # self.session() as session: async with session.request(...)`
     (EndpointConfig, "session"): "e55aa13d9d4fb4bc",
     (EndpointConfig, "request"): "ccdb778aed8208e2",
-    # bot/server/lock_store.py (a subclass): the lock's life, the steps it replaces, and
-    # the lock's stored format
+    # bot/server/lock_store.py (a subclass): the lock's life (lock and _acquire_lock are
+    # replaced), the steps it replaces, and the lock's stored format and rules
     (LockStore, "lock"): "8b9b716c031a3444",
     (LockStore, "_acquire_lock"): "ead2fff373291c24",
     (LockStore, "issue_ticket"): "4dfdfb5e62c1dda9",
@@ -72,6 +72,8 @@ PATCHED = {
     (RedisLockStore, "save_lock"): "204875b9029c7f18",
     (TicketLock, "from_dict"): "2e2f58a003ed9927",
     (TicketLock, "dumps"): "10cd9616a0e09aa9",
+    (TicketLock, "issue_ticket"): "e657493ddd22ee74",  # the renewal of a waiting ticket
+    (TicketLock, "remove_expired_tickets"): "072ce50022e92446",
     (Event, "resolve_by_type"): "b5cf570fa7f286c7",  # replaced (8.)
     (rasa.shared.utils.common, "all_subclasses"): "28c2e6df9c15daea",  # the walk 8. does once
     # 9.: the first get_tracker of handle_message (via log_message and

@@ -11,6 +11,16 @@ finish serving, clean up) runs under Redis's WATCH: if the lock changed between 
 and the write, the write is refused and the change is made again on the new lock. The
 lock's format and its rules (TicketLock) are Rasa's own.
 
+A second fault, seen when a server is killed mid-turn (tests/test_cluster.py): Rasa's
+waiting loop never renews the waiting message's ticket. The dead server's ticket expires
+after TICKET_LOCK_LIFETIME, but a message queued behind it within the polling interval
+(1 s) has its own ticket expire at the same check; the lock then serves no one and the
+message waits until Sanic gives up on it (60 s), in stock Rasa too. Here `lock` renews the
+waiting ticket at every check (so only a ticket whose server stopped checking expires),
+gives the served ticket a whole lifetime from the moment it is served, takes a new place
+in the queue if its ticket is gone all the same (Redis restarted, say), and checks every
+POLL seconds instead of every second, so a queued message does not wait for nothing.
+
 Endpoint configuration (endpoints.yml; the launcher leaves the section out when REDIS_URL
 is unset, and Rasa then keeps its locks in the process):
     lock_store:
@@ -19,14 +29,18 @@ is unset, and Rasa then keeps its locks in the process):
 """
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any, Callable, Dict, Optional, Text, Tuple
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, Dict, Optional, Text, Tuple
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+POLL = 0.05  # seconds between two checks of a queued message (Rasa's: 1)
 Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], Any]]
 
 
@@ -111,3 +125,35 @@ class AtomicRedisLockStore(RedisLockStore):
             return lock, None
 
         self.atomically(conversation_id, finish_and_clean)
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = POLL) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's lock, with the waiting ticket renewed at every check (see above)."""
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            while True:
+                served, ticket = self.atomically(conversation_id,
+                                                 self._renewal(conversation_id, ticket, lock_lifetime))
+                if served is not None:
+                    yield served
+                    return
+                await asyncio.sleep(wait_time_in_seconds)
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    def _renewal(self, conversation_id: Text, ticket: int, lifetime: float) -> Change:
+        """The change that renews `ticket` (or takes a new one if it is gone); its result is
+        (the lock if the ticket is now served, else None; the ticket's number)."""
+        def renew(lock: Optional[TicketLock]):
+            lock = lock or self.create_lock(conversation_id)
+            lock.remove_expired_tickets()
+            number = ticket
+            own = next((t for t in lock.tickets if t.number == number), None)
+            if own is None:
+                number = lock.issue_ticket(lifetime)
+                own = lock.tickets[-1]
+            own.expires = time.time() + lifetime
+            return lock, (lock if lock.now_serving == number else None, number)
+
+        return renew
