@@ -146,8 +146,8 @@ class Cluster:
             self.postgres = Postgres(self.directory / "postgres", free_port(), log=self.logs / "postgres.log")
             self.services.append(self.postgres)
         self.action_port = free_port()  # the load balancer's, for the Rasa servers
-        shared = {"REDIS_URL": self.redis_url, "ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook",
-                  "SANIC_WORKERS": str(workers), **(extra_env or {})}
+        shared = {**(extra_env or {}), "REDIS_URL": self.redis_url, "SANIC_WORKERS": str(workers),
+                  "ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook"}
 
         def member(number: int, kind: str) -> Servers:
             servers = Servers(free_port(), free_port(), tracker_db=self.directory / "unused.db",

@@ -50,6 +50,7 @@ DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"
 LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it
 START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check must answer
 FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds
+SHARED_LOCK_LIFETIME = 10  # seconds a ticket in Redis lives (TICKET_LOCK_LIFETIME overrides)
 GRACE = 15.0  # seconds a server gets to exit after SIGTERM before it is killed
 # What `rasa shell` gets as --credentials: without one it would read credentials.yml.
 SHELL_CREDENTIALS = Path(__file__).with_name("shell_credentials.yml")
@@ -61,9 +62,10 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def base_env(action_port: int, tracker_db: Path) -> dict:
-    """The servers' environment: this one, with the defaults endpoints.yml's ${VARS} need
-    (TRACKER_DB_URL: the SQLite file `tracker_db`; ACTION_URL: the local action server)."""
+def base_env(action_port: int, tracker_db: Path, extra: Optional[dict] = None) -> dict:
+    """The servers' environment: this one with `extra`, and the defaults endpoints.yml's
+    ${VARS} need (TRACKER_DB_URL: the SQLite file `tracker_db`; ACTION_URL: the local
+    action server)."""
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
@@ -75,10 +77,15 @@ def base_env(action_port: int, tracker_db: Path) -> dict:
         TRACKER_DB=str(tracker_db),
         PYTHONPATH=str(PROJECT_ROOT),
     )
+    env.update(extra or {})
     if not env.get("TRACKER_DB_URL"):
         env["TRACKER_DB_URL"] = f"sqlite:///{Path(tracker_db).absolute()}"
     if not env.get("ACTION_URL"):
         env["ACTION_URL"] = f"http://127.0.0.1:{action_port}/webhook"
+    if env.get("REDIS_URL") and not env.get("TICKET_LOCK_LIFETIME"):
+        # A server that dies mid-turn leaves its ticket in Redis: the conversation's next
+        # message waits until it expires (Rasa's default: 60 s). Turns take well under 1 s.
+        env["TICKET_LOCK_LIFETIME"] = str(SHARED_LOCK_LIFETIME)
     return env
 
 
@@ -329,16 +336,17 @@ class Servers:
     def __init__(self, bot_port: int, action_port: int, host: str = "127.0.0.1",
                  tracker_db: Path = DEFAULT_TRACKER_DB, model: Path = DEFAULT_MODEL,
                  credentials: Optional[Path] = None, log_dir: Optional[Path] = None,
-                 extra_env: Optional[dict] = None, pid_file: Optional[Path] = None):
+                 extra_env: Optional[dict] = None, pid_file: Optional[Path] = None,
+                 endpoints: Path = PROJECT_ROOT / "endpoints.yml"):
         self.bot_port, self.action_port, self.host = bot_port, action_port, host
+        self.endpoints = endpoints  # the source of the per-port copy the server reads
         self.tracker_db, self.model = Path(tracker_db), Path(model)
         self.credentials_source = credentials or PROJECT_ROOT / "credentials.yml"
         self.notices: List[str] = []
         self.label = ""  # after "Rasa server" / "action server" in the log (the cluster numbers them)
         self.log_dir = log_dir
         self.pid_file = pid_file
-        self.env = base_env(action_port, self.tracker_db)
-        self.env.update(extra_env or {})
+        self.env = base_env(action_port, self.tracker_db, extra_env)
         # ACTION_URL set elsewhere: the actions run there, and only Rasa starts here
         self.local_actions = self.env["ACTION_URL"] == base_env(action_port, self.tracker_db)["ACTION_URL"]
         self.processes: List[subprocess.Popen] = []
@@ -422,7 +430,7 @@ class Servers:
         stop() removes them. The terminal chat takes no credentials."""
         self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         endpoints = self._write(f"endpoints.{port}.yml")
-        without_unset(PROJECT_ROOT / "endpoints.yml", endpoints, self.env)
+        without_unset(self.endpoints, endpoints, self.env)
         if command == "shell":
             credentials = SHELL_CREDENTIALS
         else:

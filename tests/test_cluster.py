@@ -1,0 +1,335 @@
+"""The bot as a cluster (bot/server/cluster.py): two Rasa servers and two action servers
+behind HAProxy, conversations in PostgreSQL, locks and Slack's memory in Redis, all
+started here on free loopback ports and stopped at the end.
+
+The tests share one cluster and run in file order: the last one kills a Rasa server.
+"""
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bot import PROJECT_ROOT
+from bot.server.cluster import Cluster
+from bot.server.launcher import free_port, post_rest
+from bot.server.services import MissingProgram
+from tests.slack_fake import PROXY_VARIABLES, SECRET, dm, send, slack  # noqa: F401 (a fixture)
+
+__all__ = ["slack"]
+
+# Each pair: a question, a follow-up that leans on it, and what the follow-up's answer
+# must say (it can only say it if the follow-up was read in its own conversation).
+PAIRS = [
+    ("what's the Indeed pay number?", "is that figure recent?", "June 2022"),
+    ("what does the bureau of labor statistics say they make", "what about indeed's number?", "$125,672"),
+    ("I want to take a machine learning course this fall", "is it hard?", "beginner"),
+    ("I'd like to learn ML from a course made by a university", "can I do it at my own pace?", "self-paced"),
+    ("where does an ML engineer sit in the team", "so they're the middleman?", "go-between"),
+]
+
+
+def script(offset: int, turns: int = 20) -> list:
+    """`turns` messages: the pairs in turn, starting at pair `offset`, then again."""
+    pairs = [PAIRS[(offset + n) % len(PAIRS)] for n in range(turns // 2)]
+    return [message for question, follow_up, _ in pairs for message in (question, follow_up)]
+
+
+def replies_text(replies: list) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+@pytest.fixture(scope="module")
+def cluster(slack):
+    directory = Path(tempfile.mkdtemp(prefix="cluster-", dir="/tmp"))
+    directory.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
+           "TRACKER_DB_URL": "", "REDIS_URL": "", "ACTION_URL": ""}
+    try:
+        cluster = Cluster(free_port(), directory=directory / "cluster", extra_env=env)
+    except MissingProgram as missing:
+        pytest.fail(f"the cluster tests need it: {missing}")
+    if os.environ.get("CLUSTER_LOCK_STORE") == "stock":  # to show the race: see stock_endpoints
+        stock_endpoints(cluster, directory / "stock-endpoints.yml")
+    for member in cluster.rasa:
+        for name in PROXY_VARIABLES:  # slack_sdk would send even loopback calls to a proxy
+            member.env.pop(name, None)
+    try:
+        cluster.start()
+    except RuntimeError as error:
+        logs = "".join(f"--- {p}\n" + p.read_text(errors="replace")[-2000:] for p in cluster.logs.rglob("*.log"))
+        shutil.rmtree(directory, ignore_errors=True)
+        pytest.fail(f"{error}\n{logs}")
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def stock_endpoints(cluster, path: Path) -> None:
+    """CLUSTER_LOCK_STORE=stock: the Rasa servers use Rasa's own RedisLockStore, whose
+    tickets race between servers (bot/server/lock_store.py); the test of parallel messages
+    to two servers should then fail. Not part of `make test`: run it by hand."""
+    import yaml
+
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    redis_port = next(s.port for s in cluster.services if s.name == "Redis")
+    endpoints["lock_store"] = {"type": "redis", "url": "127.0.0.1", "port": redis_port, "db": 0}
+    path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+    for member in cluster.rasa:
+        member.endpoints = path
+
+
+def stored(cluster, sender: str) -> list:
+    """The conversation's events in PostgreSQL, in the order they were stored."""
+    import psycopg2
+
+    with psycopg2.connect(cluster.postgres.url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+        return [json.loads(row[0]) for row in cursor.fetchall()]
+
+
+def user_texts(events: list) -> list:
+    return [e.get("text") for e in events if e["event"] == "user"]
+
+
+def turns_in_order(events: list) -> bool:
+    """Every user message is followed by the bot's answer to it before the next one:
+    user, its action(s) and bot messages, action_listen; then the next user message."""
+    expecting_answer = False
+    for event in events:
+        if event["event"] == "user":
+            if expecting_answer:
+                return False
+            expecting_answer = True
+        elif event["event"] == "bot":
+            if not expecting_answer:
+                return False
+        elif event["event"] == "action" and event.get("name") == "action_listen" and expecting_answer:
+            expecting_answer = False
+    return not expecting_answer
+
+
+def test_50_conversations_of_20_turns_at_once_through_the_load_balancer(cluster):
+    # the replies each script gets when it runs alone, one message after another
+    reference = {offset: [replies_text(post_rest(cluster.url, f"alone-{offset}", m)) for m in script(offset)]
+                 for offset in range(len(PAIRS))}
+    for offset, replies in reference.items():
+        for number, (_, _, must) in enumerate(PAIRS[(offset + n) % len(PAIRS)] for n in range(10)):
+            assert must in replies[2 * number + 1], (offset, number, replies[2 * number + 1])
+
+    def conversation(number: int) -> list:
+        return [replies_text(post_rest(cluster.url, f"load-{number}", m)) for m in script(number % len(PAIRS))]
+
+    with ThreadPoolExecutor(50) as pool:
+        got = list(pool.map(conversation, range(50)))
+    wrong = [(n, t) for n in range(50) for t in range(20) if got[n][t] != reference[n % len(PAIRS)][t]]
+    assert not wrong, f"{len(wrong)} of 1000 replies differ from the conversation alone, e.g. {wrong[:3]}"
+    for number in range(50):
+        events = stored(cluster, f"rest:load-{number}")
+        assert user_texts(events) == script(number % len(PAIRS)), number
+        assert turns_in_order(events), number
+
+
+def test_web_chat_works_through_the_load_balancer_on_polling(cluster):
+    """socket.io's polling transport keeps its session in one Rasa server: HAProxy keeps
+    every request of the session there (or the server would refuse an unknown session)."""
+    import asyncio
+
+    import socketio
+
+    async def chat() -> list:
+        client = socketio.AsyncClient(reconnection=False)
+        answers = asyncio.Queue()
+        client.on("bot_uttered", answers.put)
+        await client.connect(cluster.url, transports=["polling"], socketio_path="/socket.io")
+        try:
+            await client.emit("session_request", {"session_id": "web-cluster-1"})
+            texts = []
+            for message in script(0, 6):
+                await client.emit("user_uttered", {"message": message, "session_id": "web-cluster-1"})
+                texts.append((await asyncio.wait_for(answers.get(), 30)).get("text", ""))
+                while not answers.empty():  # an answer may come as several messages
+                    answers.get_nowait()
+            return texts
+        finally:
+            # without waiting for the long poll in progress to end (up to 25 s)
+            await client.eio.disconnect(abort=True)
+
+    texts = asyncio.run(chat())
+    assert len(texts) == 6 and all(texts)
+    assert PAIRS[0][2] in texts[1] and PAIRS[1][2] in texts[3]
+
+
+# two questions whose answers depend on nothing said before (and differ)
+RACE_QUESTIONS = ["what is the job outlook for ML engineers?",
+                  "how many people have enrolled in the Stanford ML course?"]
+
+
+def one_message(url: str, sender: str, text: str):
+    """(status, replies or error text) of one REST message to a server."""
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook",
+                                     data=json.dumps({"sender": sender, "message": text}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+    except OSError as error:
+        return None, str(error)
+
+
+def parallel_to_two_servers(cluster, sender: str, rounds: int = 10) -> list:
+    """`rounds` times, one message of the conversation to each of the first two Rasa
+    servers at the same moment; every (status, replies)."""
+    servers = [s.url for s in cluster.rasa[:2]]
+    questions = RACE_QUESTIONS
+    barrier = threading.Barrier(2)
+    results = [[], []]
+
+    def send_all(index: int) -> None:
+        for _ in range(rounds):
+            barrier.wait()
+            results[index].append(one_message(servers[index], sender, questions[index]))
+
+    threads = [threading.Thread(target=send_all, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_one_conversations_messages_to_two_servers_at_once_are_handled_one_at_a_time(cluster):
+    alone = [replies_text(post_rest(cluster.url, f"alone-q{n}", question))
+             for n, question in enumerate(RACE_QUESTIONS)]
+    results = parallel_to_two_servers(cluster, "race", rounds=10)
+    for index in range(2):
+        assert [status for status, _ in results[index]] == [200] * 10, results[index]
+        assert all(replies_text(r) == alone[index] for _, r in results[index])
+    events = stored(cluster, "rest:race")
+    assert sorted(user_texts(events)) == sorted(RACE_QUESTIONS * 10)
+    assert turns_in_order(events), [(e["event"], e.get("text") or e.get("name")) for e in events]
+
+
+def test_a_slack_retry_that_reaches_the_other_server_is_not_answered_twice(cluster, slack):
+    channel, user = "DCLUSTER1", "UCLUSTER1"
+    body = dm("what do ML engineers earn?", channel, user)
+    first, second = cluster.rasa[0], cluster.rasa[1]
+    send(first, body)
+    slack.wait_for_posts(channel, 1)
+    answer = send(second, body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert answer == "Already handled."
+    time.sleep(2)  # an answer posted in the background would have arrived by now
+    assert len(slack.posts_to(channel)) == 1
+
+
+def test_killing_a_rasa_server_loses_no_conversation(cluster):
+    """kill -9 of one Rasa server while 10 conversations talk: every message sent after
+    it is answered by the other, with the conversation's earlier turns (a follow-up that
+    leans on a turn answered by the dead server is still understood)."""
+    victim = cluster.rasa[0].processes[0]
+    killed_at = []
+
+    def conversation(number: int) -> list:
+        log = []
+        for turn, message in enumerate(script(number % len(PAIRS), 12)):
+            if number == 0 and turn == 5:
+                os.kill(victim.pid, signal.SIGKILL)
+                victim.wait(10)  # gone: a message sent from now on cannot reach it
+                killed_at.append(time.monotonic())
+            started = time.monotonic()
+            status, replies = one_message(cluster.url, f"kill-{number}", message)
+            log.append((started, message, status, replies))
+        return log
+
+    with ThreadPoolExecutor(10) as pool:
+        logs = list(pool.map(conversation, range(10)))
+    assert victim.wait(10) == -signal.SIGKILL
+    (kill,) = killed_at
+    for number, log in enumerate(logs):
+        after = [(message, status, replies) for started, message, status, replies in log if started > kill]
+        assert after and all(status == 200 for _, status, _ in after), (number, after)
+        pairs = [PAIRS[(number % len(PAIRS) + n) % len(PAIRS)] for n in range(6)]
+        for n, (_, _, must) in enumerate(pairs):
+            question_status = log[2 * n][2]  # a question in flight on the dead server may be lost
+            started, _, status, replies = log[2 * n + 1]
+            if started > kill and question_status == 200:
+                assert must in replies_text(replies), (number, n, replies)
+        answered = [message for _, message, status, _ in log if status == 200]
+        texts = user_texts(stored(cluster, f"rest:kill-{number}"))
+        # every answered message is kept, in order (one in flight on the dead server may be too)
+        assert in_order_within(answered, texts), (number, answered, texts)
+
+
+def in_order_within(some: list, every: list) -> bool:
+    """Whether `some` appears in `every` in the same order (other items in between)."""
+    rest = iter(every)
+    return all(any(item == other for other in rest) for item in some)
+
+
+def processes_mentioning(text: str) -> list:
+    """Live processes whose command line contains `text` (zombies have none)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append((int(entry.name), cmdline))
+    return found
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(stop):
+    import pexpect
+
+    from bot.server.launcher import pid_file_for, stop_leftovers
+    from tests.launcher_run import MAKE_ONLY, UP, launcher_env, port_open
+
+    directory = Path(tempfile.mkdtemp(prefix="make-cluster-", dir="/tmp"))
+    directory.chmod(0o755)
+    bot_port = free_port()
+    env = launcher_env(directory, BOT_PORT=bot_port)
+    env.update(CLUSTER_DIR=str(directory / "cluster"), TRACKER_DB_URL="", REDIS_URL="", ACTION_URL="")
+    run = pexpect.spawn(MAKE_ONLY[0], MAKE_ONLY[1:] + ["cluster"], cwd=str(PROJECT_ROOT), encoding="utf-8",
+                        env=env, timeout=300, dimensions=(50, 200))
+    log_path = directory / "make-cluster.log"
+    try:
+        with open(log_path, "w") as log:
+            run.logfile_read = log
+            run.expect(UP)
+            replies = post_rest(f"http://127.0.0.1:{bot_port}", "make-cluster", "median salary for ML engineers?")
+            assert "$131,490" in json.dumps(replies)
+            record = json.loads(pid_file_for(bot_port).read_text())
+            children = [child["pid"] for child in record["children"]]
+            assert len(children) == 7  # Redis, PostgreSQL, 2 action servers, 2 Rasa servers, HAProxy
+            if stop == "ctrl-c":
+                run.sendcontrol("c")
+            else:
+                run.kill(signal.SIGTERM)
+            run.expect(pexpect.EOF, timeout=90)
+            run.close()
+        output = log_path.read_text(errors="replace")
+        stopping = output.split(UP, 1)[1]
+        assert stopping.count("Stopping ...") == 1 and stopping.count("Stopped.") == 1, output
+        assert "Traceback" not in output and "make: ***" not in output, output
+        assert "2 Rasa servers behind HAProxy" in output
+        assert not port_open(bot_port) and not pid_file_for(bot_port).exists()
+        assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+        assert not processes_mentioning(str(directory))  # PostgreSQL's own children too
+    finally:
+        if run.isalive():
+            run.terminate(force=True)
+        stop_leftovers(pid_file_for(bot_port))
+        shutil.rmtree(directory, ignore_errors=True)
