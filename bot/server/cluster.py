@@ -120,8 +120,10 @@ class HAProxy(Service):
         return [program("haproxy", ["/usr/sbin"]), "-db", "-f", str(self.config)]
 
     def ready(self) -> bool:
+        """It answers, and has a Rasa server to send to (its first health checks passed:
+        until then it answers 503)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        return answers(f"http://{host}:{self.port}{HEALTH}")
+        return answers(f"http://{host}:{self.port}{HEALTH}") and answers(f"http://{host}:{self.port}/")
 
 
 class Cluster:
