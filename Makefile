@@ -23,7 +23,7 @@ PYTHON_CANDIDATES := $(PYTHON) /root/.pyenv/versions/3.10.13/bin/python3.10 \
 	$(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10) \
 	/usr/local/bin/python3.10 /usr/bin/python3.10 python3.10
 
-.PHONY: help install spacy web train run cluster shell test screenshots validate compare answers bench profile migrate-tracker lock clean
+.PHONY: help install spacy web train run cluster shell test screenshots validate compare answers bench profile migrate-tracker haproxy-config lock clean
 
 help:
 	@echo "make run      install, build, train if needed, then serve (REST on 127.0.0.1:\$${BOT_PORT:-5005})"
@@ -37,6 +37,7 @@ help:
 	@echo "make answers  score the answers on tests/answers/dev.yml (SET=heldout: scores only)"
 	@echo "make bench    latency, start-up and memory benchmarks"
 	@echo "make profile  where a turn's time goes (cProfile, turn 300 of one conversation)"
+	@echo "make haproxy-config BOT_HOSTS=\"host:port ...\"  HAProxy's configuration for bot hosts elsewhere"
 	@echo "make migrate-tracker  copy the SQLite conversations (TRACKER_DB) into PostgreSQL (TRACKER_DB_URL)"
 
 $(VENV)/.installed: requirements.lock
@@ -87,6 +88,13 @@ run: $(MODEL) $(WEB_STAMP)
 cluster: $(MODEL) $(WEB_STAMP)
 	@.ci/packages cluster
 	$(PY) -m bot.server.cluster run
+
+# The load balancer's configuration for bot hosts elsewhere (README, "Several machines"):
+#   make haproxy-config BOT_HOSTS="10.0.0.11:5005 10.0.0.12:5005" [BIND=0.0.0.0:5005] [ACTIONS="host:port ..."]
+haproxy-config: $(VENV)/.installed
+	@[ -n "$(BOT_HOSTS)" ] || { echo 'error: say where the bot hosts are: BOT_HOSTS="host:port host:port"' >&2; exit 2; }
+	@$(PY) -m bot.server.cluster haproxy-config --bind $(or $(BIND),0.0.0.0:5005) --rasa $(BOT_HOSTS) \
+	  $(if $(ACTIONS),--actions $(ACTIONS))
 
 shell: $(MODEL)
 	$(PY) -m bot.server.launcher shell

@@ -2,8 +2,8 @@
 
     python -m bot.server.cluster run              # everything below, on loopback
     python -m bot.server.cluster haproxy-config --bind 0.0.0.0:5005 \\
-        --rasa 10.0.0.11:5005 10.0.0.12:5005 --actions 10.0.0.11:5055 10.0.0.12:5055
-                                                  # the load balancer's config for other hosts
+        --rasa 10.0.0.11:5005 10.0.0.12:5005      # the load balancer's config for other
+                                                  # hosts (deploy/haproxy.cfg is this one)
 
 What `run` starts, each a child that dies with it and is restarted if it exits:
 - PostgreSQL (conversations; data in CLUSTER_DIR/postgres, made on first start) and Redis
@@ -46,10 +46,11 @@ COOKIE = "CAREERBOT_SERVER"  # which Rasa server holds a browser's socket.io ses
 HEALTH = "/lb-health"  # answered by HAProxy itself
 
 
-def haproxy_config(bind: str, rasa: Sequence[str], actions: Sequence[str],
+def haproxy_config(bind: str, rasa: Sequence[str], actions: Sequence[str] = (),
                    actions_bind: str = "127.0.0.1:5055") -> str:
     """HAProxy's configuration: the bot on `bind` over the Rasa servers `rasa` (host:port),
-    the action servers `actions` on `actions_bind` (what ACTION_URL points at)."""
+    and, if any, the action servers `actions` on `actions_bind` (what ACTION_URL points
+    at; without them each bot host runs its own, as `make run` does)."""
     def servers(prefix: str, addresses: Sequence[str], extra: str = "") -> List[str]:
         return [f"    server {prefix}{n} {address}{extra.format(n=n, prefix=prefix)}"
                 for n, address in enumerate(addresses, 1)]
@@ -96,14 +97,17 @@ def haproxy_config(bind: str, rasa: Sequence[str], actions: Sequence[str],
         f"    cookie {COOKIE} insert indirect nocache httponly",
         *servers("rasa", rasa, " track rasa/{prefix}{n} cookie {prefix}{n}"),
         "",
-        "listen actions",
-        f"    bind {actions_bind}",
-        "    balance leastconn",
-        "    option httpchk GET /health",
-        "    http-check expect status 200",
-        *servers("actions", actions, " check"),
-        "",
     ]
+    if actions:
+        lines += [
+            "listen actions",
+            f"    bind {actions_bind}",
+            "    balance leastconn",
+            "    option httpchk GET /health",
+            "    http-check expect status 200",
+            *servers("actions", actions, " check"),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -296,7 +300,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     config = commands.add_parser("haproxy-config", help="print HAProxy's configuration for given hosts")
     config.add_argument("--bind", default="0.0.0.0:5005", help="where the bot answers (host:port)")
     config.add_argument("--rasa", nargs="+", required=True, help="the Rasa servers (host:port)")
-    config.add_argument("--actions", nargs="+", required=True, help="the action servers (host:port)")
+    config.add_argument("--actions", nargs="+", default=[],
+                        help="action servers (host:port) to balance too (default: none, each bot "
+                             "host runs its own)")
     config.add_argument("--actions-bind", default="127.0.0.1:5055",
                         help="where HAProxy offers the action servers (the Rasa servers' ACTION_URL)")
     args = parser.parse_args(argv)
