@@ -249,6 +249,17 @@ def test_a_slack_retry_that_reaches_the_other_server_is_not_answered_twice(clust
     assert len(slack.posts_to(channel)) == 1
 
 
+def test_conversations_continue_after_every_rasa_server_restarts(cluster):
+    """Nothing of a conversation lives in a server: restarted, they read it back from
+    PostgreSQL and a follow-up still leans on the turn before the restart."""
+    question, follow_up, must = PAIRS[0]
+    post_rest(cluster.url, "restart", question)
+    for servers in cluster.rasa:
+        servers.restart_bot()
+    assert must in replies_text(post_rest(cluster.url, "restart", follow_up))
+    assert user_texts(stored(cluster, "rest:restart")) == [question, follow_up]
+
+
 def test_killing_a_rasa_server_loses_no_conversation(cluster):
     """kill -9 of one Rasa server while 10 conversations talk: every message sent after
     it is answered by the other, with the conversation's earlier turns (a follow-up that
