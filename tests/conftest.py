@@ -5,14 +5,15 @@ import pytest
 
 from bot.answers import Answers, load_answers
 from bot.grounding import numbers_in, ungrounded_numbers
-from bot.server.launcher import terminate
+from bot.server.launcher import free_port, terminate
+from bot.server.services import MissingProgram, Redis
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ANSWERS = load_answers()
 
-__all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down"]
+__all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down", "redis_server"]
 
 
 def ungrounded(text: str) -> set:
@@ -36,3 +37,14 @@ def action_server_down(bot):
     finally:
         bot.start_actions()
         bot.processes.insert(0, bot.processes.pop())
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Redis:
+    """A Redis of the module's own on a free loopback port (the test fails, naming the
+    Debian package, if redis-server is missing)."""
+    try:
+        with Redis(free_port()) as redis:
+            yield redis
+    except MissingProgram as missing:
+        pytest.fail(f"these tests need Redis: {missing}")

@@ -124,3 +124,34 @@ class Launcher:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def make_until_up_then_stop(target: str, env: dict, stop: str, log_path: Path, bot_port: int,
+                            while_up=lambda: None) -> str:
+    """`make <target>` in a terminal: once it is up, `while_up()`, then Ctrl-C (stop=
+    "ctrl-c") or SIGTERM to make ("sigterm"); checks it said "Stopping ..." and "Stopped."
+    once, with no traceback and no "make: ***". Returns all it printed."""
+    import pexpect
+
+    run = pexpect.spawn(MAKE_ONLY[0], MAKE_ONLY[1:] + [target], cwd=str(PROJECT_ROOT), encoding="utf-8",
+                        env=env, timeout=300, dimensions=(50, 200))
+    with open(log_path, "w") as log:
+        run.logfile_read = log
+        try:
+            run.expect(UP)
+            while_up()
+            if stop == "ctrl-c":
+                run.sendcontrol("c")
+            else:
+                run.kill(signal.SIGTERM)
+            run.expect(pexpect.EOF, timeout=90)
+            run.close()
+        finally:
+            if run.isalive():
+                run.terminate(force=True)
+            stop_leftovers(pid_file_for(bot_port))
+    output = log_path.read_text(errors="replace")
+    stopping = output.split(UP, 1)[1]
+    assert stopping.count("Stopping ...") == 1 and stopping.count("Stopped.") == 1, output
+    assert "Traceback" not in output and "make: ***" not in output, output
+    return output

@@ -2,9 +2,10 @@
 chat.postMessage, the bot started with Slack credentials pointing at it, and signed
 Events API requests (DMs, mentions) to /webhooks/slack/webhook.
 
-Used by tests/test_slack_channel.py and tests/test_bad_input.py. The channel answers in
-a background task, after the webhook has returned, so callers wait for posts (with a
-deadline, `eventually`) instead of expecting them when the request returns.
+Used by tests/test_slack_channel.py, test_slack_redis.py, test_cluster.py and
+test_bad_input.py. The channel answers in a background task, after the webhook has
+returned, so callers wait for posts (with a deadline, `eventually`) instead of expecting
+them when the request returns.
 """
 import hashlib
 import hmac
@@ -200,6 +201,16 @@ def dm(text: str, channel: str, user: str, **extra) -> dict:
 
 def mention(text: str, channel: str, user: str, **extra) -> dict:
     return event("app_mention", f"<@{BOT_USER}> {text}", channel, user, "channel", **extra)
+
+
+def mention_and_message(text: str, channel: str, user: str) -> tuple:
+    """One @mention as Slack delivers it twice when the app also subscribes to
+    message.channels: as app_mention, and as a message event with its own event_id."""
+    first = mention(text, channel, user)
+    second = json.loads(json.dumps(first))
+    second["event_id"] = unique("Ev")
+    second["event"]["type"] = "message"
+    return first, second
 
 
 def send(bot, body: dict, **kwargs):

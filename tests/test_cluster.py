@@ -21,7 +21,7 @@ import pytest
 from bot import PROJECT_ROOT
 from bot.server.cluster import Cluster
 from bot.server.launcher import free_port, post_rest
-from bot.server.services import MissingProgram, Redis
+from bot.server.services import MissingProgram
 from tests.latency_proxy import LatencyProxy
 from tests.slack_fake import PROXY_VARIABLES, SECRET, dm, send, slack  # noqa: F401 (a fixture)
 
@@ -53,12 +53,9 @@ REDIS_DELAY = float(os.environ.get("REDIS_DELAY", 0.0005))
 
 
 @pytest.fixture(scope="module")
-def redis_far_away():
-    try:
-        with Redis(free_port()) as redis, LatencyProxy(redis.port, REDIS_DELAY) as proxy:
-            yield proxy.port
-    except MissingProgram as missing:
-        pytest.fail(f"the cluster tests need it: {missing}")
+def redis_far_away(redis_server):
+    with LatencyProxy(redis_server.port, REDIS_DELAY) as proxy:
+        yield proxy.port
 
 
 @pytest.fixture(scope="module")
@@ -266,11 +263,14 @@ def test_killing_a_rasa_server_loses_no_conversation(cluster):
     leans on a turn answered by the dead server is still understood)."""
     victim = cluster.rasa[0].processes[0]
     killed_at = []
+    together = threading.Barrier(10)  # the kill comes while every conversation is mid-way
 
     def conversation(number: int) -> list:
         log = []
         for turn, message in enumerate(script(number % len(PAIRS), 12)):
-            if number == 0 and turn == 5:
+            if turn == 3:
+                together.wait()
+            if number == 0 and turn == 4:
                 os.kill(victim.pid, signal.SIGKILL)
                 victim.wait(10)  # gone: a message sent from now on cannot reach it
                 killed_at.append(time.monotonic())
@@ -320,44 +320,28 @@ def processes_mentioning(text: str) -> list:
 
 @pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
 def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(stop):
-    import pexpect
-
-    from bot.server.launcher import pid_file_for, stop_leftovers
-    from tests.launcher_run import MAKE_ONLY, UP, launcher_env, port_open
+    from bot.server.launcher import pid_file_for
+    from tests.launcher_run import launcher_env, make_until_up_then_stop, port_open
 
     directory = Path(tempfile.mkdtemp(prefix="make-cluster-", dir="/tmp"))
     directory.chmod(0o755)
     bot_port = free_port()
     env = launcher_env(directory, BOT_PORT=bot_port)
     env.update(CLUSTER_DIR=str(directory / "cluster"), TRACKER_DB_URL="", REDIS_URL="", ACTION_URL="")
-    run = pexpect.spawn(MAKE_ONLY[0], MAKE_ONLY[1:] + ["cluster"], cwd=str(PROJECT_ROOT), encoding="utf-8",
-                        env=env, timeout=300, dimensions=(50, 200))
-    log_path = directory / "make-cluster.log"
+    children = []
+
+    def while_up() -> None:
+        replies = post_rest(f"http://127.0.0.1:{bot_port}", "make-cluster", "median salary for ML engineers?")
+        assert "$131,490" in json.dumps(replies)
+        record = json.loads(pid_file_for(bot_port).read_text())
+        children.extend(child["pid"] for child in record["children"])
+        assert len(children) == 7  # Redis, PostgreSQL, 2 action servers, 2 Rasa servers, HAProxy
+
     try:
-        with open(log_path, "w") as log:
-            run.logfile_read = log
-            run.expect(UP)
-            replies = post_rest(f"http://127.0.0.1:{bot_port}", "make-cluster", "median salary for ML engineers?")
-            assert "$131,490" in json.dumps(replies)
-            record = json.loads(pid_file_for(bot_port).read_text())
-            children = [child["pid"] for child in record["children"]]
-            assert len(children) == 7  # Redis, PostgreSQL, 2 action servers, 2 Rasa servers, HAProxy
-            if stop == "ctrl-c":
-                run.sendcontrol("c")
-            else:
-                run.kill(signal.SIGTERM)
-            run.expect(pexpect.EOF, timeout=90)
-            run.close()
-        output = log_path.read_text(errors="replace")
-        stopping = output.split(UP, 1)[1]
-        assert stopping.count("Stopping ...") == 1 and stopping.count("Stopped.") == 1, output
-        assert "Traceback" not in output and "make: ***" not in output, output
+        output = make_until_up_then_stop("cluster", env, stop, directory / "make-cluster.log", bot_port, while_up)
         assert "2 Rasa servers behind HAProxy" in output
         assert not port_open(bot_port) and not pid_file_for(bot_port).exists()
         assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
         assert not processes_mentioning(str(directory))  # PostgreSQL's own children too
     finally:
-        if run.isalive():
-            run.terminate(force=True)
-        stop_leftovers(pid_file_for(bot_port))
         shutil.rmtree(directory, ignore_errors=True)

@@ -3,12 +3,11 @@ Ctrl-C with one "Stopped." line (no traceback, and no "Interrupt" from make)."""
 import json
 import signal
 
-import pexpect
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.server.launcher import free_port, pid_file_for, post_rest, stop_leftovers
-from tests.launcher_run import MAKE_ONLY, UP, Launcher, launcher_env, port_open
+from bot.server.launcher import free_port, pid_file_for, post_rest
+from tests.launcher_run import Launcher, launcher_env, make_until_up_then_stop, port_open
 
 
 def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
@@ -37,28 +36,8 @@ def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
 def test_make_run_stops_with_one_line(tmp_path, stop):
     """Ctrl-C in the terminal signals make and the launcher; SIGTERM to make is passed on."""
     bot_port, action_port = free_port(), free_port()
-    log_path = tmp_path / "run.log"
-    run = pexpect.spawn(MAKE_ONLY[0], MAKE_ONLY[1:] + ["run"], cwd=str(PROJECT_ROOT), encoding="utf-8",
-                        env=launcher_env(tmp_path, BOT_PORT=bot_port, ACTION_PORT=action_port),
-                        timeout=240, dimensions=(50, 200))
-    with open(log_path, "w") as log:
-        run.logfile_read = log
-        try:
-            run.expect(UP)
-            if stop == "ctrl-c":
-                run.sendcontrol("c")
-            else:
-                run.kill(signal.SIGTERM)
-            run.expect(pexpect.EOF, timeout=90)
-            run.close()
-        finally:
-            if run.isalive():
-                run.terminate(force=True)
-            stop_leftovers(pid_file_for(bot_port))
-    output = log_path.read_text(errors="replace")
-    stopping = output.split(UP, 1)[1]
-    assert stopping.count("Stopping ...") == 1 and stopping.count("Stopped.") == 1, output
-    assert "Traceback" not in output and "make: ***" not in output, output
+    make_until_up_then_stop("run", launcher_env(tmp_path, BOT_PORT=bot_port, ACTION_PORT=action_port),
+                            stop, tmp_path / "run.log", bot_port)
     assert not port_open(bot_port) and not port_open(action_port)
     assert not pid_file_for(bot_port).exists() and not list(tmp_path.glob("credentials.*.yml"))
 

@@ -7,17 +7,11 @@ import time
 import pytest
 from rasa.core.lock_store import RedisLockStore
 
-from bot.server.launcher import free_port
 from bot.server.lock_store import AtomicRedisLockStore
-from bot.server.services import MissingProgram, Redis
 
 @pytest.fixture(scope="module")
-def redis_port():
-    try:
-        with Redis(free_port()) as redis:
-            yield redis.port
-    except MissingProgram as missing:
-        pytest.fail(f"the lock tests need Redis: {missing}")
+def redis_port(redis_server):
+    return redis_server.port
 
 
 def together(store_class, port, servers=4, messages=40, conversation="one", lifetime=60.0):

@@ -21,8 +21,8 @@ import yaml
 from bot import PROJECT_ROOT
 from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS, action_server_down
-from tests.slack_fake import (BOT_USER, NO_PROXY_OPENER, dm, event, eventually, mention, post,
-                              send, slack, start_bot, unique, unique_ts)
+from tests.slack_fake import (BOT_USER, NO_PROXY_OPENER, dm, event, eventually, mention,
+                              mention_and_message, post, send, slack, start_bot, unique, unique_ts)
 
 __all__ = ["slack"]  # a fixture from tests/slack_fake.py
 
@@ -343,10 +343,7 @@ def test_a_failing_action_server_gets_the_user_an_apology_and_the_next_question_
 
 def test_mention_delivered_also_as_a_channel_message_is_answered_once(bot, slack):
     channel, user = unique("C"), unique("U")
-    first = mention("what do machine learning engineers earn?", channel, user)
-    second = json.loads(json.dumps(first))
-    second["event_id"] = unique("Ev")
-    second["event"]["type"] = "message"  # what message.channels would deliver
+    first, second = mention_and_message("what do machine learning engineers earn?", channel, user)
     send(bot, first)
     send(bot, second)
     exactly_one_post(bot, slack, channel, user)

@@ -13,7 +13,6 @@ That no further post comes is shown by waiting until no server has an answer in 
 making (their channels' background tasks are done), not by a pause.
 """
 import asyncio
-import json
 import logging
 import threading
 import uuid
@@ -25,9 +24,8 @@ from sanic import Sanic
 
 from bot.channels.slack import Deliveries, RedisDeliveries, SlackAppInput
 from bot.server.launcher import free_port
-from bot.server.services import MissingProgram, Redis
-from tests.slack_fake import (PROXY_VARIABLES, SECRET, dm, eventually, mention, send, slack,
-                              unique)
+from tests.slack_fake import (PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message,
+                              send, slack, unique)
 
 __all__ = ["slack"]  # a fixture from tests/slack_fake.py
 
@@ -110,12 +108,8 @@ def several_servers_in_one_process():
 
 
 @pytest.fixture(scope="module")
-def redis_url():
-    try:
-        with Redis(free_port()) as redis:
-            yield redis.url
-    except MissingProgram as missing:
-        pytest.fail(f"the Slack scale-out tests need Redis: {missing}")
+def redis_url(redis_server):
+    return redis_server.url
 
 
 @pytest.fixture(scope="module")
@@ -209,10 +203,7 @@ def test_a_mention_delivered_also_as_a_channel_message_to_another_server_is_answ
         servers, slack):
     a, b = servers
     channel, user = unique("C"), unique("U")
-    first = mention("what do machine learning engineers earn?", channel, user)
-    second = json.loads(json.dumps(first))
-    second["event_id"] = unique("Ev")
-    second["event"]["type"] = "message"  # what message.channels would deliver
+    first, second = mention_and_message("what do machine learning engineers earn?", channel, user)
     send(a, first)
     send(b, second)
     assert len(answers_to(slack, channel, a, b)) == 1

@@ -34,11 +34,9 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from bot import PROJECT_ROOT
 from bot.server.launcher import (DEFAULT_MODEL, START_TIMEOUT, STATE_DIR, Servers, Watch, _check_ready,
-                                 answers, banner, cmdline_of, free_port, ignore_stop_signals,
-                                 pid_file_for, stop_leftovers, stop_on_signals, supervise,
-                                 wait_until_up)
+                                 answers, banner, cmdline_of, free_port, pid_file_for, stop_leftovers,
+                                 stop_on_signals, supervise, until_stopped, wait_until_up)
 from bot.server.services import Postgres, Redis, Service, program
 
 DEFAULT_DIR = STATE_DIR / "cluster"
@@ -167,7 +165,7 @@ class Cluster:
         self.actions = [member(n, "actions") for n in range(1, action_servers + 1)]
         config = self.directory / "haproxy.cfg"
         self.balancer = HAProxy(config, bot_port, host, log=self.logs / "haproxy.log")
-        self.watches: List[Watch] = []
+        self.pid_file: Optional[Path] = None
 
     @property
     def url(self) -> str:
@@ -208,12 +206,23 @@ class Cluster:
         return self
 
     def watch_all(self) -> List[Watch]:
-        """Watches for every child: a service that exits is started again like a server."""
+        """Watches for every child: a service that exits is started again like a server,
+        and the pid file is rewritten with each new child."""
         watches = [watch for group in self.actions + self.rasa for watch in group.watches()]
         for service in self.services + [self.balancer]:
             watches.append(Watch(service.name, service.process, lambda old, s=service: s.spawn(),
                                  service.ready, service.start_timeout))
+        for watch in watches:
+            watch.respawn = self._recorded(watch.respawn)
         return watches
+
+    def _recorded(self, respawn):
+        def again(old):
+            process = respawn(old)
+            self.record()
+            return process
+
+        return again
 
     def stop(self) -> None:
         """The load balancer first (no new requests), then the servers, then the services."""
@@ -222,11 +231,17 @@ class Cluster:
             group.stop()
         for service in reversed(self.services):
             service.stop()
+        if self.pid_file is not None:
+            self.pid_file.unlink(missing_ok=True)
 
-    def record(self, pid_file: Path) -> None:
-        """Every child's pid and command line, for stop_leftovers (as `make run` does)."""
+    def record(self) -> None:
+        """Every child's pid and command line in `pid_file` (if set), for stop_leftovers
+        (as `make run` does); stop() removes it."""
         import json
 
+        if self.pid_file is None:
+            return
+        pid_file = self.pid_file
         children = [{"name": "cluster", "pid": p.pid, "cmdline": cmdline_of(p.pid)} for p in self.children]
         pid_file.parent.mkdir(parents=True, exist_ok=True)
         pid_file.write_text(json.dumps({"launcher": {"pid": os.getpid(), "cmdline": cmdline_of(os.getpid())},
@@ -249,46 +264,40 @@ def setting(name: str, default: int) -> int:
 
 def run() -> int:
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
-    cluster: Optional[Cluster] = None
-    pid_file: Optional[Path] = None
-    try:
+    started: List[Cluster] = []
+
+    def work() -> None:
         model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
         _check_ready(model)
-        bot_port = setting("BOT_PORT", 5005)
-        cluster = Cluster(bot_port, os.environ.get("BOT_HOST", "127.0.0.1"),
+        pid_file = pid_file_for(setting("BOT_PORT", 5005))
+        cluster = Cluster(setting("BOT_PORT", 5005), os.environ.get("BOT_HOST", "127.0.0.1"),
                           rasa_servers=setting("RASA_SERVERS", 2), action_servers=setting("ACTION_SERVERS", 2),
                           workers=setting("SANIC_WORKERS", 1),
                           directory=Path(os.environ.get("CLUSTER_DIR", DEFAULT_DIR)), model=model)
-        pid_file = pid_file_for(bot_port)
         for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
             print(notice, flush=True)
-        started = time.monotonic()
+        started.append(cluster)
+        cluster.pid_file = pid_file
+        began = time.monotonic()
         print(f"Starting {len(cluster.services)} services, {len(cluster.actions)} action servers, "
               f"{len(cluster.rasa)} Rasa servers and HAProxy (logs in {cluster.logs}) ...", flush=True)
         cluster.start()
-        cluster.record(pid_file)
+        cluster.record()
         for notice in cluster.rasa[0].notices:
             print(notice, flush=True)
         print(banner(cluster.url, cluster.rasa[0].notices,
                      f"{len(cluster.actions)} action servers behind HAProxy on port {cluster.action_port}",
-                     what=f"The career bot is up as a cluster, in {time.monotonic() - started:.1f} s: "
+                     what=f"The career bot is up as a cluster, in {time.monotonic() - began:.1f} s: "
                           f"{len(cluster.rasa)} Rasa servers behind HAProxy, conversations in "
                           f"{'PostgreSQL' if not os.environ.get('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
                           f"locks in Redis."), flush=True)
         supervise(cluster.watch_all())
-    except KeyboardInterrupt:
-        print("\nStopping ...", flush=True)
-        return 0
-    except (RuntimeError, ValueError) as error:
-        print(f"Cannot start: {error}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        ignore_stop_signals()
-        if cluster is not None:
+
+    def cleanup() -> None:
+        for cluster in started:
             cluster.stop()
-        if pid_file is not None and cluster is not None:
-            pid_file.unlink(missing_ok=True)
-        print("Stopped.", flush=True)
+
+    return until_stopped(work, cleanup)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

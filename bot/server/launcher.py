@@ -567,14 +567,37 @@ def banner(url: str, notices: List[str], actions: str, what: str = "The career b
     return "\n".join(lines + [f"  Actions:   {actions}", "Press Ctrl-C to stop."])
 
 
+def until_stopped(work: Callable[[], Optional[int]], cleanup: Callable[[], None],
+                  say_stopping: bool = True) -> int:
+    """Run `work`: it starts the servers and supervises them until Ctrl-C, SIGTERM or
+    SIGHUP (KeyboardInterrupt, see stop_on_signals), or returns an exit code. Stopped that
+    way: "Stopping ..." (if `say_stopping`) and 0; a server that did not come up, a port
+    taken or a bad setting (RuntimeError, ValueError): "Cannot start: ..." and 1. Always
+    `cleanup()` then "Stopped." (make run and make cluster both end this way)."""
+    try:
+        return work() or 0
+    except KeyboardInterrupt:
+        if say_stopping:
+            print("\nStopping ...", flush=True)
+        return 0
+    except (RuntimeError, ValueError) as error:
+        print(f"Cannot start: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        ignore_stop_signals()
+        cleanup()
+        print("Stopped.", flush=True)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "run"
     if command not in ("run", "shell"):
         sys.exit("usage: python -m bot.server.launcher [run|shell]")
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
-    servers: Optional[Servers] = None
-    try:
+    started: List[Servers] = []
+
+    def work() -> Optional[int]:
         model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
         _check_ready(model)
         bot_port = int(os.environ.get("BOT_PORT", 5005))
@@ -585,6 +608,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             tracker_db=Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB)),
             model=model,
         )
+        started.append(servers)
         if command == "run":
             pid_file = pid_file_for(bot_port)
             for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
@@ -605,18 +629,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                    else f"{servers.env['ACTION_URL']} (ACTION_URL)")
         print(banner(servers.url, servers.notices, actions), flush=True)
         servers.supervise()
-    except KeyboardInterrupt:
-        if command == "run":  # the shell's chat says its own goodbye
-            print("\nStopping ...", flush=True)
-        return 0
-    except RuntimeError as error:  # a server did not come up, or the port is taken
-        print(f"Cannot start: {error}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        ignore_stop_signals()
-        if servers is not None:
+        return None
+
+    def cleanup() -> None:
+        for servers in started:
             servers.stop()
-        print("Stopped.", flush=True)
+
+    # the shell's chat says its own goodbye
+    return until_stopped(work, cleanup, say_stopping=command == "run")
 
 
 if __name__ == "__main__":
