@@ -34,9 +34,10 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from bot.server.launcher import (DEFAULT_MODEL, START_TIMEOUT, STATE_DIR, Servers, Watch, _check_ready,
-                                 answers, banner, cmdline_of, free_port, pid_file_for, stop_leftovers,
-                                 stop_on_signals, supervise, until_stopped, wait_until_up)
+from bot.server.launcher import (DEFAULT_MODEL, LABELS, START_TIMEOUT, STATE_DIR, Servers, Watch,
+                                 _check_ready, answers, banner, cmdline_of, free_port, pid_file_for,
+                                 stop_leftovers, stop_on_signals, supervise, until_stopped,
+                                 wait_until_up)
 from bot.server.services import Postgres, Redis, Service, program
 
 DEFAULT_DIR = STATE_DIR / "cluster"
@@ -154,6 +155,8 @@ class Cluster:
                   "ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook"}
 
         def member(number: int, kind: str) -> Servers:
+            # one server of `kind`; its per-port endpoints and credentials go in `directory`
+            # (next to its tracker_db, which with TRACKER_DB_URL set is never created)
             servers = Servers(free_port(), free_port(), tracker_db=self.directory / "unused.db",
                               model=model, credentials=credentials, extra_env=dict(shared),
                               log_dir=self.logs / f"{kind}-{number}")
@@ -194,7 +197,7 @@ class Cluster:
                 for process in servers.processes:
                     name = "actions" if servers in self.actions else "rasa"
                     wait_until_up(servers.health_url(name), process, START_TIMEOUT[name],
-                                  f"{'Rasa server' if name == 'rasa' else 'action server'}{servers.label}")
+                                  LABELS[name] + servers.label)
             self.balancer.config.write_text(haproxy_config(
                 f"{self.host}:{self.bot_port}", [f"127.0.0.1:{s.bot_port}" for s in self.rasa],
                 [f"127.0.0.1:{s.action_port}" for s in self.actions],
