@@ -345,3 +345,30 @@ def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(stop):
         assert not processes_mentioning(str(directory))  # PostgreSQL's own children too
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server):
+    """With SANIC_WORKERS=2 the Rasa server forks its workers; killed (the launcher's last
+    resort after SIGTERM), it must not leave them serving on the port."""
+    from bot.server.launcher import Servers
+
+    servers = Servers(free_port(), free_port(), tracker_db=tmp_path / "tracker.db", log_dir=tmp_path,
+                      extra_env={"REDIS_URL": redis_server.url, "SANIC_WORKERS": "2"})
+    try:
+        servers.start()
+        main = servers.processes[-1]
+        workers = [int(p) for p in Path(f"/proc/{main.pid}/task/{main.pid}/children").read_text().split()]
+        workers = [pid for pid in workers if "bot.server.serve" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(workers) == 2, workers
+        assert "$131,490" in json.dumps(post_rest(servers.url, "workers", "median salary for ML engineers?"))
+        main.kill()
+        main.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+            time.sleep(0.2)
+        left = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        assert not left
+    finally:
+        servers.stop()
+        for pid in locals().get("left") or []:
+            os.kill(pid, signal.SIGKILL)  # a failed run leaves no orphan behind

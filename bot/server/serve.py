@@ -8,6 +8,8 @@ bot/server/patches.py.
 """
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 # Optional libraries that are installed but that nothing in the server uses: a None entry
@@ -22,8 +24,28 @@ def leave_out(names=UNUSED) -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+def workers_die_with_this_process() -> None:
+    """Sanic's workers (SANIC_WORKERS > 1) are forked from this process, which the launcher
+    stops with SIGTERM and, after a grace period, SIGKILL; a worker must not outlive it
+    (still serving on the port). Each forked child gets SIGTERM when this process exits,
+    however it exits (the launcher's PR_SET_PDEATHSIG, one level down)."""
+    from bot.server.launcher import PR_SET_PDEATHSIG, _prctl
+
+    if _prctl is None:  # not Linux
+        return
+
+    def after_fork_in_child() -> None:
+        parent = os.getppid()
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    os.register_at_fork(after_in_child=after_fork_in_child)
+
+
 def main(argv=None) -> None:
     leave_out()
+    workers_die_with_this_process()
     from bot.server import patches
 
     patches.apply()
