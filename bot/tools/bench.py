@@ -15,7 +15,11 @@
 The servers part runs twice, with the speed fixes of bot/server/patches.py (6.-12.) and
 without them (BOT_SPEEDUPS=off: Rasa's own reply check, request, connection, event
 reading, whole conversation per message, skops import and dask), and prints both.
-Results are printed and written to results/bench.json.
+Then scale-out (issue 12, bot/tools/cluster_bench.py): 50 conversations at once against
+`make run` and `make cluster` with 1, 2 and 4 Rasa servers and with Sanic workers, as a
+markdown table (answered/s, p50/p95/p99, errors, start, where the CPU went).
+Results are printed and written to results/bench.json (the scale-out part under
+"scale_out").
 """
 from __future__ import annotations
 
@@ -187,9 +191,10 @@ def main() -> int:
     results.update(retrieval(answers))
     results.update(action_validation())
     modes = {"stock": served({"BOT_SPEEDUPS": "off"}), "project": served({"BOT_SPEEDUPS": "on"})}
-    from bot.tools import profile  # it reads this module's QUESTIONS
+    from bot.tools import cluster_bench, profile  # they read this module's QUESTIONS, percentile, rss_mib
 
     results.update(profile.action_share())
+    scale_out = cluster_bench.scale_out()
     for key, value in results.items():
         print(f"{key:>30}: {value}")
     print(f"\n{'(one run, this machine)':>30}  {'stock Rasa calls':>16}  {'with speed-ups':>14}")
@@ -200,6 +205,9 @@ def main() -> int:
     results["core_share_of_round_trip"] = round(core_ms / project["latency_ms_median"], 4)
     results["responder_share_of_round_trip"] = round(results["responder_ms_median"] / project["latency_ms_median"], 4)
     results["stock"] = modes["stock"]
+    print("\nScale-out (issue 12), one run on this machine:\n")
+    print(cluster_bench.table(scale_out))
+    results["scale_out"] = scale_out
     save_results("bench.json", results)
     return 0
 
