@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import tempfile
 import threading
 import time
 import urllib.error
@@ -21,7 +20,7 @@ import pytest
 from bot import PROJECT_ROOT
 from bot.server.cluster import Cluster
 from bot.server.launcher import free_port, post_rest
-from bot.server.services import MissingProgram
+from bot.server.services import MissingProgram, open_folder
 from tests.latency_proxy import LatencyProxy
 from tests.slack_fake import PROXY_VARIABLES, SECRET, dm, send, slack  # noqa: F401 (a fixture)
 
@@ -60,8 +59,7 @@ def redis_far_away(redis_server):
 
 @pytest.fixture(scope="module")
 def cluster(slack, redis_far_away):
-    directory = Path(tempfile.mkdtemp(prefix="cluster-", dir="/tmp"))
-    directory.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root
+    directory = open_folder("cluster-")
     env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
            "TRACKER_DB_URL": "", "REDIS_URL": f"redis://127.0.0.1:{redis_far_away}/0", "ACTION_URL": ""}
     try:
@@ -323,8 +321,7 @@ def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(stop):
     from bot.server.launcher import pid_file_for
     from tests.launcher_run import launcher_env, make_until_up_then_stop, port_open
 
-    directory = Path(tempfile.mkdtemp(prefix="make-cluster-", dir="/tmp"))
-    directory.chmod(0o755)
+    directory = open_folder("make-cluster-")
     bot_port = free_port()
     env = launcher_env(directory, BOT_PORT=bot_port)
     env.update(CLUSTER_DIR=str(directory / "cluster"), TRACKER_DB_URL="", REDIS_URL="", ACTION_URL="")

@@ -7,7 +7,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import PROJECT_ROOT
 from bot.server import services
 from bot.server.launcher import free_port, write_ahead
-from bot.server.services import MissingProgram, Postgres
+from bot.server.services import MissingProgram, Postgres, open_folder
 from bot.tools import migrate_tracker
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -31,8 +30,7 @@ DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 @pytest.fixture(scope="module")
 def folder():
     """A folder the postgres user can enter when we are root (pytest's tmp_path is 0700)."""
-    path = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
-    path.chmod(0o755)
+    path = open_folder("pg-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 

@@ -81,12 +81,17 @@ def base_env(action_port: int, tracker_db: Path, extra: Optional[dict] = None) -
     if not env.get("TRACKER_DB_URL"):
         env["TRACKER_DB_URL"] = f"sqlite:///{Path(tracker_db).absolute()}"
     if not env.get("ACTION_URL"):
-        env["ACTION_URL"] = f"http://127.0.0.1:{action_port}/webhook"
+        env["ACTION_URL"] = local_action_url(action_port)
     if env.get("REDIS_URL") and not env.get("TICKET_LOCK_LIFETIME"):
         # A server that dies mid-turn leaves its ticket in Redis: the conversation's next
         # message waits until it expires (Rasa's default: 60 s). Turns take well under 1 s.
         env["TICKET_LOCK_LIFETIME"] = str(SHARED_LOCK_LIFETIME)
     return env
+
+
+def local_action_url(action_port: int) -> str:
+    """The action server this launcher starts, as endpoints.yml's ACTION_URL."""
+    return f"http://127.0.0.1:{action_port}/webhook"
 
 
 def sqlite_path(tracker_db_url: str) -> Optional[Path]:
@@ -348,7 +353,7 @@ class Servers:
         self.pid_file = pid_file
         self.env = base_env(action_port, self.tracker_db, extra_env)
         # ACTION_URL set elsewhere: the actions run there, and only Rasa starts here
-        self.local_actions = self.env["ACTION_URL"] == base_env(action_port, self.tracker_db)["ACTION_URL"]
+        self.local_actions = self.env["ACTION_URL"] == local_action_url(action_port)
         self.processes: List[subprocess.Popen] = []
         self._names: Dict[subprocess.Popen, str] = {}  # child -> "actions", "rasa", "shell"
         self._args: Dict[subprocess.Popen, List[str]] = {}

@@ -27,6 +27,16 @@ from bot.server.launcher import die_with_parent, terminate
 PACKAGES = {"redis-server": "redis-server", "postgres": "postgresql", "haproxy": "haproxy"}
 
 
+def open_folder(prefix: str) -> Path:
+    """A new folder under /tmp that PostgreSQL can use when we are root (it runs as the
+    postgres user, who must enter every folder above its data; pytest's tmp_path is 0700)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
 class MissingProgram(RuntimeError):
     pass
 

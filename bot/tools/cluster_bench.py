@@ -30,7 +30,6 @@ import shutil
 import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -297,7 +296,7 @@ def prepare_postgres(tmp: Path) -> float:
 
 def scale_out(setups: Sequence[Setup] = SETUPS, log=lambda line: print(line, file=sys.stderr, flush=True)) -> dict:
     """Every setup in turn on this machine; the results (printable with `table`)."""
-    from bot.server.services import MissingProgram
+    from bot.server.services import MissingProgram, open_folder
 
     apology = apology_text()
     rows: List[dict] = []
@@ -305,8 +304,7 @@ def scale_out(setups: Sequence[Setup] = SETUPS, log=lambda line: print(line, fil
               "nproc": os.cpu_count(),
               "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30, 1),
               "setups": rows}
-    tmp = Path(tempfile.mkdtemp(dir="/tmp", prefix="careerbot-bench-"))
-    tmp.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root: it must enter
+    tmp = open_folder("careerbot-bench-")  # PostgreSQL (as the postgres user) must enter it
     missing = None  # a program no cluster can start without
     try:
         for number, setup in enumerate(setups):
