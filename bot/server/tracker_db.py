@@ -1,0 +1,75 @@
+"""The tracker store's database, for our tools (make report, make forget, retention).
+
+One place says where the conversations are: TRACKER_DB_URL when it is set (PostgreSQL in
+`make cluster`), otherwise the SQLite file TRACKER_DB (default state/tracker.db) that
+`make run` writes. Rasa's SQLTrackerStore keeps every event of every conversation as one
+row of its `events` table (id, sender_id, type_name, timestamp, intent_name, action_name,
+data: the event as JSON); the table is Rasa's own definition, so queries here work on
+both databases.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Optional
+
+import sqlalchemy as sa
+
+from bot.server.launcher import DEFAULT_TRACKER_DB
+
+
+class TrackerDBError(RuntimeError):
+    """The tracker database cannot be opened or read; the message names it."""
+
+
+def store_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """TRACKER_DB_URL, or the SQLite file TRACKER_DB (default state/tracker.db)."""
+    env = os.environ if env is None else env
+    if env.get("TRACKER_DB_URL"):
+        url = env["TRACKER_DB_URL"]
+        if url.startswith("postgres://"):  # Heroku's spelling, which SQLAlchemy 1.4 no longer takes
+            url = "postgresql://" + url[len("postgres://"):]
+        return url
+    return f"sqlite:///{Path(env.get('TRACKER_DB') or DEFAULT_TRACKER_DB).absolute()}"
+
+
+def shown(url: str) -> str:
+    """The URL without its password, to name the database in messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
+def events_table() -> sa.Table:
+    """Rasa's own definition of the events table (columns, sequence, sender_id index)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    return SQLTrackerStore.SQLEvent.__table__
+
+
+def open_store(url: Optional[str] = None, must_exist: bool = True) -> sa.engine.Engine:
+    """An engine on the tracker database at `url` (default: store_url()). With
+    `must_exist`, a SQLite file that is missing or has no events table is an error naming
+    it, rather than an empty database made on the spot."""
+    from rasa.core.tracker_store import create_engine_kwargs
+
+    url = url or store_url()
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise TrackerDBError(f"not a database URL: {url!r} ({error})") from None
+    if must_exist and parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not path.is_file():
+            raise TrackerDBError(f"no tracker database at {path} (the bot has not stored a conversation yet?)")
+    try:
+        engine = sa.create_engine(url, **create_engine_kwargs(url))
+        with engine.connect() as connection:
+            if must_exist and not sa.inspect(connection).has_table(events_table().name):
+                raise TrackerDBError(f"{shown(url)} has no events table: not a Rasa tracker database")
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
+        raise TrackerDBError(f"not a database URL: {shown(url)} ({error})") from None
+    except sa.exc.DBAPIError as error:
+        raise TrackerDBError(f"{shown(url)}: {str(error.orig).strip().splitlines()[0]}") from None
+    return engine
