@@ -73,3 +73,34 @@ def open_store(url: Optional[str] = None, must_exist: bool = True) -> sa.engine.
     except sa.exc.DBAPIError as error:
         raise TrackerDBError(f"{shown(url)}: {str(error.orig).strip().splitlines()[0]}") from None
     return engine
+
+
+def hash_key(env: Optional[Mapping[str, str]] = None) -> bytes:
+    """The key sender ids are hashed with: SENDER_HASH_KEY, or a random key kept in
+    state/sender-hash.key (made on first use, readable by its owner only), so that the
+    same sender gets the same hash in every report and `make forget` takes that hash."""
+    env = os.environ if env is None else env
+    if env.get("SENDER_HASH_KEY"):
+        return env["SENDER_HASH_KEY"].encode()
+    path = DEFAULT_TRACKER_DB.parent / "sender-hash.key"
+    if not path.is_file():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it just now
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def sender_hash(sender_id: str, key: bytes) -> str:
+    """How a sender id appears in reports: 12 hex digits of its HMAC-SHA256 (a plain hash
+    of a short id such as Slack's could be reversed by trying every id)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(key, str(sender_id).encode(), hashlib.sha256).hexdigest()[:12]
