@@ -1,0 +1,5 @@
+import sys
+
+from bot.tools.report import main
+
+sys.exit(main())
