@@ -92,24 +92,35 @@ def summary(contents, groups, out: Path, empty: Optional[str]) -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = arguments(argv)
+    with warnings.catch_warnings():  # Rasa's and spaCy's imports warn about their own dependencies
+        warnings.simplefilter("ignore")
+        return report(args)
+
+
+def report(args: argparse.Namespace) -> int:
     from bot.server import tracker_db
     from bot.tools.report.page import render
+    from bot.tools.report.groups import Background
     from bot.tools.report.store import DAY, read
 
     url = tracker_db.store_url()
+    grouper = Background()  # loads while the store is read (forked before any connection)
     try:
-        with warnings.catch_warnings():  # Rasa's imports warn about their own dependencies
-            warnings.simplefilter("ignore")
-            engine = tracker_db.open_store(url, must_exist=True)
+        engine = tracker_db.open_store(url, must_exist=True)
+        key = tracker_db.hash_key()
+        until = args.until + DAY if args.until is not None else None
+        try:
+            contents = read(engine, lambda sender: tracker_db.sender_hash(sender, key), args.since, until,
+                            args.channel)
+        finally:
+            engine.dispose()
     except tracker_db.TrackerDBError as error:
+        grouper.stop()
         print(f"report: {error}", file=sys.stderr)
         return 1
-    key = tracker_db.hash_key()
-    until = args.until + DAY if args.until is not None else None
-    try:
-        contents = read(engine, lambda sender: tracker_db.sender_hash(sender, key), args.since, until, args.channel)
-    finally:
-        engine.dispose()
+    except BaseException:
+        grouper.stop()
+        raise
     empty = None
     if not contents.total_messages:
         if args.channel and contents.channels_seen and args.channel not in contents.channels_seen:
@@ -119,11 +130,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             empty = "No messages in this selection."
         else:
             empty = "The store holds no conversations yet."
-    groups = []
     if contents.questions:
-        from bot.tools.report.groups import Grouper
-
-        groups = Grouper().group(contents.questions)
+        groups = grouper.group(contents.questions)
+    else:
+        groups = []
+        grouper.stop()
     html = render(contents, groups, selection_of(args), tracker_db.shown(url), retention_note(), empty)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(html, encoding="utf-8")

@@ -137,30 +137,34 @@ class Grouper:
         self.retriever = Retriever(self.kb, self.analyzer)  # facts and gaps (the examples are not ranked here)
         examples = load_examples(DATA_DIR / "nlu")
         self.part_intents = load_part_intents(examples, PROJECT_ROOT / "models")
-        self.corpus = [self.terms(text) for phrases in examples.values() for text in phrases]
+        self.corpus = self.terms([text for phrases in examples.values() for text in phrases])
         self.nlu_files = {}
         for path in sorted((DATA_DIR / "nlu").glob("*.yml")):
             for intent in re.findall(r"^- intent: *(\S+)", path.read_text(encoding="utf-8"), re.M):
                 self.nlu_files.setdefault(intent, f"data/nlu/{path.name}")
 
-    def terms(self, text: str) -> Tuple[str, ...]:
-        """The question's terms; for one with none ("why?", "in the US only?"), its plain
-        words, marked so they only meet each other's."""
+    def terms(self, texts: Sequence[str]) -> List[Tuple[str, ...]]:
+        """Each text's terms (spaCy in batches); for one with none ("why?", "in the US
+        only?"), its plain words, marked so they only meet each other's."""
         from bot.retrieval import plain_words
 
-        terms = {singular(t) for t in self.analyzer.terms(text)} or {"~" + w for w in plain_words(text)}
-        return tuple(sorted(terms))
+        found = []
+        for text, doc in zip(texts, self.analyzer.nlp.pipe(texts, batch_size=256)):
+            terms = {singular(t) for t in self.analyzer.terms_of(doc)} or {"~" + w for w in plain_words(text)}
+            found.append(tuple(sorted(terms)))
+        return found
 
     def group(self, questions: Sequence[Question]) -> List[Group]:
         """The questions in groups, largest first, each with its closest facts and intent
         and a suggestion."""
-        by_text: Dict[str, Tuple[str, ...]] = {}
+        from bot.responder import MARKUP  # what the bot drops before reading a message
+
+        folded = [" ".join(re.findall(r"\w+", MARKUP.sub(" ", q.text).lower())) or q.text for q in questions]
+        texts = list(dict.fromkeys(folded))  # each wording once, case and punctuation aside
+        by_text = dict(zip(texts, self.terms(texts)))
         by_terms: Dict[Tuple[str, ...], List[Question]] = {}
-        for question in questions:
-            folded = question.text.lower()
-            if folded not in by_text:
-                by_text[folded] = self.terms(question.text)
-            by_terms.setdefault(by_text[folded], []).append(question)
+        for question, text in zip(questions, folded):
+            by_terms.setdefault(by_text[text], []).append(question)
         wordless = by_terms.pop((), [])
         keyed = [(terms, len(asked)) for terms, asked in by_terms.items()]
         groups = []
@@ -170,12 +174,21 @@ class Grouper:
         if wordless:
             groups.append(Group(wordless, ()))
         groups.sort(key=lambda g: (-g.count, -g.last))
-        for group in groups:
-            self.describe(group)
+        wordings = [group.wording for group in groups]
+        readings = self.read_intents(wordings)
+        for group, wording, reading in zip(groups, wordings, readings):
+            self.describe(group, wording, reading)
         return groups
 
-    def describe(self, group: Group) -> None:
-        wording = group.wording
+    def read_intents(self, texts: Sequence[str]) -> List[Tuple[str, float]]:
+        """The part classifier's intent and probability for each text (one batch)."""
+        if not texts:
+            return []
+        model = self.part_intents.model
+        probabilities = model.predict_proba(list(texts))
+        return [(str(model.classes_[row.argmax()]), float(row.max())) for row in probabilities]
+
+    def describe(self, group: Group, wording: str, reading: Tuple[str, float]) -> None:
         terms = self.analyzer.terms(wording)
         for hit in self.retriever.rank(terms)[:3]:
             entry = hit.entry
@@ -186,8 +199,7 @@ class Grouper:
             intent = intents.most_common(1)[0][0]
             confidences = [q.confidence for q in group.questions if q.intent == intent]
             group.stored_intent = (intent, sum(confidences) / len(confidences))
-        read = self.part_intents.classify(wording)
-        group.read_intent = read if read[0] else None
+        group.read_intent = reading
         group.suggestion = self.suggest(group, wording)
 
     def topic_intent(self, group: Group) -> Optional[str]:
@@ -241,3 +253,45 @@ def new_fact(gap: Optional[str], topic: Optional[str], phrase: str) -> str:
     if gap:
         lines.append(f"# then drop the gap '{gap}' from `gaps:` if the new fact covers it")
     return "\n".join(lines)
+
+
+class Background:
+    """A Grouper loading in a child process (forked: the spaCy pipeline, the knowledge file,
+    the retriever and the classifier take about 3 s) while this process reads the store,
+    then grouping the questions sent to it. `group()` returns the groups; `stop()` ends the
+    child when there is nothing to group."""
+
+    def __init__(self):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._pipe, child_end = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child_end,), daemon=True)
+        self._process.start()
+        child_end.close()
+
+    def group(self, questions: Sequence[Question]) -> List[Group]:
+        self._pipe.send(list(questions))
+        outcome, value = self._pipe.recv()
+        self._process.join()
+        if outcome == "error":
+            raise RuntimeError(value)
+        return value
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+
+def _serve(pipe) -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")
+    try:
+        grouper = Grouper()
+        pipe.send(("groups", grouper.group(pipe.recv())))
+    except EOFError:  # the parent had nothing to group
+        pass
+    except Exception as error:  # a broken knowledge or training file: said by the parent
+        pipe.send(("error", f"{type(error).__name__}: {error}"))

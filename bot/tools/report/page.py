@@ -40,7 +40,7 @@ border-radius:12px;padding:0 10px;margin-right:8px}
 .tag{display:inline-block;border-radius:4px;padding:0 6px;margin-right:4px;font-size:.85em;background:#edf2f7}
 .tag.declined{background:#fed7d7}.tag.gap{background:#fefcbf}.tag.low{background:#e9d8fd}
 pre{background:#1a202c;color:#f7fafc;padding:8px 12px;border-radius:6px;overflow-x:auto}
-ul.q{margin:4px 0;padding-left:20px}details summary{cursor:pointer;color:#2b6cb0}
+ul.q,ul.comments{margin:4px 0;padding-left:20px}details summary{cursor:pointer;color:#2b6cb0}
 code{background:#edf2f7;padding:0 3px;border-radius:3px}
 """
 
@@ -232,7 +232,7 @@ def ratings_html(contents: Contents) -> str:
         said = "".join(f"<li>“{esc(r.comment)}” <span class=meta>({when(r.at)}, conversation {esc(r.sender)})"
                        f"</span></li>" for r in sorted(comments[fact], key=lambda r: r.at))
         rows.append(f"<tr data-fact=\"{esc(fact)}\"><td><code>{esc(fact)}</code></td><td class=n>{down[fact]}</td>"
-                    f"<td class=n>{up[fact]}</td><td><ul class=q>{said}</ul></td></tr>")
+                    f"<td class=n>{up[fact]}</td><td><ul class=comments>{said}</ul></td></tr>")
     return ("<table id=ratings><caption class=meta>Ratings by fact (an answer stating several facts counts for "
             "each)</caption><thead><tr><th scope=col>fact</th><th scope=col class=n>👎</th>"
             "<th scope=col class=n>👍</th><th scope=col>comments after a 👎</th></tr></thead><tbody>"

@@ -9,12 +9,12 @@ kept, so memory grows with the conversations and those questions, not with the r
 """
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
+import ujson  # twice as fast as json here (a Rasa dependency)
 
 CONFIDENT = 0.6  # bot/responder.py CONFIDENT: below it an answer is a low-confidence one
 FALLBACK = "nlu_fallback"
@@ -113,7 +113,7 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
     hashes: Dict[str, str] = {}
     pending: Dict[str, tuple] = {}  # sender -> its message waiting for the reply
     channel_of: Dict[str, str] = {}  # sender -> channel of its last message
-    loads = json.loads
+    loads = ujson.loads
 
     def hashed(sender_id: str) -> str:
         if sender_id not in hashes:
@@ -155,8 +155,7 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
                 pending[sender_id] = (timestamp, event.get("text") or "", message_channel, intent, confidence)
             elif type_name == "bot":
                 if sender_id in pending:
-                    event = loads(data)
-                    reply = (event.get("metadata") or {}).get("careerbot")
+                    reply = (loads(data).get("metadata") or {}).get("careerbot")
                     finish(sender_id, pending.pop(sender_id), reply if isinstance(reply, dict) else None)
             else:
                 if channel is not None and channel_of.get(sender_id) != channel:
