@@ -39,6 +39,7 @@ class Section:
     lead: str = ""
     general: bool = False  # a topic's lead facts, not facts picked for what was asked
     gap: bool = False  # its lead says the sources lack what was asked
+    gap_id: str = ""  # the knowledge file's gap it says so for
 
 
 @dataclass
@@ -47,6 +48,12 @@ class Reply:
     buttons: List[Button] = field(default_factory=list)
     topic: Optional[str] = None  # the topic a fact answer was about
     facts: List[str] = field(default_factory=list)  # ids of the facts stated, in order
+    # What the reply is, for the maintainer's report (stored with it): "answer" (cited
+    # facts), "gap" (facts after saying the sources lack what was asked), "decline",
+    # "follow_up" (the sources or dates of the last answer), "feedback" (to a rating or a
+    # comment), "chitchat" (the rest).
+    kind: str = "chitchat"
+    gaps: List[str] = field(default_factory=list)  # the known gaps it names
 
 
 def human_date(value: str) -> str:
@@ -133,7 +140,7 @@ class Answers:
     def after_answer_buttons(self, topic_id: str, seen: Iterable[str], asked_topics: Iterable[str]) -> List[Button]:
         """Quick replies after a fact answer on `topic_id`: "tell me more" while the topic has
         facts not `seen`, "where is that from?", then questions on the topic's `next` topics
-        not in `asked_topics` (data/knowledge.yml: after_answer, topics)."""
+        not in `asked_topics`, and the 👍 / 👎 ratings (data/knowledge.yml: after_answer, topics)."""
         after = self.kb.after_answer
         buttons = []
         if any(f.id not in set(seen) for f in self.kb.facts_of(topic_id)):
@@ -143,7 +150,8 @@ class Answers:
         for other in [t for t in self.kb.topic(topic_id).next if t not in asked][: after.related]:
             question = self.kb.topic_question(other)
             buttons.append(Button(question.title, question.payload))
-        return buttons
+        return buttons + [Button(after.helpful.title, after.helpful.payload),
+                          Button(after.unhelpful.title, after.unhelpful.payload)]
 
     def with_suggestions(self, text: str) -> Reply:
         return Reply(text=text.strip(), buttons=self.suggestion_buttons())
@@ -173,8 +181,8 @@ class Answers:
         scope = self.out_of_scope(values)
         if scope is not None:
             message = _fill(self.kb.messages[scope.message], subject=scope.subject)
-            return self.with_suggestions(message)
-        return self.with_suggestions(self.kb.messages["decline"])
+            return replace(self.with_suggestions(message), kind="decline")
+        return replace(self.with_suggestions(self.kb.messages["decline"]), kind="decline")
 
     def _topic_reply(self, topic_id: str, facts: List[Fact]) -> Reply:
         return self.compose([Section(facts)], topic_id)
@@ -195,7 +203,8 @@ class Answers:
         shown = set(stated) | set(seen)
         if topic_id and any(f.id not in shown for f in self.kb.facts_of(topic_id)):
             text += "\n" + self.kb.messages["more_prompt"]
-        return Reply(text=text, topic=topic_id, facts=stated)
+        gaps = [s.gap_id for s in unique if s.gap_id]
+        return Reply(text=text, topic=topic_id, facts=stated, kind="gap" if gaps else "answer", gaps=gaps)
 
     def lead_facts(self, intent: str, values: Mapping[str, List[str]]) -> List[Fact]:
         """The facts a topic question gets: the route's, the ones its entities pick, or the
@@ -214,7 +223,7 @@ class Answers:
         """'My sources don't cover <detail>', then the closest facts."""
         gap = self.kb.gap(gap_id)
         facts = [self.kb.fact(f) for f in gap.facts] or self.first_facts(gap.topic)
-        return Section(facts, _fill(self.kb.messages["gap"], detail=gap.detail), gap=True)
+        return Section(facts, _fill(self.kb.messages["gap"], detail=gap.detail), gap=True, gap_id=gap_id)
 
     def message(self, name: str, **values: str) -> str:
         return _fill(self.kb.messages[name], **values)
@@ -240,7 +249,7 @@ class Answers:
         dated = [f for f in facts if f.as_of]
         if dated:
             sections.insert(0, Section(dated, self.kb.messages["figure_dates"]))
-        return self.compose(sections, None)
+        return replace(self.compose(sections, None), kind="follow_up")
 
     def keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:
         """Facts of the topic whose keys match an entity value, in domain.yml's label order."""
@@ -276,7 +285,8 @@ class Answers:
         facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
         if not facts:
             return self.with_suggestions(self.kb.messages["no_answer_yet"])
-        return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts])
+        return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts],
+                     kind="follow_up")
 
 
 def seen_after(seen: object, reply: Reply) -> List[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple, Union
 
 import yaml
 from pydantic import BaseModel, Extra, PrivateAttr, ValidationError, root_validator, validator
@@ -169,12 +169,19 @@ def _topic_button(topic: Topic, routes: Mapping[str, Route]) -> Optional[Suggest
 
 class AfterAnswer(_Strict):
     """The quick replies after a fact answer: "tell me more" (while the topic has more),
-    "where is that from?", and up to `related` questions on the topic's `next` topics
-    that the user has not asked about yet."""
+    "where is that from?", up to `related` questions on the topic's `next` topics that the
+    user has not asked about yet, then the ratings of the answer (👍 `helpful`, 👎
+    `unhelpful`)."""
 
     more: Suggestion
     source: Suggestion
+    helpful: Suggestion
+    unhelpful: Suggestion
     related: int = 2
+
+    def fixed(self) -> List[Tuple[str, Suggestion]]:
+        """The buttons that are not topic questions, by their key."""
+        return [(name, getattr(self, name)) for name in ("more", "source", "helpful", "unhelpful")]
 
 
 class Kind(_Strict):
@@ -202,6 +209,7 @@ REQUIRED_MESSAGES = (
     "part_other_occupation", "gap",
     "unsupported_figure", "local_figures", "figure_dates", "no_reference_year",
     "goodbye", "thanks", "bot_challenge", "action_failed", "too_long", "empty_message",
+    "feedback_thanks", "feedback_ask", "feedback_noted", "nothing_to_rate",
 )
 
 
@@ -260,7 +268,7 @@ class Knowledge(_Strict):
 
     def button_payloads(self) -> List[str]:
         """Every payload a button of the bot can send (the only typed intents it accepts)."""
-        buttons = list(self.suggestions) + [self.after_answer.more, self.after_answer.source]
+        buttons = list(self.suggestions) + [button for _, button in self.after_answer.fixed()]
         buttons += [b for b in (self.topic_question(t.id) for t in self.topics) if b is not None]
         return list(dict.fromkeys(b.payload for b in buttons))
 
@@ -340,7 +348,7 @@ def _check_domain(kb: Knowledge, domain: Domain) -> Optional[str]:
     for intent in sorted(set(domain.topic_intents) - set(kb.routes)):
         return f"routes: intent '{intent}' needs a topic, but no route covers it"
     buttons = [(f"suggestions[{i}]", s) for i, s in enumerate(kb.suggestions) if not isinstance(s, str)]
-    buttons += [("after_answer.more", kb.after_answer.more), ("after_answer.source", kb.after_answer.source)]
+    buttons += [(f"after_answer.{name}", button) for name, button in kb.after_answer.fixed()]
     for where, suggestion in buttons:
         if suggestion.intent not in domain.intents:
             return (f"{where} ({suggestion.title}): payload '{suggestion.payload}' "

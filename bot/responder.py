@@ -203,6 +203,8 @@ class Turn:
     seen_facts: object = None
     refused: object = None  # "too_long" or "empty": the channel did not let NLU read it
     asked_topics: object = None  # topics answered so far in the conversation
+    last_answer: object = None  # the id of the last fact answer (what a rating rates)
+    feedback_asked: object = None  # after a 👎: the rated answer a comment would be about
 
 
 @dataclass
@@ -210,6 +212,8 @@ class Outcome:
     reply: Reply
     seen: List[str] = field(default_factory=list)  # facts shown so far on reply.topic
     asked: List[str] = field(default_factory=list)  # topics answered so far, reply.topic last
+    feedback: Optional[Dict[str, object]] = None  # a rating or comment to store (bot/feedback.py)
+    asking: Optional[Dict[str, object]] = None  # the answer whose comment the next message may be
 
 
 class Responder:

@@ -4,11 +4,14 @@ The action only translates: tracker -> bot.responder.Turn, Outcome -> message an
 events. These tests check that translation on real turns; what the responder decides
 is tested in tests/test_responder.py.
 """
+import re
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionRespond
+from bot.feedback import METADATA_KEY
 from bot.grounding import stated_body, stated_facts
 from tests.conftest import ANSWERS, numbers_in, ungrounded
 
@@ -70,8 +73,10 @@ def test_median_then_average_then_more_then_sources():
     message, events = run(tracker("and the average?", "ask_pay_average", **slots))
     assert "$125,672" in message["text"] and "$131,490" not in message["text"]
     slots = slot_events(events)
+    answer_id = slots.pop("last_answer")
     assert slots == {"last_topic": "pay", "last_facts": ["pay_average"],
                      "seen_facts": ["pay_median", "pay_average"], "asked_topics": ["pay"]}
+    assert re.fullmatch(r"[0-9a-f]{12}", answer_id) and message[METADATA_KEY]["answer"] == answer_id
 
     message, events = run(tracker("tell me more", "tell_more", **slots))
     following = next(f for f in KB.facts_of("pay") if f.id not in slots["seen_facts"])
@@ -153,7 +158,7 @@ def test_a_fact_answer_offers_more_its_source_and_topics_not_asked_yet():
     payloads = [b["payload"] for b in message["buttons"]]
     offered = topic.next[: after.related]
     assert payloads == [after.more.payload, after.source.payload] + [
-        KB.topic_question(t).payload for t in offered]
+        KB.topic_question(t).payload for t in offered] + [after.helpful.payload, after.unhelpful.payload]
     slots = slot_events(events)
     assert slots["asked_topics"] == [topic.id]
     # after an answer on the first topic offered, the topics asked about are not offered again
@@ -175,3 +180,91 @@ def test_tell_me_more_is_offered_only_while_the_topic_has_more():
     message, _ = run(tracker("tell me more", "tell_more", last_topic=topic.id, seen_facts=seen[:-1],
                              last_facts=seen[-2:-1]))
     assert KB.after_answer.more.payload not in [b["payload"] for b in message["buttons"]]
+
+
+# -- what is stored with each reply, ratings and comments (bot/feedback.py) -----------------
+
+@pytest.mark.parametrize("text, intent, kind, gaps", [
+    ("/ask_pay_median", "ask_pay_median", "answer", []),
+    ("what GPA do employers want from ML engineers?", "ask_degree", "gap", ["grades"]),
+    ("what's the weather in paris?", "out_of_scope", "decline", []),
+    ("hi", "greet", "chitchat", []),
+])
+def test_every_reply_carries_its_kind_facts_and_gaps_for_the_report(text, intent, kind, gaps):
+    message, events = run(tracker(text, intent, confidence=0.9))
+    stored = message[METADATA_KEY]
+    assert stored["kind"] == kind and stored["gaps"] == gaps
+    slots = slot_events(events)
+    if kind in ("answer", "gap"):
+        assert stored["facts"] == slots["last_facts"] and stored["answer"] == slots["last_answer"]
+        assert stored["topic"] == slots["last_topic"]
+    else:
+        assert stored["answer"] is None and stored["facts"] == [] and "last_answer" not in slots
+
+
+def rated(text, intent, confidence=1.0):
+    """An answer, then `text` rating it: the answer's message and slots, the rating's."""
+    answer, events = run(tracker("/ask_pay", "ask_pay"))
+    slots = slot_events(events)
+    message, events = run(tracker(text, intent, confidence, **slots))
+    return answer, slots, message, slot_events(events)
+
+
+@pytest.mark.parametrize("text, intent, rating", [
+    ("/feedback_good", "feedback_good", "up"), ("thanks, that helped", "feedback_good", "up"),
+    ("/feedback_bad", "feedback_bad", "down"), ("that's wrong", "feedback_bad", "down"),
+])
+def test_a_rating_is_stored_with_the_answer_it_rates_and_changes_nothing_else(text, intent, rating):
+    answer, before, message, slots = rated(text, intent)
+    assert slots["feedback"] == {"rating": rating, "answer": before["last_answer"], "facts": before["last_facts"],
+                                 "topic": "pay", "comment": None}
+    assert not {"last_topic", "last_facts", "seen_facts", "last_answer"} & set(slots)  # the answer stays the last
+    assert message[METADATA_KEY]["kind"] == "feedback" and not numbers_in(message["text"])
+    if rating == "up":
+        assert message["text"] == KB.messages["feedback_thanks"] and "feedback_asked" not in slots
+    else:
+        assert message["text"] == KB.messages["feedback_ask"]
+        assert slots["feedback_asked"] == {"answer": before["last_answer"], "facts": before["last_facts"],
+                                           "topic": "pay"}
+
+
+def test_a_typed_rating_the_classifier_is_unsure_of_is_no_rating():
+    _, _, message, slots = rated("that's wrong", "feedback_bad", confidence=0.3)
+    assert "feedback" not in slots and message[METADATA_KEY]["kind"] != "feedback"
+
+
+def test_a_rating_with_a_figure_of_its_own_is_a_claim_to_check_not_only_a_rating():
+    _, _, message, slots = rated("that's wrong, they make $400k", "feedback_bad", confidence=0.9)
+    assert "feedback" not in slots and "$400" not in message["text"]
+    assert message["text"].startswith(KB.messages["unsupported_figure"])
+
+
+def test_a_rating_before_any_answer_says_there_is_nothing_to_rate():
+    message, events = run(tracker("/feedback_bad", "feedback_bad"))
+    assert message["text"].startswith(KB.messages["nothing_to_rate"]) and events == []
+
+
+@pytest.mark.parametrize("comment, intent, answered", [
+    ("salaries for juniors in texas", "ask_pay", True),   # a question: answered too
+    ("the pay in texas", "ask_pay", True),                 # the same facts, but asked
+    ("it was just confusing", "feedback_bad", False),     # a complaint: noted
+    ("i wanted something else", "out_of_scope", False),
+])
+def test_the_message_after_a_thumbs_down_is_stored_as_its_comment(comment, intent, answered):
+    _, before, _, asked = rated("/feedback_bad", "feedback_bad")
+    message, events = run(tracker(comment, intent, 0.8, **before, feedback_asked=asked["feedback_asked"]))
+    slots = slot_events(events)
+    assert slots["feedback"] == {"rating": "down", "answer": before["last_answer"], "facts": before["last_facts"],
+                                 "topic": "pay", "comment": comment}
+    assert slots["feedback_asked"] is None  # one comment only
+    if answered:
+        assert message[METADATA_KEY]["kind"] in ("answer", "gap") and "[1]" in message["text"]
+    else:
+        assert message["text"] == KB.messages["feedback_noted"]
+
+
+def test_a_button_after_a_thumbs_down_is_no_comment():
+    _, before, _, asked = rated("/feedback_bad", "feedback_bad")
+    message, events = run(tracker("/ask_outlook", "ask_outlook", **before, feedback_asked=asked["feedback_asked"]))
+    slots = slot_events(events)
+    assert "feedback" not in slots and slots["feedback_asked"] is None and slots["last_topic"] == "outlook"
