@@ -1,8 +1,10 @@
 """The NLU gate: intent macro-F1, and F1 per intent, on the held-out questions in
-tests/nlu/heldout.yml.
+tests/nlu/heldout.yml and tests/nlu/heldout2.yml.
 
-The held-out set was written separately from data/nlu (different people, phrasings,
+The held-out sets were written separately from data/nlu (different people, phrasings,
 typos and short forms); nlu_fallback counts as out_of_scope since both run the decline.
+heldout.yml has been looked at (its misclassified questions are printed, and issue 13's
+work read them); heldout2.yml is locked: only its scores are printed.
 No held-out question or test-story turn may be a near-duplicate of a training example
 (bot.tools.nlu_eval.near_duplicate: equal without case, punctuation and apostrophes, one word
 apart, or word Jaccard >= 0.8).
@@ -49,8 +51,12 @@ def test_near_duplicate(a, b, same):
     assert near_duplicate(a, b) is same
 
 
-def test_heldout_set_is_large_and_separate_from_training(training):
-    heldout = load_examples(HELDOUT_FILE)
+SETS = {"heldout": (HELDOUT_FILE, False), "heldout2": (HELDOUT_FILE.with_name("heldout2.yml"), True)}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_heldout_set_is_large_and_separate_from_training(training, name):
+    heldout = load_examples(SETS[name][0])
     assert len(heldout) >= 150
     assert not near_duplicates([text for text, _ in heldout], training)
 
@@ -61,15 +67,18 @@ def test_test_stories_use_wording_unseen_in_training(training):
     assert not near_duplicates(turns, training)
 
 
-@pytest.fixture(scope="module")
-def result():
-    return evaluate(PROJECT_ROOT / "models" / "career.tar.gz")
+@pytest.fixture(scope="module", params=list(SETS))
+def result(request):
+    path, locked = SETS[request.param]
+    found = evaluate(PROJECT_ROOT / "models" / "career.tar.gz", path)
+    found["report"] = "" if locked else "\n".join(
+        f"  {want} -> {got}: {text}" for text, want, got in found["errors"])
+    return found
 
 
 def test_intent_macro_f1_meets_the_gate(result):
-    report = "\n".join(f"  {want} -> {got}: {text}" for text, want, got in result["errors"])
-    print(f"held-out macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}\n{report}")
-    assert result["macro_f1"] >= GATE, f"macro-F1 {result['macro_f1']:.3f} < {GATE}\n{report}"
+    print(f"held-out macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}\n{result['report']}")
+    assert result["macro_f1"] >= GATE, f"macro-F1 {result['macro_f1']:.3f} < {GATE}\n{result['report']}"
 
 
 def test_every_intent_meets_the_floor(result):
