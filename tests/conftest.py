@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ANSWERS = load_answers()
 
-__all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down", "redis_server"]
+__all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down", "redis_server", "postgres_server"]
 
 
 def ungrounded(text: str) -> set:
@@ -48,3 +48,22 @@ def redis_server() -> Redis:
             yield redis
     except MissingProgram as missing:
         pytest.fail(f"these tests need Redis: {missing}")
+
+
+@pytest.fixture(scope="module")
+def postgres_server():
+    """A PostgreSQL of the module's own on a free loopback port (bot.server.services
+    Postgres, its data in a folder under /tmp that the postgres user can enter, removed
+    afterwards); the test fails, naming the Debian package, if PostgreSQL is missing."""
+    import shutil
+
+    from bot.server.services import Postgres, open_folder
+
+    folder = open_folder("pg-")
+    try:
+        with Postgres(folder / "data", free_port(), log=folder / "postgres.log") as server:
+            yield server
+    except MissingProgram as missing:
+        pytest.fail(f"these tests need PostgreSQL: {missing}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -10,8 +10,9 @@ both databases.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Iterator, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -104,3 +105,63 @@ def sender_hash(sender_id: str, key: bytes) -> str:
     import hmac
 
     return hmac.new(key, str(sender_id).encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def forget(engine: sa.engine.Engine, sender_id: str) -> int:
+    """Delete every event of the conversation `sender_id`, in one transaction; the number
+    of rows deleted (0 when there was none)."""
+    table = events_table()
+    with engine.begin() as connection:
+        return connection.execute(table.delete().where(table.c.sender_id == sender_id)).rowcount
+
+
+EXPIRE_BATCH = 5000  # rows, at most, deleted per transaction by `expire` (one conversation may hold more)
+EXPIRE_CONVERSATIONS = 500  # conversations, at most, per transaction
+# Seconds between two of its transactions: SQLite lets a waiting writer retry only after
+# sleeps of up to 100 ms, so back-to-back transactions could keep the bot waiting for long.
+EXPIRE_PAUSE = 0.05
+
+
+def expire(engine: sa.engine.Engine, days: float, now: Optional[float] = None,
+           batch: int = EXPIRE_BATCH) -> Tuple[int, int]:
+    """Delete the conversations whose last event is more than `days` days before `now`
+    (default: the time now); (conversations, rows) deleted.
+
+    The idle conversations are listed first (one read: it blocks no writer, neither in
+    PostgreSQL nor in SQLite's write-ahead log), then deleted a few at a time, about
+    `batch` rows per transaction, so a large table is never locked for long and the bot
+    keeps writing in between. Each delete checks the idleness again, in the same
+    statement: a conversation that got a message since it was listed is kept whole. The
+    same statements run on SQLite and PostgreSQL (Rasa's table, SQLAlchemy Core)."""
+    table = events_table()
+    cutoff = (time.time() if now is None else now) - days * 86400
+    idle = sa.func.max(table.c.timestamp) < cutoff
+    with engine.connect() as connection:
+        listed = connection.execute(sa.select(table.c.sender_id, sa.func.count())
+                                    .group_by(table.c.sender_id).having(idle)).all()
+    conversations = rows = 0
+    for number, chunk in enumerate(_chunks(listed, batch)):
+        if number:
+            time.sleep(EXPIRE_PAUSE)
+        still_idle = sa.select(table.c.sender_id).where(table.c.sender_id.in_(chunk)) \
+            .group_by(table.c.sender_id).having(idle)
+        left = sa.select(sa.func.count(sa.distinct(table.c.sender_id))).where(table.c.sender_id.in_(chunk))
+        with engine.begin() as connection:
+            rows += connection.execute(table.delete().where(table.c.sender_id.in_(still_idle))).rowcount
+            conversations += len(chunk) - connection.execute(left).scalar()
+    return conversations, rows
+
+
+def _chunks(listed, batch: int) -> Iterator[List[str]]:
+    """The sender ids of (sender_id, rows) pairs, in groups of about `batch` rows and at
+    most EXPIRE_CONVERSATIONS conversations."""
+    chunk: List[str] = []
+    size = 0
+    for sender_id, count in listed:
+        if chunk and (size + count > batch or len(chunk) == EXPIRE_CONVERSATIONS):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(sender_id)
+        size += count
+    if chunk:
+        yield chunk

@@ -1,0 +1,232 @@
+"""Data control (issue 13): `make forget` deletes exactly one conversation, named by its id
+or by the hash reports show; tracker_db.expire deletes the conversations idle longer than
+given. On a real `make run` launcher (SQLite) driven over REST, and on a real PostgreSQL
+through the same code (bot/server/tracker_db.py)."""
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import PROJECT_ROOT
+from bot.server import tracker_db
+from bot.server.launcher import post_rest
+from tests.conftest import ANSWERS
+from tests.launcher_run import MAKE_ONLY, Launcher, launcher_env
+from tests.test_postgres import DOMAIN, conversation
+
+KEY = "data-control-test-key"
+DAY = 86400.0
+MESSAGES = ANSWERS.kb.messages
+
+
+def rasa_store(url: str) -> SQLTrackerStore:
+    """Rasa's own SQL tracker store on `url` (it makes the events table if missing)."""
+    parts = sa.engine.make_url(url)
+    if parts.get_backend_name() == "sqlite":
+        return SQLTrackerStore(DOMAIN, dialect="sqlite", db=parts.database)
+    return SQLTrackerStore(DOMAIN, dialect="postgresql", host=parts.host, port=parts.port, db=parts.database,
+                           username=parts.username, password=parts.password)
+
+
+def write(url: str, conversations: dict, now: float) -> None:
+    """Save each conversation {sender: [age in days of each turn, oldest first]} through
+    Rasa's store, its events stamped that long before `now`."""
+    store = rasa_store(url)
+    try:
+        for sender, ages in conversations.items():
+            tracker = DialogueStateTracker(sender, DOMAIN.slots)
+            for round_, age in enumerate(ages):
+                events = conversation(sender, round_)
+                for offset, event in enumerate(events):
+                    event.timestamp = now - age * DAY + offset
+                tracker.update_with_events(events, DOMAIN, override_timestamp=False)
+            asyncio.run(store.save(tracker))
+    finally:
+        store.engine.dispose()
+
+
+def stored(url: str) -> dict:
+    """Every row of the events table, by sender id."""
+    engine = sa.create_engine(url)
+    table = tracker_db.events_table()
+    try:
+        with engine.connect() as connection:
+            by_sender = {}
+            for row in connection.execute(sa.select(table).order_by(table.c.id)):
+                by_sender.setdefault(row.sender_id, []).append(tuple(row))
+            return by_sender
+    finally:
+        engine.dispose()
+
+
+def without(rows: dict, *senders: str) -> dict:
+    return {sender: kept for sender, kept in rows.items() if sender not in senders}
+
+
+def forget_tool(env: dict, sender: str, make: bool = False) -> subprocess.CompletedProcess:
+    """`make forget SENDER=...` (the target as users run it) or `python -m bot.tools.forget`."""
+    args = MAKE_ONLY + ["forget", f"SENDER={sender}"] if make else \
+        [sys.executable, "-m", "bot.tools.forget", sender]
+    return subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def said(done: subprocess.CompletedProcess) -> str:
+    """The tool's own last line (make first echoes the command it runs)."""
+    return (done.stdout + done.stderr).strip().splitlines()[-1]
+
+
+def hashed(sender: str) -> str:
+    return tracker_db.sender_hash(sender, KEY.encode())
+
+
+# -- a `make run` launcher on a store holding conversations from before
+
+BEFORE_START = {  # sender: age in days of each turn
+    "rest:idle-40": [45, 40],
+    "web:idle-31": [31],
+    "slack:U0RECENT": [29],
+    "rest:old-start-recent-end": [100, 60, 1],  # idle from its last event, not its first
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("data-control")
+
+
+@pytest.fixture(scope="module")
+def bot(home):
+    """The launcher, started on a store written before it."""
+    url = f"sqlite:///{home / 'tracker.db'}"
+    write(url, BEFORE_START, time.time())
+    before = stored(url)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SENDER_HASH_KEY", KEY)
+        env.delenv("TRACKER_DB_URL", raising=False)
+        launcher = Launcher(home)
+    with launcher:
+        launcher.url_db, launcher.before = url, before
+        yield launcher
+
+
+@pytest.fixture
+def tool_env(home) -> dict:
+    """What `make forget` runs with: the launcher's store and the hash key."""
+    return {**launcher_env(home), "SENDER_HASH_KEY": KEY}
+
+
+def talk(bot, senders: list) -> None:
+    for sender in senders:
+        assert post_rest(bot.url, sender, "what do ML engineers earn?")
+        assert post_rest(bot.url, sender, "where does that come from?")
+
+
+def test_make_forget_deletes_exactly_one_conversation_by_id_then_by_hash(bot, tool_env):
+    names = [f"forget-{n}-{uuid.uuid4().hex[:8]}" for n in range(3)]
+    talk(bot, names)
+    before = stored(bot.url_db)
+    first, second = (f"rest:{name}" for name in names[:2])  # how the REST channel stores them
+    assert all(len(before[f"rest:{name}"]) > 8 for name in names)
+
+    done = forget_tool(tool_env, first, make=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert said(done) == f"Deleted conversation {hashed(first)}: {len(before[first])} events"
+    assert stored(bot.url_db) == without(before, first)
+
+    done = forget_tool(tool_env, hashed(second), make=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert said(done) == f"Deleted conversation {hashed(second)}: {len(before[second])} events"
+    assert stored(bot.url_db) == without(before, first, second)
+
+
+def test_an_exact_id_wins_over_a_hash_of_that_spelling(bot, tool_env):
+    hashed_one = f"rest:{uuid.uuid4().hex}"
+    spelled_like_it = hashed(hashed_one)  # a conversation whose id is another's hash
+    write(bot.url_db, {hashed_one: [1], spelled_like_it: [1]}, time.time())
+    before = stored(bot.url_db)
+    done = forget_tool(tool_env, spelled_like_it)
+    assert said(done) == f"Deleted conversation {hashed(spelled_like_it)}: {len(before[spelled_like_it])} events"
+    assert stored(bot.url_db) == without(before, spelled_like_it)
+
+
+@pytest.mark.parametrize("unknown", ["rest:nobody", "0123456789ab", "rest"])
+def test_an_unknown_sender_deletes_nothing_and_exits_1(bot, tool_env, unknown):
+    talk(bot, [f"kept-{uuid.uuid4().hex[:8]}"])
+    before = stored(bot.url_db)
+    done = forget_tool(tool_env, unknown)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert said(done) == f"No conversation {unknown} in {bot.url_db}"
+    assert stored(bot.url_db) == before
+
+
+def test_a_forgotten_conversation_starts_afresh_while_the_servers_run(bot, tool_env):
+    sender = f"afresh-{uuid.uuid4().hex[:8]}"
+    text = "\n".join(m.get("text", "") for m in post_rest(bot.url, sender, "what's the median pay for ML engineers?"))
+    assert "$131,490" in text
+    assert post_rest(bot.url, sender, "where does that come from?")[0]["text"].startswith(MESSAGES["sources_of_last"])
+    assert forget_tool(tool_env, f"rest:{sender}").returncode == 0
+    assert post_rest(bot.url, sender, "where does that come from?")[0]["text"] == MESSAGES["no_answer_yet"]
+    stored_now = stored(bot.url_db)[f"rest:{sender}"]
+    assert "median pay" not in "".join(row[-1] for row in stored_now)  # only the new turn is stored
+
+
+def test_a_missing_database_is_named_without_a_traceback(tmp_path):
+    env = {**launcher_env(tmp_path / "nowhere"), "SENDER_HASH_KEY": KEY}
+    done = forget_tool(env, "rest:someone")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr == (f"forget: no tracker database at {tmp_path / 'nowhere' / 'tracker.db'} "
+                           f"(the bot has not stored a conversation yet?)\n")
+
+
+# -- the same code on SQLite and on PostgreSQL
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> str:
+    """An empty tracker database's URL: a SQLite file, or the module's PostgreSQL emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tracker.db'}"
+    url = request.getfixturevalue("postgres_server").url
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        tracker_db.events_table().drop(connection, checkfirst=True)
+    engine.dispose()
+    return url
+
+
+def test_expire_deletes_conversations_by_their_last_event(store):
+    now = time.time()
+    write(store, {"rest:a": [50, 40], "rest:b": [31], "web:c": [30.5, 29.9], "slack:d": [400, 2], "rest:e": [0]},
+          now)
+    before = stored(store)
+    engine = tracker_db.open_store(store)
+    try:
+        assert tracker_db.expire(engine, 30, now=now) == (2, len(before["rest:a"]) + len(before["rest:b"]))
+        assert stored(store) == without(before, "rest:a", "rest:b")
+        assert tracker_db.expire(engine, 30, now=now) == (0, 0)
+        # later, in small batches (a transaction each): the same as in one
+        left = stored(store)
+        assert tracker_db.expire(engine, 1, now=now + DAY, batch=3) == (2, len(left["web:c"]) + len(left["slack:d"]))
+        assert stored(store) == without(left, "web:c", "slack:d")
+    finally:
+        engine.dispose()
+
+
+def test_forget_by_id_and_by_hash(store, tmp_path):
+    write(store, {"rest:a": [1], "web:b": [2, 1], "slack:c": [3]}, time.time())
+    before = stored(store)
+    env = {**launcher_env(tmp_path), "TRACKER_DB_URL": store, "SENDER_HASH_KEY": KEY}
+    done = forget_tool(env, "web:b", make=True)
+    assert said(done) == f"Deleted conversation {hashed('web:b')}: {len(before['web:b'])} events"
+    done = forget_tool(env, hashed("slack:c"), make=True)
+    assert said(done) == f"Deleted conversation {hashed('slack:c')}: {len(before['slack:c'])} events"
+    assert stored(store) == without(before, "web:b", "slack:c")
+    done = forget_tool(env, "web:b")
+    assert done.returncode == 1 and said(done) == f"No conversation web:b in {tracker_db.shown(store)}"
+    assert stored(store) == without(before, "web:b", "slack:c")
