@@ -18,8 +18,10 @@ reading, whole conversation per message, skops import and dask), and prints both
 Then scale-out (issue 12, bot/tools/cluster_bench.py): 50 conversations at once against
 `make run` and `make cluster` with 1, 2 and 4 Rasa servers and with Sanic workers, as a
 markdown table (answered/s, p50/p95/p99, errors, start, where the CPU went).
+Last, `make report` on a generated store of 100,000 user messages (bot/tools/report_data.py):
+its time and peak memory.
 Results are printed and written to results/bench.json (the scale-out part under
-"scale_out").
+"scale_out", the report's under "report").
 """
 from __future__ import annotations
 
@@ -208,6 +210,10 @@ def main() -> int:
     print("\nScale-out (issue 12), one run on this machine:\n")
     print(cluster_bench.table(scale_out))
     results["scale_out"] = scale_out
+    from bot.tools import report_data
+
+    results["report"] = report_data.bench()
+    print("\nmake report on a generated store (issue 13):", results["report"])
     save_results("bench.json", results)
     return 0
 

@@ -1,6 +1,6 @@
 """Conversations written into a tracker store the way Rasa writes them, for `make report`'s
-tests and its benchmark (`make bench`; `python -m bot.tools.report_data [MESSAGES] [DB]`
-writes a store alone).
+tests and its benchmark (`bench()`, part of `make bench`; `python -m bot.tools.report_data
+[MESSAGES] [DB]` writes a store alone).
 
 Each event is one of Rasa's own Event classes (UserUttered, BotUttered, SlotSet,
 ActionExecuted, ...) turned into a row as Rasa's SQLTrackerStore.save does (type_name,
@@ -295,6 +295,45 @@ def generate(url: str, messages: int, days: int = 21, seed: int = 13, end: Optio
     counts["rows"] = insert(engine, rows())
     engine.dispose()
     return counts
+
+
+BENCH_MESSAGES = 100_000
+
+
+def bench(messages: int = BENCH_MESSAGES, runs: int = 3) -> dict:
+    """`make report` on a generated SQLite store of `messages` user messages: the whole
+    command's wall time (the fastest and the median of `runs`) and its peak resident
+    memory (the process and its grouping child), as `make bench` keeps them."""
+    import os
+    import statistics
+    import subprocess
+    import tempfile
+
+    from bot import PROJECT_ROOT
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tracker.db"
+        started = time.perf_counter()
+        counts = generate(f"sqlite:///{path}", messages)
+        generated_s = time.perf_counter() - started
+        env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB_URL"}
+        env.update(TRACKER_DB=str(path), SENDER_HASH_KEY="bench", RASA_TELEMETRY_ENABLED="false")
+        times, peaks = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            process = subprocess.Popen([sys.executable, "-m", "bot.tools.report", "--out", str(Path(tmp) / "r.html")],
+                                       cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(process.pid, 0)
+            times.append(time.perf_counter() - started)
+            peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux: the process or its largest waited child
+            if status != 0:
+                raise RuntimeError(f"make report failed: {process.stderr.read().decode(errors='replace')}")
+            process.stderr.close()
+        size_mib = path.stat().st_size / 2**20
+    return {"messages": counts["messages"], "conversations": counts["conversations"], "rows": counts["rows"],
+            "store_mib": round(size_mib, 1), "generated_s": round(generated_s, 1),
+            "report_s_fastest": round(min(times), 2), "report_s_median": round(statistics.median(times), 2),
+            "report_peak_rss_mib": round(max(peaks), 1)}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -234,8 +234,8 @@ def ratings_html(contents: Contents) -> str:
         rows.append(f"<tr data-fact=\"{esc(fact)}\"><td><code>{esc(fact)}</code></td><td class=n>{down[fact]}</td>"
                     f"<td class=n>{up[fact]}</td><td><ul class=comments>{said}</ul></td></tr>")
     return ("<table id=ratings><caption class=meta>Ratings by fact (an answer stating several facts counts for "
-            "each)</caption><thead><tr><th scope=col>fact</th><th scope=col class=n>👎</th>"
-            "<th scope=col class=n>👍</th><th scope=col>comments after a 👎</th></tr></thead><tbody>"
+            "each)</caption><thead><tr><th scope=col>fact</th><th scope=col class=n>not helpful</th>"
+            "<th scope=col class=n>helpful</th><th scope=col>comments after a 👎</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 
@@ -244,8 +244,8 @@ def render(contents: Contents, groups: List[Group], selection: str, store: str, 
     total, conversations = contents.total_messages, len(contents.all_conversations())
     cards = [("conversations", conversations), ("user messages", total),
              ("questions to look at", len(contents.questions)), ("groups", len(groups)),
-             ("not helpful (👎)", sum(1 for r in contents.ratings if r.rating == "down" and r.comment is None)),
-             ("helpful (👍)", sum(1 for r in contents.ratings if r.rating == "up"))]
+             ("rated not helpful", sum(1 for r in contents.ratings if r.rating == "down" and r.comment is None)),
+             ("rated helpful", sum(1 for r in contents.ratings if r.rating == "up"))]
     body = [f"<h1>What users asked, and what the bot could not answer</h1><p class=meta>{esc(selection)}. "
             f"Store: <code>{esc(store)}</code>. Made {when(time.time())} UTC.</p>",
             f"<p class=note>{esc(retention)}</p>"]

@@ -60,8 +60,6 @@ class Contents:
     questions: List[Question] = field(default_factory=list)
     ratings: List[Rating] = field(default_factory=list)
     channels_seen: Set[str] = field(default_factory=set)      # in the dates asked, whatever --channel
-    first: Optional[float] = None
-    last: Optional[float] = None
 
     @property
     def total_messages(self) -> int:
@@ -131,8 +129,6 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
         contents.channel_conversations[message_channel].add(sender_id)
         if reply and reply.get("topic") and kind in ("answer", "gap"):
             contents.topics[reply["topic"]] += 1
-        contents.first = at if contents.first is None else min(contents.first, at)
-        contents.last = at if contents.last is None else max(contents.last, at)
         why = reason_for(kind, text, confidence)
         if why is not None:
             contents.questions.append(Question(text, at, hashed(sender_id), message_channel, why, intent, confidence,
