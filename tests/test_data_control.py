@@ -1,7 +1,7 @@
 """Data control (issue 13): `make forget` deletes exactly one conversation, named by its id
-or by the hash reports show; tracker_db.expire deletes the conversations idle longer than
-given. On a real `make run` launcher (SQLite) driven over REST, and on a real PostgreSQL
-through the same code (bot/server/tracker_db.py)."""
+or by the hash reports show; TRACKER_RETENTION_DAYS deletes the conversations idle longer
+than that at start-up and then on schedule. On a real `make run` launcher (SQLite) driven
+over REST, and on a real PostgreSQL through the same code (bot/server/tracker_db.py)."""
 import asyncio
 import subprocess
 import sys
@@ -16,9 +16,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import PROJECT_ROOT
 from bot.server import tracker_db
-from bot.server.launcher import post_rest
+from bot.server.launcher import free_port, pid_file_for, post_rest, stop_leftovers
+from bot.server.retention import Retention, days_from
 from tests.conftest import ANSWERS
-from tests.launcher_run import MAKE_ONLY, Launcher, launcher_env
+from tests.launcher_run import MAKE_ONLY, Launcher, launcher_env, lines_of, read_until
 from tests.test_postgres import DOMAIN, conversation
 
 KEY = "data-control-test-key"
@@ -86,7 +87,7 @@ def hashed(sender: str) -> str:
     return tracker_db.sender_hash(sender, KEY.encode())
 
 
-# -- a `make run` launcher on a store holding conversations from before
+# -- a `make run` launcher with TRACKER_RETENTION_DAYS=30 on a store holding old conversations
 
 BEFORE_START = {  # sender: age in days of each turn
     "rest:idle-40": [45, 40],
@@ -94,6 +95,7 @@ BEFORE_START = {  # sender: age in days of each turn
     "slack:U0RECENT": [29],
     "rest:old-start-recent-end": [100, 60, 1],  # idle from its last event, not its first
 }
+IDLE = ["rest:idle-40", "web:idle-31"]
 
 
 @pytest.fixture(scope="module")
@@ -103,15 +105,17 @@ def home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def bot(home):
-    """The launcher, started on a store written before it."""
+    """The launcher, started on a store written before it (its first sweep's line read)."""
     url = f"sqlite:///{home / 'tracker.db'}"
     write(url, BEFORE_START, time.time())
     before = stored(url)
     with pytest.MonkeyPatch.context() as env:
+        env.setenv("TRACKER_RETENTION_DAYS", "30")
         env.setenv("SENDER_HASH_KEY", KEY)
         env.delenv("TRACKER_DB_URL", raising=False)
         launcher = Launcher(home)
     with launcher:
+        launcher.read_until("Retention:")
         launcher.url_db, launcher.before = url, before
         yield launcher
 
@@ -120,6 +124,15 @@ def bot(home):
 def tool_env(home) -> dict:
     """What `make forget` runs with: the launcher's store and the hash key."""
     return {**launcher_env(home), "SENDER_HASH_KEY": KEY}
+
+
+def test_conversations_idle_over_the_retention_are_deleted_at_start_up(bot):
+    events = sum(len(bot.before[sender]) for sender in IDLE)
+    assert f"Retention: deleted 2 conversations ({events} events) idle over 30 days\n" in bot.output
+    now = stored(bot.url_db)
+    for sender in set(BEFORE_START) - set(IDLE):
+        assert now[sender] == bot.before[sender]
+    assert not set(IDLE) & set(now)
 
 
 def talk(bot, senders: list) -> None:
@@ -185,6 +198,25 @@ def test_a_missing_database_is_named_without_a_traceback(tmp_path):
                            f"(the bot has not stored a conversation yet?)\n")
 
 
+# -- TRACKER_RETENTION_DAYS's value
+
+@pytest.mark.parametrize("value, days", [(None, None), ("", None), (" ", None), ("30", 30.0), ("0.5", 0.5)])
+def test_retention_is_off_unless_set_to_a_number_of_days(value, days):
+    assert days_from({} if value is None else {"TRACKER_RETENTION_DAYS": value}) == days
+
+
+@pytest.mark.parametrize("value", ["thirty", "0", "-7", "nan", "inf", "30d"])
+@pytest.mark.parametrize("module", ["bot.server.launcher", "bot.server.cluster"])
+def test_a_bad_retention_value_stops_start_up_naming_it(tmp_path, module, value):
+    env = {**launcher_env(tmp_path), "TRACKER_RETENTION_DAYS": value}
+    done = subprocess.run([sys.executable, "-m", module, "run"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == (f"Cannot start: TRACKER_RETENTION_DAYS must be a positive number of days "
+                           f"(or unset to keep conversations), not {value!r}\n")
+    assert done.stdout == "Stopped.\n"
+
+
 # -- the same code on SQLite and on PostgreSQL
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -192,7 +224,11 @@ def store(request, tmp_path) -> str:
     """An empty tracker database's URL: a SQLite file, or the module's PostgreSQL emptied."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'tracker.db'}"
-    url = request.getfixturevalue("postgres_server").url
+    return emptied(request.getfixturevalue("postgres_server").url)
+
+
+def emptied(url: str) -> str:
+    """`url` after dropping its events table (Rasa's store makes it again)."""
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         tracker_db.events_table().drop(connection, checkfirst=True)
@@ -230,3 +266,72 @@ def test_forget_by_id_and_by_hash(store, tmp_path):
     done = forget_tool(env, "web:b")
     assert done.returncode == 1 and said(done) == f"No conversation web:b in {tracker_db.shown(store)}"
     assert stored(store) == without(before, "web:b", "slack:c")
+
+
+def test_the_sweeps_repeat_on_schedule(store):
+    now = time.time()
+    write(store, {"rest:old": [31], "rest:new": [1]}, now)
+    before = stored(store)
+    lines = []
+    retention = Retention(30, interval=0.5, log=lines.append).start(store)
+    try:
+        wait_for(lambda: lines)
+        assert lines == [f"Retention: deleted 1 conversations ({len(before['rest:old'])} events) idle over 30 days"]
+        write(store, {"web:went-idle": [40, 35]}, now)
+        went_idle = len(stored(store)["web:went-idle"])
+        wait_for(lambda: "web:went-idle" not in stored(store))
+        count = len(lines)
+        wait_for(lambda: len(lines) > count)
+    finally:
+        retention.stop()
+    none = "Retention: deleted 0 conversations (0 events) idle over 30 days"
+    assert [line for line in lines[1:] if line != none] == \
+        [f"Retention: deleted 1 conversations ({went_idle} events) idle over 30 days"]
+    assert lines[-1] == none
+    assert stored(store) == without(before, "rest:old")
+    assert not retention._thread.is_alive()
+    count = len(lines)
+    time.sleep(1.2)
+    assert len(lines) == count  # stopped: no more sweeps
+
+
+def test_a_sweep_that_cannot_reach_the_database_says_so_and_the_next_one_runs(postgres_server):
+    wrong = postgres_server.url.replace(postgres_server.password, "wrong")
+    lines = []
+    retention = Retention(30, interval=0.3, log=lines.append).start(wrong)
+    try:
+        wait_for(lambda: len(lines) >= 2)
+    finally:
+        retention.stop()
+    for line in lines:
+        assert line.startswith(f"Retention: could not sweep {tracker_db.shown(wrong)}: ")
+        assert 'password authentication failed for user "careerbot"' in line and "wrong" not in line
+        assert line.endswith("; next try in 0.3 s")
+
+
+def test_make_cluster_sweeps_its_postgresql_once_up(postgres_server, redis_server, tmp_path):
+    url = emptied(postgres_server.url)
+    write(url, {"rest:idle": [40], "web:active": [2]}, time.time())
+    before = stored(url)
+    port = free_port()
+    env = {**launcher_env(tmp_path, BOT_PORT=port), "TRACKER_DB_URL": url, "REDIS_URL": redis_server.url,
+           "RASA_SERVERS": "1", "ACTION_SERVERS": "1", "CLUSTER_DIR": str(tmp_path / "cluster"),
+           "TRACKER_RETENTION_DAYS": "30"}
+    cluster = subprocess.Popen([sys.executable, "-m", "bot.server.cluster", "run"], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        read_until(lines_of(cluster.stdout), "Retention:", 300, output)
+    finally:
+        cluster.terminate()
+        cluster.wait(timeout=90)
+        stop_leftovers(pid_file_for(port))
+    assert output[-1] == f"Retention: deleted 1 conversations ({len(before['rest:idle'])} events) idle over 30 days\n"
+    assert stored(url) == without(before, "rest:idle")
+
+
+def wait_for(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

@@ -38,6 +38,7 @@ from bot.server.launcher import (DEFAULT_MODEL, LABELS, START_TIMEOUT, STATE_DIR
                                  _check_ready, answers, banner, cmdline_of, free_port, pid_file_for,
                                  stop_leftovers, stop_on_signals, supervise, until_stopped,
                                  wait_until_up)
+from bot.server.retention import Retention
 from bot.server.services import Postgres, Redis, Service, program
 
 DEFAULT_DIR = STATE_DIR / "cluster"
@@ -271,8 +272,10 @@ def setting(name: str, default: int) -> int:
 def run() -> int:
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
     started: List[Cluster] = []
+    sweeping: List[Retention] = []
 
     def work() -> None:
+        retention = Retention.from_env()  # a bad TRACKER_RETENTION_DAYS: Cannot start
         model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
         _check_ready(model)
         pid_file = pid_file_for(setting("BOT_PORT", 5005))
@@ -297,9 +300,13 @@ def run() -> int:
                           f"{len(cluster.rasa)} Rasa servers behind HAProxy, conversations in "
                           f"{'PostgreSQL' if not os.environ.get('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
                           f"locks in Redis."), flush=True)
+        if retention is not None:
+            sweeping.append(retention.start(cluster.tracker_db_url))
         supervise(cluster.watch_all())
 
     def cleanup() -> None:
+        for retention in sweeping:
+            retention.stop()
         for cluster in started:
             cluster.stop()
 

@@ -5,7 +5,8 @@
 
 Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
 TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz); SLACK_BOT_TOKEN and
-SLACK_SIGNING_SECRET turn the Slack channel on, SLACK_API_URL points it elsewhere.
+SLACK_SIGNING_SECRET turn the Slack channel on, SLACK_API_URL points it elsewhere;
+TRACKER_RETENTION_DAYS deletes idle conversations (bot/server/retention.py).
 Several servers share their state through TRACKER_DB_URL (PostgreSQL instead of the
 SQLite file), REDIS_URL (locks) and ACTION_URL (action servers elsewhere: none starts
 here); endpoints.yml names them, and each server reads a copy written here
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from bot import PROJECT_ROOT
+from bot.server.retention import Retention
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 STATE_DIR = PROJECT_ROOT / "state"
@@ -601,8 +603,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.exit("usage: python -m bot.server.launcher [run|shell]")
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
     started: List[Servers] = []
+    sweeping: List[Retention] = []
 
     def work() -> Optional[int]:
+        retention = Retention.from_env() if command == "run" else None  # a bad value: Cannot start
         model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
         _check_ready(model)
         bot_port = int(os.environ.get("BOT_PORT", 5005))
@@ -633,10 +637,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         actions = (f"http://127.0.0.1:{servers.action_port}/health" if servers.local_actions
                    else f"{servers.env['ACTION_URL']} (ACTION_URL)")
         print(banner(servers.url, servers.notices, actions), flush=True)
+        if retention is not None:
+            sweeping.append(retention.start(servers.env["TRACKER_DB_URL"]))
         servers.supervise()
         return None
 
     def cleanup() -> None:
+        for retention in sweeping:
+            retention.stop()
         for servers in started:
             servers.stop()
 

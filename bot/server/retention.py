@@ -1,0 +1,102 @@
+"""TRACKER_RETENTION_DAYS: conversations idle longer than that are deleted, at start-up
+and then daily (issue 13).
+
+Unset or empty, nothing is ever deleted (the default). Set to a positive number of days,
+`make run` and `make cluster` sweep the tracker store once their servers are up and then
+every 24 hours, on a thread of the launcher (not in a Rasa server's event loop), and log
+one line per sweep:
+
+    Retention: deleted 3 conversations (41 events) idle over 30 days
+
+A conversation is idle from its last event; the deleting is tracker_db.expire (a few
+conversations per transaction, so the bot keeps writing meanwhile). A sweep that fails
+(the database is down) says so and the next one comes a day later. Any other value of
+the variable stops start-up with a message naming it.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+from typing import Callable, Mapping, Optional
+
+VARIABLE = "TRACKER_RETENTION_DAYS"
+INTERVAL = 24 * 3600.0  # seconds between sweeps
+
+
+def days_from(env: Optional[Mapping[str, str]] = None) -> Optional[float]:
+    """TRACKER_RETENTION_DAYS as a number of days; None when unset or empty (keep
+    everything); ValueError naming the variable and its value for anything but a
+    positive number."""
+    env = os.environ if env is None else env
+    value = env.get(VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        days = float(value)
+    except ValueError:
+        days = math.nan
+    if not (math.isfinite(days) and days > 0):
+        raise ValueError(f"{VARIABLE} must be a positive number of days (or unset to keep conversations), "
+                         f"not {value!r}")
+    return days
+
+
+class Retention:
+    """Sweeps of the tracker database at `url`: one when started, then every `interval`
+    seconds, until stopped."""
+
+    def __init__(self, days: float, interval: float = INTERVAL, log: Optional[Callable[[str], None]] = None):
+        self.days, self.interval = days, interval
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.url: Optional[str] = None
+        self._stopped = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Optional["Retention"]:
+        """The sweeps TRACKER_RETENTION_DAYS asks for (None when unset); ValueError when
+        its value is not a positive number (the launchers then do not start)."""
+        days = days_from(env)
+        return None if days is None else cls(days)
+
+    def sweep(self) -> None:
+        """Delete the conversations idle over `days` days now; log the line saying so."""
+        import sqlalchemy as sa
+
+        from bot.server import tracker_db
+
+        try:
+            engine = tracker_db.open_store(self.url)
+            try:
+                conversations, rows = tracker_db.expire(engine, self.days)
+            finally:
+                engine.dispose()
+        except Exception as error:  # noqa: BLE001 - a failed sweep must not stop the bot
+            if isinstance(error, sa.exc.DBAPIError):
+                error = str(error.orig).strip().splitlines()[0]
+            interval = f"{self.interval / 3600:g} h" if self.interval >= 3600 else f"{self.interval:g} s"
+            self.log(f"Retention: could not sweep {tracker_db.shown(self.url)}: {error}; next try in {interval}")
+            return
+        self.log(f"Retention: deleted {conversations} conversations ({rows} events) idle over {self.days:g} days")
+
+    def start(self, url: str) -> "Retention":
+        """Sweep `url` now and then every `interval` seconds, on a daemon thread."""
+        self.url = url
+        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while True:
+            self.sweep()
+            if self._stopped.wait(self.interval):
+                return
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """No more sweeps; waits up to `timeout` seconds for one under way (it is a few
+        short transactions: left unfinished, the current one is rolled back)."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
