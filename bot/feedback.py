@@ -7,8 +7,9 @@ and never changes what the bot says next: those slots stay as they were, so "tel
 more" after a 👍 goes on from the rated answer. A 👎 asks one optional question, "what
 were you looking for?"; the next typed message is stored as the comment on that answer.
 If it is a topic question, or one the bot has something new for (other facts, or a gap it
-names), it is answered as well; otherwise (a complaint, or the rated answer again) the bot says the
-comment was passed on. A button pressed instead, or a new rating button, is no comment.
+names), it is answered as well; otherwise (a complaint, "something else", or the rated answer
+again) the bot says the comment was passed on. A button pressed instead, or a new rating
+button, is no comment.
 
 What is stored (for `make report`, bot/tools/report.py), all as events of the
 conversation in the tracker store:
@@ -26,7 +27,7 @@ from typing import Dict, Optional
 
 from bot.answers import Reply, slot_ids
 from bot.claims import claimed_figures
-from bot.responder import CHITCHAT_CONFIDENT, Outcome, Responder, Turn
+from bot.responder import CHITCHAT_CONFIDENT, FOLLOW_UPS, Outcome, Responder, Turn
 
 RATINGS = {"feedback_good": "up", "feedback_bad": "down"}
 METADATA_KEY = "careerbot"  # the bot event's metadata entry that record() fills
@@ -97,7 +98,8 @@ class Feedback:
             return outcome
         comment = dict(asked, rating="down", comment=text.strip()[:COMMENT_LIMIT])
         reply = outcome.reply
-        question = turn.intent in self.answers.kb.routes or reply.gaps or set(reply.facts) - set(asked["facts"])
+        question = turn.intent in self.answers.kb.routes or reply.gaps or (
+            turn.intent not in FOLLOW_UPS and set(reply.facts) - set(asked["facts"]))
         if rating is not None or reply.kind not in ("answer", "gap") or not question:
             # no question, or only the rated answer again ("it was confusing"): just thanks
             outcome = Outcome(Reply(text=self.answers.message("feedback_noted"), kind="feedback"))

@@ -248,6 +248,7 @@ def test_a_rating_before_any_answer_says_there_is_nothing_to_rate():
     ("salaries for juniors in texas", "ask_pay", True),   # a question: answered too
     ("the pay in texas", "ask_pay", True),                 # the same facts, but asked
     ("it was just confusing", "feedback_bad", False),     # a complaint: noted
+    ("i wanted something else", "tell_more", False),      # not "tell me more" here
     ("i wanted something else", "out_of_scope", False),
 ])
 def test_the_message_after_a_thumbs_down_is_stored_as_its_comment(comment, intent, answered):

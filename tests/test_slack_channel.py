@@ -8,7 +8,6 @@ That no further post comes is shown with a barrier, not a pause: see posts_befor
 """
 import json
 import re
-import sqlite3
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +22,7 @@ from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS, action_server_down
 from tests.slack_fake import (BOT_USER, NO_PROXY_OPENER, dm, event, eventually, mention,
                               mention_and_message, post, send, slack, start_bot, unique, unique_ts)
+from tests.tracker_rows import feedback_of, stored_events
 
 __all__ = ["slack"]  # a fixture from tests/slack_fake.py
 
@@ -76,19 +76,7 @@ def wait_for_log(bot, marker: str, *then: str) -> str:
 def stored_user_texts(bot, user: str) -> List[str]:
     """User messages the tracker store (SQLite) holds for a Slack user's conversation
     (its id is kept apart from other channels': "slack:<user>")."""
-    sender = conversation_id("slack", user)
-    if not bot.tracker_db.exists():
-        return []
-    with sqlite3.connect(bot.tracker_db) as db:
-        if not db.execute("SELECT name FROM sqlite_master WHERE name = 'events'").fetchall():
-            return []
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
-    texts = []
-    for (data,) in rows:
-        stored = json.loads(data)
-        if stored.get("event") == "user":
-            texts.append(stored.get("text"))
-    return texts
+    return [e.get("text") for e in stored_events(bot.tracker_db, conversation_id("slack", user), "user")]
 
 
 def posts_before_barrier(bot, slack, channel: str, *users: str) -> List[dict]:
@@ -231,6 +219,35 @@ def test_button_click_is_answered(bot, slack, median_pay):
     assert figure in answer["text"] and f"<{source_url}|" in answer["text"]
     assert "thread_ts" not in answer
     assert stored_user_texts(bot, user) == ["/ask_pay", BARRIER]
+
+
+def test_thumbs_down_button_then_a_comment_are_stored_with_the_answer(bot, slack, answers):
+    """(No barrier here: it would be the comment. Each step waits for its own post.)"""
+    channel, user = unique("D"), unique("U")
+    sender = conversation_id("slack", user)
+
+    def next_post(count: int) -> dict:
+        eventually(lambda: len(slack.posts_to(channel)) >= count, f"post {count} to {channel}")
+        return slack.posts_to(channel)[count - 1]
+
+    send(bot, dm("what is the median pay for machine learning engineers?", channel, user))
+    answer = next_post(1)
+    after = answers.kb.after_answer
+    buttons = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["text"]["text"], e["value"]) for e in buttons[-2:]] == [
+        (after.helpful.title, after.helpful.payload), (after.unhelpful.title, after.unhelpful.payload)]
+    post(bot, click(user, channel, after.unhelpful.payload), content_type="application/x-www-form-urlencoded")
+    assert next_post(2)["text"] == answers.kb.messages["feedback_ask"]
+    send(bot, dm("i wanted something else", channel, user))
+    assert next_post(3)["text"] == answers.kb.messages["feedback_noted"]
+    eventually(lambda: len(feedback_of(bot.tracker_db, sender)) == 2, "both feedback events stored")
+    rated = stored_events(bot.tracker_db, sender, "bot")[0]["metadata"]["careerbot"]
+    assert rated["kind"] == "answer" and rated["answer"] and rated["facts"]
+    assert feedback_of(bot.tracker_db, sender) == [
+        {"rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay", "comment": None},
+        {"rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay",
+         "comment": "i wanted something else"}]
+    assert len(slack.posts_to(channel)) == 3
 
 
 def test_button_click_in_a_thread_is_answered_in_the_thread(bot, slack):

@@ -12,7 +12,10 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS
+from tests.slack_fake import eventually
+from tests.tracker_rows import feedback_of, stored_events
 from tests.webchat_support import browser  # noqa: F401 - the module's chromium (a fixture)
 from tests.webchat_support import (BLS, COURSERA, GREETING, PAY_QUESTION, SOURCE_QUESTION,
                                    TIMEOUT_MS, Chat, assert_source_link, get, publish,
@@ -217,6 +220,31 @@ def test_an_answer_offers_quick_replies_to_go_on_from_it(browser, bot):
         chat.page.locator(".rw-reply", has_text=after.source.title).click()
         cited = chat.wait_for_response(3, ANSWERS.kb.messages["sources_of_last"])
         assert_source_link(cited, BLS)
+        assert chat.errors == [] and chat.outside == []
+    finally:
+        chat.close()
+
+
+def test_thumbs_down_then_a_comment_are_stored_with_the_rated_answer(browser, bot):
+    after = ANSWERS.kb.after_answer
+    chat = Chat(browser, bot.url + "/chat")
+    try:
+        open_and_ask_pay(chat)
+        chat.page.locator(".rw-replies .rw-reply").first.wait_for()
+        offered = chat.page.locator(".rw-replies .rw-reply").all_inner_texts()
+        assert offered[-2:] == [after.helpful.title, after.unhelpful.title]
+        chat.page.locator(".rw-reply", has_text=after.unhelpful.title).click()
+        chat.wait_for_response(3, ANSWERS.kb.messages["feedback_ask"][:40])
+        chat.say("numbers for new grads")
+        chat.wait_for_response(4, "")
+        sender = conversation_id("web", chat.session_id())
+        stored = eventually(lambda: feedback_of(bot.tracker_db, sender)[1:], "the comment stored")
+        rated = [e["metadata"]["careerbot"] for e in stored_events(bot.tracker_db, sender, "bot")
+                 if e["metadata"]["careerbot"]["answer"]][0]
+        assert feedback_of(bot.tracker_db, sender)[0] == {
+            "rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay", "comment": None}
+        assert stored == [{"rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay",
+                           "comment": "numbers for new grads"}]
         assert chat.errors == [] and chat.outside == []
     finally:
         chat.close()
