@@ -335,3 +335,27 @@ def wait_for(condition, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_the_events_table_is_rasas_own_definition():
+    """tracker_db writes Rasa's table out so that the launcher need not import Rasa: it must
+    stay what the pinned Rasa's SQLTrackerStore creates and reads."""
+    ours, rasas = tracker_db.events_table(), SQLTrackerStore.SQLEvent.__table__
+
+    def shape(table):
+        return ([(c.name, repr(c.type), c.nullable, c.primary_key, c.index) for c in table.columns],
+                [(s.name, s.optional) for s in (c.default for c in table.columns) if isinstance(s, sa.Sequence)],
+                table.name)
+
+    assert shape(ours) == shape(rasas)
+
+
+def test_the_launcher_sweeps_without_importing_rasa(tmp_path):
+    db = tmp_path / "tracker.db"
+    tracker_db.events_table().create(tracker_db.open_store(f"sqlite:///{db}", must_exist=False))
+    probe = ("import sys; from bot.server.retention import Retention; r = Retention(30, log=print); "
+             f"r.url = 'sqlite:///{db}'; r.sweep(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'rasa'))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["Retention: deleted 0 conversations (0 events) idle over 30 days", "[]"]

@@ -3,6 +3,7 @@ conversation's last turns kept in memory, and the bot says and stores exactly wh
 Rasa does."""
 import asyncio
 import json
+import re
 
 import pytest
 from rasa.core.processor import MessageProcessor
@@ -139,13 +140,18 @@ def talk(agent, sender, texts):
 
 def stored(agent, sender):
     """Every stored row of the conversation, without its times and message ids (new for
-    every message)."""
+    every message); the ids of answers (random, bot/feedback.py) numbered in order."""
     store = agent.tracker_store._tracker_store
+    answers = {}
+
+    def numbered(found):
+        return '"answer %d"' % answers.setdefault(found.group(1), len(answers) + 1)
+
     with store.session_scope() as session:
         rows = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender).order_by(store.SQLEvent.id)
         return [(row.type_name, row.intent_name, row.action_name, type(row.timestamp),
-                 json.loads(row.data, object_hook=lambda d: {k: v for k, v in d.items()
-                                                             if k not in ("timestamp", "message_id")}))
+                 json.loads(re.sub(r'"([0-9a-f]{12})"', numbered, row.data),
+                            object_hook=lambda d: {k: v for k, v in d.items() if k not in ("timestamp", "message_id")}))
                 for row in rows]
 
 

@@ -169,8 +169,9 @@ def _statements(store):
 
 def marker(store, sender_id: str, connection=None) -> Marker:
     """What the database holds for the conversation: its latest row id (one look-up in
-    the index on sender_id, however long the conversation; ids only grow, as no part of
-    Rasa deletes events)."""
+    the index on sender_id, however long the conversation). Ids only grow; a conversation
+    deleted by `make forget` or retention (bot/server/tracker_db.py) has none, so what was
+    kept of it no longer matches and it starts afresh."""
     if connection is None:
         with store.engine.connect() as connection:
             return marker(store, sender_id, connection)

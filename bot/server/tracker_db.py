@@ -42,19 +42,41 @@ def shown(url: str) -> str:
         return url
 
 
-def events_table() -> sa.Table:
-    """Rasa's own definition of the events table (columns, sequence, sender_id index)."""
-    from rasa.core.tracker_store import SQLTrackerStore
+_TABLE: Optional[sa.Table] = None
 
-    return SQLTrackerStore.SQLEvent.__table__
+
+def events_table() -> sa.Table:
+    """The events table as Rasa's SQLTrackerStore defines it (columns, sequence, sender_id
+    index), written out here so that the launcher's retention sweeps need not import Rasa
+    (76 MB and a second). tests/test_data_control.py fails if Rasa's definition changes."""
+    global _TABLE
+    if _TABLE is None:
+        _TABLE = sa.Table(
+            "events", sa.MetaData(),
+            sa.Column("id", sa.Integer, sa.Sequence("events_seq", optional=True), primary_key=True),
+            sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+            sa.Column("type_name", sa.String(255), nullable=False),
+            sa.Column("timestamp", sa.Float),
+            sa.Column("intent_name", sa.String(255)),
+            sa.Column("action_name", sa.String(255)),
+            sa.Column("data", sa.Text),
+        )
+    return _TABLE
+
+
+def engine_options(url: str) -> dict:
+    """What Rasa's SQLTrackerStore gives create_engine for `url` that matters to a tool:
+    PostgreSQL's schema (POSTGRESQL_SCHEMA) as the search path."""
+    schema = os.environ.get("POSTGRESQL_SCHEMA")
+    if schema and sa.engine.make_url(url).get_backend_name() == "postgresql":
+        return {"connect_args": {"options": f"-csearch_path={schema}"}}
+    return {}
 
 
 def open_store(url: Optional[str] = None, must_exist: bool = True) -> sa.engine.Engine:
     """An engine on the tracker database at `url` (default: store_url()). With
     `must_exist`, a SQLite file that is missing or has no events table is an error naming
     it, rather than an empty database made on the spot."""
-    from rasa.core.tracker_store import create_engine_kwargs
-
     url = url or store_url()
     try:
         parsed = sa.engine.make_url(url)
@@ -65,7 +87,7 @@ def open_store(url: Optional[str] = None, must_exist: bool = True) -> sa.engine.
         if not path.is_file():
             raise TrackerDBError(f"no tracker database at {path} (the bot has not stored a conversation yet?)")
     try:
-        engine = sa.create_engine(url, **create_engine_kwargs(url))
+        engine = sa.create_engine(url, **engine_options(url))
         with engine.connect() as connection:
             if must_exist and not sa.inspect(connection).has_table(events_table().name):
                 raise TrackerDBError(f"{shown(url)} has no events table: not a Rasa tracker database")
