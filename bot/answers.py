@@ -8,7 +8,7 @@ each fact, then a numbered source list with links, one item a line and no blank 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, List, Mapping, Optional, Sequence
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.entities import EntityNormaliser
 from bot.knowledge import Fact, Knowledge, Source
@@ -54,6 +54,9 @@ class Reply:
     # comment), "chitchat" (the rest).
     kind: str = "chitchat"
     gaps: List[str] = field(default_factory=list)  # the known gaps it names
+    # a decline for scope: the knowledge file's message saying so (out_of_region,
+    # other_occupation) and what the question was about ("Germany", "nurses")
+    scope: Optional[Tuple[str, str]] = None
 
 
 def human_date(value: str) -> str:
@@ -181,7 +184,7 @@ class Answers:
         scope = self.out_of_scope(values)
         if scope is not None:
             message = _fill(self.kb.messages[scope.message], subject=scope.subject)
-            return replace(self.with_suggestions(message), kind="decline")
+            return replace(self.with_suggestions(message), kind="decline", scope=(scope.message, scope.subject))
         return replace(self.with_suggestions(self.kb.messages["decline"]), kind="decline")
 
     def _topic_reply(self, topic_id: str, facts: List[Fact]) -> Reply:

@@ -41,9 +41,12 @@ def new_answer_id(reply: Reply) -> Optional[str]:
 
 
 def record(reply: Reply, answer_id: Optional[str]) -> Dict[str, object]:
-    """What is stored with a reply: its kind, its id, the facts it stated, the gaps it named."""
+    """What is stored with a reply: its kind, its id, the facts it stated, the gaps it named,
+    and for a decline for scope, why and about what ({"reason": "out_of_region", "subject":
+    "Germany"})."""
+    scope = {"reason": reply.scope[0], "subject": reply.scope[1]} if reply.scope else None
     return {"kind": reply.kind, "answer": answer_id, "facts": list(reply.facts), "topic": reply.topic,
-            "gaps": list(reply.gaps)}
+            "gaps": list(reply.gaps), "scope": scope}
 
 
 def rated_answer(turn: Turn) -> Optional[Dict[str, object]]:

@@ -184,16 +184,18 @@ def test_tell_me_more_is_offered_only_while_the_topic_has_more():
 
 # -- what is stored with each reply, ratings and comments (bot/feedback.py) -----------------
 
-@pytest.mark.parametrize("text, intent, kind, gaps", [
-    ("/ask_pay_median", "ask_pay_median", "answer", []),
-    ("what GPA do employers want from ML engineers?", "ask_degree", "gap", ["grades"]),
-    ("what's the weather in paris?", "out_of_scope", "decline", []),
-    ("hi", "greet", "chitchat", []),
+@pytest.mark.parametrize("text, intent, kind, gaps, scope", [
+    ("/ask_pay_median", "ask_pay_median", "answer", [], None),
+    ("what GPA do employers want from ML engineers?", "ask_degree", "gap", ["grades"], None),
+    ("what's the weather?", "out_of_scope", "decline", [], None),
+    ("what do ML engineers earn in Germany?", "ask_pay", "decline", [],
+     {"reason": "out_of_region", "subject": "Germany"}),
+    ("hi", "greet", "chitchat", [], None),
 ])
-def test_every_reply_carries_its_kind_facts_and_gaps_for_the_report(text, intent, kind, gaps):
+def test_every_reply_carries_its_kind_facts_and_gaps_for_the_report(text, intent, kind, gaps, scope):
     message, events = run(tracker(text, intent, confidence=0.9))
     stored = message[METADATA_KEY]
-    assert stored["kind"] == kind and stored["gaps"] == gaps
+    assert stored["kind"] == kind and stored["gaps"] == gaps and stored["scope"] == scope
     slots = slot_events(events)
     if kind in ("answer", "gap"):
         assert stored["facts"] == slots["last_facts"] and stored["answer"] == slots["last_answer"]

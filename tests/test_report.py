@@ -134,6 +134,31 @@ def test_a_group_gets_its_closest_facts_intent_and_a_yaml_suggestion(sqlite_url,
     assert "4x" in out and "->" in out
 
 
+def test_questions_declined_for_scope_are_one_group_per_reason_naming_the_subjects(sqlite_url, tmp_path, capsys):
+    """"ML pay in Germany" shares its words with "what do they earn?" once the place is left
+    out: declines for scope are grouped by their reason, apart from the wording."""
+    store = Store(sqlite_url)
+    try:
+        talk = store.conversation("rest:abroad", "rest", DAY1)
+        for text, subject in (("ml engineer pay in germany", "Germany"), ("ml engineer salary in the uk", "the UK"),
+                              ("what do ml engineers earn in germany?", "Germany")):
+            talk.say(text, Reply("My sources only cover US figures.", "decline",
+                                 scope={"reason": "out_of_region", "subject": subject}), "ask_pay", 0.9)
+        talk.say("how much do nurses earn", Reply("My sources only cover ML engineers.", "decline",
+                                                  scope={"reason": "other_occupation", "subject": "nurses"}),
+                 "out_of_scope", 0.9)
+        talk.say("and what do they earn", answer("pay_median"), "ask_pay", 0.5)
+    finally:
+        store.close()
+    _, html, out, _ = run(tmp_path, capsys)
+    groups = Groups(html)
+    assert groups.group_of("ml engineer pay in germany")[0] == 3
+    assert groups.group_of("how much do nurses earn")[0] == 1
+    assert groups.group_of("and what do they earn")[0] == 1
+    abroad = re.search(r'<section class=group data-count="3".*?</section>', html, re.S).group(0)
+    assert "another country" in abroad and "Germany (2), the UK (1)" in abroad
+
+
 def test_low_confidence_is_the_classifiers_own_first_intent_under_0_6(tmp_path):
     from bot.tools.report.store import own_intent, reason_for
 
@@ -252,3 +277,16 @@ def test_the_same_report_from_a_pg_store(folder, sqlite_url, tmp_path, capsys, m
     assert "postgresql://careerbot:***@127.0.0.1" in html and server.password not in html
     assert out == sqlite_out
     assert Groups(html).groups == Groups(sqlite_html).groups
+
+
+@pytest.mark.parametrize("value, said", [
+    (None, "TRACKER_RETENTION_DAYS is not set: conversations are kept until deleted."),
+    ("30", "Conversations idle for more than 30 days are deleted (TRACKER_RETENTION_DAYS=30)."),
+    ("0.5", "more than 0.5 days"),
+    ("a month", "must be a positive number of days"),
+])
+def test_the_report_says_how_long_conversations_are_kept(value, said):
+    from bot.tools.report import retention_note
+
+    note = retention_note({} if value is None else {"TRACKER_RETENTION_DAYS": value})
+    assert said in note and "make forget" in note

@@ -72,6 +72,7 @@ class Reply:
     answer: Optional[str] = None
     buttons: List[dict] = field(default_factory=list)
     slots: List[Tuple[str, object]] = field(default_factory=list)  # the action's SlotSet events
+    scope: Optional[dict] = None  # a decline for scope: {"reason": ..., "subject": ...}
 
 
 def turn_events(text: str, parsed: dict, reply: Reply, channel: str, at: float) -> list:
@@ -80,7 +81,7 @@ def turn_events(text: str, parsed: dict, reply: Reply, channel: str, at: float) 
                                          SlotSet, UserUttered)
 
     careerbot = {"kind": reply.kind, "answer": reply.answer, "facts": reply.facts, "topic": reply.topic,
-                 "gaps": reply.gaps}
+                 "gaps": reply.gaps, "scope": reply.scope}
     data = {"elements": None, "quick_replies": None, "buttons": reply.buttons or None, "attachment": None,
             "image": None, "custom": None}
     return [UserUttered(text, parsed["intent"], parsed["entities"], parsed, timestamp=at, input_channel=channel,
@@ -219,7 +220,7 @@ def answered(script: Sequence[str], parse) -> List[Tuple[str, dict, Reply]]:
         turns.append((text, parsed, Reply(message["text"], careerbot.get("kind", "chitchat"),
                                           careerbot.get("facts") or [], careerbot.get("topic"),
                                           careerbot.get("gaps") or [], careerbot.get("answer"),
-                                          message.get("buttons") or [], set_slots)))
+                                          message.get("buttons") or [], set_slots, careerbot.get("scope"))))
     return turns
 
 

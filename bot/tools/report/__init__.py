@@ -51,9 +51,18 @@ def arguments(argv: Optional[List[str]]) -> argparse.Namespace:
 
 
 def retention_note(env=os.environ) -> str:
-    days = env.get("TRACKER_RETENTION_DAYS", "").strip()
-    kept = (f"Conversations idle for more than {days} days are deleted (TRACKER_RETENTION_DAYS={days})."
-            if days else "TRACKER_RETENTION_DAYS is not set: conversations are kept until deleted.")
+    """What the report says about how long conversations are kept: what the launcher
+    makes of TRACKER_RETENTION_DAYS (bot/server/retention.py), or that its value is one
+    the launcher refuses."""
+    from bot.server.retention import VARIABLE, days_from
+
+    try:
+        days = days_from(env)
+    except ValueError as error:
+        kept = f"{error}: `make run` will not start with it, and nothing is deleted."
+    else:
+        kept = (f"Conversations idle for more than {days:g} days are deleted ({VARIABLE}={days:g})."
+                if days is not None else f"{VARIABLE} is not set: conversations are kept until deleted.")
     return (f"This report shows what users typed. {kept} To delete one conversation: make forget "
             "SENDER=<its id or the hash shown here>.")
 

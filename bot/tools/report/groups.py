@@ -166,6 +166,15 @@ class Grouper:
         for question, text in zip(questions, folded):
             by_terms.setdefault(by_text[text], []).append(question)
         wordless = by_terms.pop((), [])
+        scoped: Dict[str, List[Question]] = {}  # declined for scope: one group per reason
+        for question in questions:
+            if question.scope:
+                scoped.setdefault(question.scope, []).append(question)
+        if scoped:
+            kept = {id(q) for q in questions if not q.scope}
+            by_terms = {terms: [q for q in asked if id(q) in kept] for terms, asked in by_terms.items()}
+            by_terms = {terms: asked for terms, asked in by_terms.items() if asked}
+            wordless = [q for q in wordless if id(q) in kept]
         keyed = [(terms, len(asked)) for terms, asked in by_terms.items()]
         groups = []
         for members in cluster(keyed, self.corpus):
@@ -173,6 +182,7 @@ class Grouper:
             groups.append(Group([q for m in members for q in by_terms[keyed[m][0]]], terms))
         if wordless:
             groups.append(Group(wordless, ()))
+        groups += [Group(asked, ("~scope", reason)) for reason, asked in scoped.items()]
         groups.sort(key=lambda g: (-g.count, -g.last))
         wordings = [group.wording for group in groups]
         readings = self.read_intents(wordings)
@@ -214,6 +224,8 @@ class Grouper:
         return None
 
     def suggest(self, group: Group, wording: str) -> Optional[Suggestion]:
+        if group.terms[:1] == ("~scope",):
+            return scope_note(group)
         if not group.terms or group.terms[0].startswith("~"):
             return None  # nothing to teach from "hmm", "???" or "why?"
         reasons = group.reasons()
@@ -237,6 +249,22 @@ class Grouper:
         topic = self.kb.fact(best[1]).topics[0] if best is not None and best[0] == "fact" else None
         return Suggestion("fact", "a new fact, with a source (nothing the bot knows is close)",
                           "data/knowledge.yml", new_fact(None, topic, phrase))
+
+
+SCOPE_LABELS = {"out_of_region": "another country", "other_occupation": "another occupation"}
+
+
+def scope_note(group: Group) -> Suggestion:
+    """Questions declined because they are about another country or job: nothing to teach;
+    the subjects asked about, most asked first, say what a new source would have to cover."""
+    reason = group.terms[1]
+    subjects = Counter(q.subject for q in group.questions if q.subject).most_common(8)
+    listed = ", ".join(f"{subject} ({count})" for subject, count in subjects) or "not recorded"
+    what = SCOPE_LABELS.get(reason, reason)
+    return Suggestion("scope", f"nothing: these ask about {what}, which the sources do not cover; "
+                      "a fact on it would need a source that does", "data/knowledge.yml",
+                      f"# declined as {what} ({reason}); asked about: {listed}\n"
+                      "# the sources cover the `scope:` of data/knowledge.yml only")
 
 
 def nlu_example(intent: str, file: str, phrase: str) -> Suggestion:

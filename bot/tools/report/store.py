@@ -35,6 +35,8 @@ class Question:
     facts: List[str] = field(default_factory=list)  # what the reply stated
     topic: Optional[str] = None
     gaps: List[str] = field(default_factory=list)
+    scope: Optional[str] = None  # a decline for scope: why (out_of_region, other_occupation)
+    subject: Optional[str] = None  # and about what ("Germany", "nurses")
 
 
 @dataclass
@@ -131,9 +133,12 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
             contents.topics[reply["topic"]] += 1
         why = reason_for(kind, text, confidence)
         if why is not None:
+            scope = reply.get("scope") if why == "declined" else None
+            scope = scope if isinstance(scope, dict) else {}
             contents.questions.append(Question(text, at, hashed(sender_id), message_channel, why, intent, confidence,
                                                list(reply.get("facts") or []), reply.get("topic"),
-                                               list(reply.get("gaps") or [])))
+                                               list(reply.get("gaps") or []), scope.get("reason"),
+                                               scope.get("subject")))
 
     with engine.connect() as connection:
         rows = connection.execution_options(stream_results=True).execute(query)
