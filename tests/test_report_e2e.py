@@ -8,8 +8,8 @@ and its HTML is opened in Debian's chromium (tests/webchat_support.py).
 The test's own conversations are today's and the history ends before today, so
 `--since <today>` selects exactly them: each question must be in its group with the right
 count. The full report (all days) is the one opened for the charts and the screenshot
-(test-output/report/report.png; copied over docs/screenshots/report.png with
-UPDATE_SCREENSHOTS=1).
+(test-output/report/report.png, and report-questions.png at the questions; copied over
+docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 """
 import os
 import shutil
@@ -116,8 +116,11 @@ def test_the_whole_report_renders_its_charts_offline_and_passes_axe(store):
             })""")
             rated = page.locator('tr[data-fact="pay_median"]').inner_text()
             OUTPUT.mkdir(parents=True, exist_ok=True)
-            shot = OUTPUT / "report.png"
+            shot, questions = OUTPUT / "report.png", OUTPUT / "report-questions.png"
             page.screenshot(path=str(shot))
+            page.evaluate("document.getElementById('questions').scrollIntoView()")
+            page.screenshot(path=str(questions))
+            page.evaluate("window.scrollTo(0, 0)")
             page.add_script_tag(path=str(AXE))
             findings = page.evaluate("""async () => (await axe.run(document)).violations.map(v =>
                 ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(' '))}))""")
@@ -134,4 +137,5 @@ def test_the_whole_report_renders_its_charts_offline_and_passes_axe(store):
     assert findings == [], findings
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, DOC_SCREENSHOTS / "report.png")
+        for made in (shot, questions):
+            shutil.copyfile(made, DOC_SCREENSHOTS / made.name)

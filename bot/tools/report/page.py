@@ -39,7 +39,7 @@ text-align:left;vertical-align:top}td.n,th.n{text-align:right}
 border-radius:12px;padding:0 10px;margin-right:8px}
 .tag{display:inline-block;border-radius:4px;padding:0 6px;margin-right:4px;font-size:.85em;background:#edf2f7}
 .tag.declined{background:#fed7d7}.tag.gap{background:#fefcbf}.tag.low{background:#e9d8fd}
-pre{background:#1a202c;color:#f7fafc;padding:8px 12px;border-radius:6px;overflow-x:auto}
+pre{background:#1a202c;color:#f7fafc;padding:8px 12px;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere}
 ul.q,ul.comments{margin:4px 0;padding-left:20px}details summary{cursor:pointer;color:#2b6cb0}
 code{background:#edf2f7;padding:0 3px;border-radius:3px}
 """
