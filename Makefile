@@ -28,7 +28,7 @@ PYTHON_CANDIDATES := $(PYTHON) /root/.pyenv/versions/3.10.13/bin/python3.10 \
 help:
 	@echo "make run      install, build, train if needed, then serve (REST on 127.0.0.1:\$${BOT_PORT:-5005})"
 	@echo "make test     the same set-up, then every test"
-	@echo "make screenshots  run the web chat tests and refresh docs/screenshots/*.png"
+	@echo "make screenshots  run the web chat and report tests and refresh docs/screenshots/*.png"
 	@echo "make cluster  the same bot as RASA_SERVERS (2) Rasa servers behind HAProxy, with PostgreSQL and Redis"
 	@echo "make shell    chat in the terminal (Rasa shell) with the action server running"
 	@echo "make train    retrain the model (only if data/, config.yml or domain.yml changed)"
@@ -106,7 +106,7 @@ test: $(MODEL) $(WEB_STAMP)
 	UPDATE_SCREENSHOTS= $(PY) -m pytest
 
 screenshots: $(MODEL) $(WEB_STAMP)
-	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_webchat.py tests/test_webchat_widget.py
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_webchat.py tests/test_webchat_widget.py tests/test_report_e2e.py
 	git status --short docs/screenshots
 
 validate: $(VENV)/.installed
