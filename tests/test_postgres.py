@@ -43,10 +43,9 @@ def started(data_dir: Path, port: int) -> Postgres:
 
 
 @pytest.fixture(scope="module")
-def postgres(folder):
-    server = started(folder / "shared", free_port())
-    yield server
-    server.stop()
+def postgres(postgres_server):
+    """The module's PostgreSQL (tests/conftest.py)."""
+    return postgres_server
 
 
 def processes_of(pid: int) -> list:

@@ -12,10 +12,6 @@ from bot.server import tracker_db
 from bot.tools import report
 from bot.tools.report.groups import Grouper
 from bot.tools.report_data import Reply, Store
-from tests import test_postgres
-from tests.test_postgres import started
-
-folder = test_postgres.folder  # the fixture: a folder PostgreSQL's user can enter
 
 KEY = "test-key"
 DAY1 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc).timestamp()
@@ -259,20 +255,15 @@ def test_grouping_keeps_rephrasings_together_and_apart():
     assert sizes[:2] == [3, 3] and len(groups) <= 7, sizes
 
 
-# (named without "postgresql": Rasa's create_engine_kwargs takes any URL holding that word,
-# here the SQLite file's tmp_path, for a PostgreSQL one)
-def test_the_same_report_from_a_pg_store(folder, sqlite_url, tmp_path, capsys, monkeypatch):
-    from bot.server.launcher import free_port
-
-    server = started(folder / "report", free_port())
-    try:
-        write_store(sqlite_url)
-        _, sqlite_html, sqlite_out, _ = run(tmp_path, capsys)
-        write_store(server.url)
-        monkeypatch.setenv("TRACKER_DB_URL", server.url)
-        code, html, out, err = run(tmp_path, capsys)
-    finally:
-        server.stop()
+# (its tmp_path holds "postgresql": Rasa's create_engine_kwargs took such a SQLite URL for
+# a PostgreSQL one; tracker_db no longer uses it)
+def test_the_same_report_from_a_postgresql_store(postgres_server, sqlite_url, tmp_path, capsys, monkeypatch):
+    server = postgres_server
+    write_store(sqlite_url)
+    _, sqlite_html, sqlite_out, _ = run(tmp_path, capsys)
+    write_store(server.url)
+    monkeypatch.setenv("TRACKER_DB_URL", server.url)
+    code, html, out, err = run(tmp_path, capsys)
     assert code == 0 and not err
     assert "postgresql://careerbot:***@127.0.0.1" in html and server.password not in html
     assert out == sqlite_out
