@@ -113,7 +113,7 @@ def report(args: argparse.Namespace) -> int:
     from bot.tools.report.store import DAY, read
 
     url = tracker_db.store_url()
-    grouper = Background()  # loads while the store is read (forked before any connection)
+    grouper = Background()  # loads while the store is read
     try:
         engine = tracker_db.open_store(url, must_exist=True)
         key = tracker_db.hash_key()

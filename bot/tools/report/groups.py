@@ -284,15 +284,17 @@ def new_fact(gap: Optional[str], topic: Optional[str], phrase: str) -> str:
 
 
 class Background:
-    """A Grouper loading in a child process (forked: the spaCy pipeline, the knowledge file,
-    the retriever and the classifier take about 3 s) while this process reads the store,
-    then grouping the questions sent to it. `group()` returns the groups; `stop()` ends the
-    child when there is nothing to group."""
+    """A Grouper loading in a child process of its own (the spaCy pipeline, the knowledge
+    file, the retriever and the classifier take about 3 s) while this process reads the
+    store, then grouping the questions sent to it. `group()` returns the groups; `stop()`
+    ends the child when there is nothing to group."""
 
     def __init__(self):
         import multiprocessing
 
-        context = multiprocessing.get_context("fork")
+        # spawned, not forked: a fork of a process with threads (a test's, a server's) can
+        # inherit a lock held by one of them, and the child then hangs (it did, in pytest)
+        context = multiprocessing.get_context("spawn")
         self._pipe, child_end = context.Pipe()
         self._process = context.Process(target=_serve, args=(child_end,), daemon=True)
         self._process.start()
