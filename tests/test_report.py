@@ -281,3 +281,13 @@ def test_the_report_says_how_long_conversations_are_kept(value, said):
 
     note = retention_note({} if value is None else {"TRACKER_RETENTION_DAYS": value})
     assert said in note and "make forget" in note
+
+
+def test_a_broken_knowledge_file_is_named_without_a_traceback(sqlite_url, tmp_path, capsys, monkeypatch):
+    write_store(sqlite_url)
+    broken = tmp_path / "knowledge.yml"
+    broken.write_text("facts: [", encoding="utf-8")
+    monkeypatch.setenv("KNOWLEDGE_FILE", str(broken))  # read by the grouping child
+    code, html, out, err = run(tmp_path, capsys)
+    assert code == 1 and html == ""
+    assert err.startswith("report: cannot group the questions:") and str(broken) in err and "Traceback" not in err

@@ -140,7 +140,11 @@ def report(args: argparse.Namespace) -> int:
         else:
             empty = "The store holds no conversations yet."
     if contents.questions:
-        groups = grouper.group(contents.questions)
+        try:
+            groups = grouper.group(contents.questions)
+        except (RuntimeError, EOFError) as error:  # a broken knowledge file, a child that died or hung
+            print(f"report: cannot group the questions: {error or 'the grouping process ended'}", file=sys.stderr)
+            return 1
     else:
         groups = []
         grouper.stop()

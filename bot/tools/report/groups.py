@@ -30,6 +30,7 @@ from bot.tools.report.store import Question
 
 SIMILAR = 0.35       # cosine for an entry to join a leader's group
 ASKS_COVERAGE = 0.5  # a fact holding this much of a declined question gets the `asks:` suggestion
+GROUPING_TIMEOUT = 600  # seconds the report waits for its grouping child (100,000 messages: about 3)
 
 
 @dataclass
@@ -302,6 +303,9 @@ class Background:
 
     def group(self, questions: Sequence[Question]) -> List[Group]:
         self._pipe.send(list(questions))
+        if not self._pipe.poll(GROUPING_TIMEOUT):
+            self.stop()
+            raise RuntimeError(f"grouping the questions took over {GROUPING_TIMEOUT} s")
         outcome, value = self._pipe.recv()
         self._process.join()
         if outcome == "error":
