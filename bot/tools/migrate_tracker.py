@@ -5,7 +5,7 @@
 
 SQLITE_PATH defaults to TRACKER_DB (state/tracker.db), POSTGRES_URL to TRACKER_DB_URL.
 Every row of Rasa's `events` table is copied, in the order of its ids, into an `events`
-table made as Rasa's SQLTrackerStore makes it (its own table definition), all in one
+table made as Rasa's SQLTrackerStore makes it (tracker_db.events_table), all in one
 transaction; the target gives the rows new ids (its own sequence), so Rasa's later writes
 follow on. A conversation (sender_id) the target already holds is skipped whole and named,
 so a second run copies nothing twice. --dry-run does it all and rolls back.
@@ -25,6 +25,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from bot.server.launcher import DEFAULT_TRACKER_DB
+from bot.server.tracker_db import events_table
 
 BATCH = 1000  # rows read and inserted at a time
 
@@ -46,13 +47,6 @@ class Summary:
             named = ", ".join(self.skipped[:10]) + (", ..." if len(self.skipped) > 10 else "")
             skipped += f": {named}"
         return f"{self.conversations} conversations, {self.events} events {copied}; {skipped}"
-
-
-def events_table() -> sa.Table:
-    """Rasa's own definition of the table (columns, sequence, sender_id index)."""
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    return SQLTrackerStore.SQLEvent.__table__
 
 
 def source_engine(sqlite_path: Path) -> sa.engine.Engine:
