@@ -39,9 +39,15 @@ class PartIntents:
         """(intent, probability) of the likeliest intent; (None, 0.0) for empty text."""
         if not text.strip():
             return None, 0.0
-        probabilities = self.model.predict_proba([text])[0]
-        best = int(probabilities.argmax())
-        return str(self.model.classes_[best]), float(probabilities[best])
+        return self.rankings([text])[0][0]
+
+    def rankings(self, texts: List[str], top: int = 1) -> List[List[Tuple[str, float]]]:
+        """For each text (one batch), its `top` likeliest intents with their probabilities."""
+        rankings = []
+        for probabilities in self.model.predict_proba(list(texts)):
+            order = (-probabilities).argsort(kind="stable")[:top]  # ties: the first, as argmax
+            rankings.append([(str(self.model.classes_[i]), float(probabilities[i])) for i in order])
+        return rankings
 
 
 def examples_hash(examples: Dict[str, List[str]]) -> str:

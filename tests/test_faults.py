@@ -20,6 +20,7 @@ from bot.server.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
 from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS
 from tests.launcher_run import Launcher, port_open
+from tests.tracker_rows import stored_events
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -32,14 +33,6 @@ def record(name: str, **values) -> None:
     RESULTS[name] = values
     print(f"{name}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
     save_results("faults.json", RESULTS)
-
-
-def stored_user_texts(db: "os.PathLike", sender: str) -> list:
-    import sqlite3
-
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
-    return [e["text"] for e in (json.loads(r[0]) for r in rows) if e.get("event") == "user"]
 
 
 def alive(pid: int) -> bool:
@@ -124,7 +117,8 @@ def test_frozen_action_server_gets_the_user_the_apology_and_then_answers_again(t
         assert apology_after < 30  # not Rasa's minutes-long wait (the timeout is ACTION_TIMEOUT)
         assert ANSWER in reply_text(launcher.url, sender, QUESTION)
         assert launcher.children() == pids  # a frozen server is not a crash
-        assert stored_user_texts(tmp_path / "tracker.db", conversation_id("rest", sender)) == [QUESTION] * 2
+        stored = stored_events(tmp_path / "tracker.db", conversation_id("rest", sender), "user")
+        assert [e["text"] for e in stored] == [QUESTION] * 2
         record("action_server_frozen", apology_after_s=apology_after)
 
 

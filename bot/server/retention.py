@@ -75,7 +75,7 @@ class Retention:
                 engine.dispose()
         except Exception as error:  # noqa: BLE001 - a failed sweep must not stop the bot
             if isinstance(error, sa.exc.DBAPIError):
-                error = str(error.orig).strip().splitlines()[0]
+                error = tracker_db.reason(error)
             interval = f"{self.interval / 3600:g} h" if self.interval >= 3600 else f"{self.interval:g} s"
             self.log(f"Retention: could not sweep {tracker_db.shown(self.url)}: {error}; next try in {interval}")
             return

@@ -45,6 +45,12 @@ def shown(url: str) -> str:
 _TABLE: Optional[sa.Table] = None
 
 
+def reason(error: sa.exc.DBAPIError) -> str:
+    """What the database said, in one line (the driver's first line, without SQLAlchemy's
+    statement and link)."""
+    return str(error.orig).strip().splitlines()[0]
+
+
 def events_table() -> sa.Table:
     """The events table as Rasa's SQLTrackerStore defines it (columns, sequence, sender_id
     index), written out here so that the launcher's retention sweeps need not import Rasa
@@ -94,7 +100,7 @@ def open_store(url: Optional[str] = None, must_exist: bool = True) -> sa.engine.
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
         raise TrackerDBError(f"not a database URL: {shown(url)} ({error})") from None
     except sa.exc.DBAPIError as error:
-        raise TrackerDBError(f"{shown(url)}: {str(error.orig).strip().splitlines()[0]}") from None
+        raise TrackerDBError(f"{shown(url)}: {reason(error)}") from None
     return engine
 
 

@@ -25,15 +25,15 @@ from bot.server import tracker_db
 HASH = re.compile(r"[0-9a-f]{12}")
 
 
-def matching(engine: sa.engine.Engine, given: str) -> List[str]:
-    """The stored sender ids `given` names: itself if stored, else those whose hash it is."""
+def matching(engine: sa.engine.Engine, given: str, key: bytes) -> List[str]:
+    """The stored sender ids `given` names: itself if stored, else those whose hash (with
+    `key`) it is."""
     table = tracker_db.events_table()
     with engine.connect() as connection:
         if connection.execute(sa.select(table.c.id).where(table.c.sender_id == given).limit(1)).first():
             return [given]
         if not HASH.fullmatch(given.lower()):
             return []
-        key = tracker_db.hash_key()
         senders = connection.execute(sa.select(table.c.sender_id).distinct()).scalars()
         return [sender for sender in senders if tracker_db.sender_hash(sender, key) == given.lower()]
 
@@ -47,7 +47,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         engine = tracker_db.open_store(url)
         try:
-            found = matching(engine, args.sender)
+            key = tracker_db.hash_key()
+            found = matching(engine, args.sender, key)
             if len(found) > 1:  # two ids with one 48-bit hash: practically never
                 print(f"{len(found)} conversations have the hash {args.sender} in {tracker_db.shown(url)}: "
                       f"give the conversation's id instead; nothing deleted", file=sys.stderr)
@@ -60,10 +61,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             engine.dispose()
     except (tracker_db.TrackerDBError, sa.exc.DBAPIError) as error:
         if isinstance(error, sa.exc.DBAPIError):
-            error = f"{tracker_db.shown(url)}: {str(error.orig).strip().splitlines()[0]}"
+            error = f"{tracker_db.shown(url)}: {tracker_db.reason(error)}"
         print(f"forget: {error}", file=sys.stderr)
         return 1
-    print(f"Deleted conversation {tracker_db.sender_hash(found[0], tracker_db.hash_key())}: {deleted} events")
+    print(f"Deleted conversation {tracker_db.sender_hash(found[0], key)}: {deleted} events")
     return 0
 
 

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from bot.server.launcher import DEFAULT_TRACKER_DB
-from bot.server.tracker_db import events_table
+from bot.server.tracker_db import events_table, reason
 
 BATCH = 1000  # rows read and inserted at a time
 
@@ -103,7 +103,7 @@ def migrate(sqlite_path: Path, url: str, dry_run: bool = False) -> Summary:
             summary.conversations, summary.skipped = len(copied), sorted(skipped)
             (transaction.rollback if dry_run else transaction.commit)()
     except sa.exc.DBAPIError as error:
-        raise MigrationError(f"{target.url!r}: {str(error.orig).strip().splitlines()[0]}") from None
+        raise MigrationError(f"{target.url!r}: {reason(error)}") from None
     finally:
         source.dispose()
         target.dispose()

@@ -18,7 +18,6 @@ few weeks, with small changes of wording (case, punctuation, a greeting word bef
 """
 from __future__ import annotations
 
-import json
 import random
 import sys
 import time
@@ -39,12 +38,12 @@ BATCH = 20_000  # rows per insert
 
 
 def as_row(sender_id: str, event) -> dict:
-    """The row Rasa's SQLTrackerStore.save writes for one event."""
-    data = event.as_dict()
-    data.setdefault("metadata", {}).update(model_id=MODEL_ID, assistant_id=ASSISTANT_ID)
-    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
-            "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
-            "action_name": data.get("name"), "data": json.dumps(data)}
+    """The row Rasa's SQLTrackerStore.save writes for one event (bot/server/recent.py's
+    row), stamped with the model's ids as Rasa's processor stamps every event."""
+    from bot.server.recent import row
+
+    event.metadata = {**(event.metadata or {}), "model_id": MODEL_ID, "assistant_id": ASSISTANT_ID}
+    return row(sender_id, event)
 
 
 def parse_data(text: str, intent: Optional[str], confidence: float,
@@ -184,15 +183,13 @@ def classifier():
     from bot.retrieval import load_examples
     from bot.spacy_pipeline import load
 
-    model = load_part_intents(load_examples(DATA_DIR / "nlu"), PROJECT_ROOT / "models").model
+    intents = load_part_intents(load_examples(DATA_DIR / "nlu"), PROJECT_ROOT / "models")
     nlp = load()
 
     def parse(text: str) -> dict:
         if text.startswith("/"):  # a button's payload
             return parse_data(text, text[1:], 1.0)
-        probabilities = model.predict_proba([text])[0]
-        order = probabilities.argsort()[::-1][:10]
-        ranking = [(str(model.classes_[i]), float(probabilities[i])) for i in order]
+        ranking = intents.rankings([text], top=10)[0]
         entities = [{"entity": e.label_, "value": e.text, "start": e.start_char, "confidence": None,
                      "end": e.end_char, "extractor": "SpacyEntityExtractor"} for e in nlp(text).ents]
         return parse_data(text, ranking[0][0], ranking[0][1], ranking, entities)

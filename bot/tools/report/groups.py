@@ -193,11 +193,7 @@ class Grouper:
 
     def read_intents(self, texts: Sequence[str]) -> List[Tuple[str, float]]:
         """The part classifier's intent and probability for each text (one batch)."""
-        if not texts:
-            return []
-        model = self.part_intents.model
-        probabilities = model.predict_proba(list(texts))
-        return [(str(model.classes_[row.argmax()]), float(row.max())) for row in probabilities]
+        return [ranking[0] for ranking in self.part_intents.rankings(list(texts))] if texts else []
 
     def describe(self, group: Group, wording: str, reading: Tuple[str, float]) -> None:
         terms = self.analyzer.terms(wording)
