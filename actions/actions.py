@@ -5,7 +5,8 @@ All choosing and wording of answers lives in bot/ (plain Python, no Rasa).
 The knowledge file is loaded and validated once, when the action server imports this
 module; a bad file stops start-up with one message naming the file, entry and problem.
 """
-from typing import Any, Dict, List, Optional, Text
+
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -20,7 +21,7 @@ try:
 except KnowledgeError as error:
     raise SystemExit(f"Cannot start the action server: {error}") from None
 
-Events = List[Dict[Text, Any]]
+Events = list[dict[str, Any]]
 
 
 def turn_of(tracker: Tracker) -> Turn:
@@ -42,7 +43,7 @@ def turn_of(tracker: Tracker) -> Turn:
     )
 
 
-def events_of(outcome: Outcome, turn: Turn, answer_id: Optional[Text]) -> Events:
+def events_of(outcome: Outcome, turn: Turn, answer_id: str | None) -> Events:
     """Slots for follow-ups: what the last fact answer was about, its id and what it said,
     and the topics answered so far (not offered again as quick replies); a rating or
     comment to store, and the answer a 👎 asked a comment on (cleared after one message)."""
@@ -63,7 +64,7 @@ def events_of(outcome: Outcome, turn: Turn, answer_id: Optional[Text]) -> Events
 
 
 class ActionRespond(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_respond"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> Events:

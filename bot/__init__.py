@@ -10,6 +10,7 @@ grounding   check that a reply's numbers are those of the facts it states
 Around it, modules that do use Rasa: channels/ (input channels), launcher (starts the
 servers), nlu_eval, nlu_compare and bench (measurement tools).
 """
+
 import sys
 from contextlib import contextmanager
 from pathlib import Path

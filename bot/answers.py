@@ -5,16 +5,29 @@ data/knowledge.yml through here. Replies are Markdown: citation markers [n] afte
 each fact, then a numbered source list with links, one item a line and no blank lines
 (Rasa splits a text at blank lines into separate messages). Channels adapt the Markdown.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.entities import EntityNormaliser
 from bot.knowledge import Fact, Knowledge, Source
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +48,7 @@ class Button:
 class Section:
     """Facts to state, after an optional lead sentence of the bot's own (no figures)."""
 
-    facts: List[Fact]
+    facts: list[Fact]
     lead: str = ""
     general: bool = False  # a topic's lead facts, not facts picked for what was asked
     gap: bool = False  # its lead says the sources lack what was asked
@@ -45,18 +58,18 @@ class Section:
 @dataclass
 class Reply:
     text: str
-    buttons: List[Button] = field(default_factory=list)
-    topic: Optional[str] = None  # the topic a fact answer was about
-    facts: List[str] = field(default_factory=list)  # ids of the facts stated, in order
+    buttons: list[Button] = field(default_factory=list)
+    topic: str | None = None  # the topic a fact answer was about
+    facts: list[str] = field(default_factory=list)  # ids of the facts stated, in order
     # What the reply is, for the maintainer's report (stored with it): "answer" (cited
     # facts), "gap" (facts after saying the sources lack what was asked), "decline",
     # "follow_up" (the sources or dates of the last answer), "feedback" (to a rating or a
     # comment), "chitchat" (the rest).
     kind: str = "chitchat"
-    gaps: List[str] = field(default_factory=list)  # the known gaps it names
+    gaps: list[str] = field(default_factory=list)  # the known gaps it names
     # a decline for scope: the knowledge file's message saying so (out_of_region,
     # other_occupation) and what the question was about ("Germany", "nurses")
-    scope: Optional[Tuple[str, str]] = None
+    scope: tuple[str, str] | None = None
 
 
 def human_date(value: str) -> str:
@@ -72,7 +85,7 @@ def source_age(source: Source) -> str:
     return str(source.date_note)
 
 
-def slot_ids(value: object) -> List[str]:
+def slot_ids(value: object) -> list[str]:
     """The string ids in a slot value that should hold a list of ids; junk is dropped.
 
     Slots can be set by users (`/intent{"last_facts": ...}`), so they may hold anything.
@@ -96,9 +109,9 @@ class Answers:
         self.entities = entities
 
     # -- formatting ------------------------------------------------------------
-    def _sources_list(self, facts: Sequence[Fact]) -> List[str]:
+    def _sources_list(self, facts: Sequence[Fact]) -> list[str]:
         """Source ids in order of first citation."""
-        order: List[str] = []
+        order: list[str] = []
         for fact in facts:
             for source_id in fact.sources:
                 if source_id not in order:
@@ -137,10 +150,10 @@ class Answers:
                 sentences.append(f"{body} {markers}{stop}")
         return " ".join(sentences) + "\n" + self._source_block("sources_heading", facts)
 
-    def suggestion_buttons(self) -> List[Button]:
+    def suggestion_buttons(self) -> list[Button]:
         return [Button(s.title, s.payload) for s in self.kb.suggestions]
 
-    def after_answer_buttons(self, topic_id: str, seen: Iterable[str], asked_topics: Iterable[str]) -> List[Button]:
+    def after_answer_buttons(self, topic_id: str, seen: Iterable[str], asked_topics: Iterable[str]) -> list[Button]:
         """Quick replies after a fact answer on `topic_id`: "tell me more" while the topic has
         facts not `seen`, "where is that from?", then questions on the topic's `next` topics
         not in `asked_topics`, and the 👍 / 👎 ratings (data/knowledge.yml: after_answer, topics)."""
@@ -153,8 +166,10 @@ class Answers:
         for other in [t for t in self.kb.topic(topic_id).next if t not in asked][: after.related]:
             question = self.kb.topic_question(other)
             buttons.append(Button(question.title, question.payload))
-        return buttons + [Button(after.helpful.title, after.helpful.payload),
-                          Button(after.unhelpful.title, after.unhelpful.payload)]
+        return buttons + [
+            Button(after.helpful.title, after.helpful.payload),
+            Button(after.unhelpful.title, after.unhelpful.payload),
+        ]
 
     def with_suggestions(self, text: str) -> Reply:
         return Reply(text=text.strip(), buttons=self.suggestion_buttons())
@@ -164,7 +179,7 @@ class Answers:
         """The greeting or help text (`message`: greet or help) with suggested questions."""
         return self.with_suggestions(self.kb.messages[message])
 
-    def out_of_scope(self, values: Mapping[str, List[str]]) -> Optional[OutOfScope]:
+    def out_of_scope(self, values: Mapping[str, list[str]]) -> OutOfScope | None:
         """Out of scope if another country is named, or only other occupations are."""
         home = self.kb.scope
         elsewhere = [c for c in values.get("country", []) if c != home.country]
@@ -179,7 +194,7 @@ class Answers:
         """A polite refusal with no figure in it, saying what the bot can answer."""
         return self.decline_values(self.entities.normalise(entities))
 
-    def decline_values(self, values: Mapping[str, List[str]]) -> Reply:
+    def decline_values(self, values: Mapping[str, list[str]]) -> Reply:
         """decline() for entity values already normalised."""
         scope = self.out_of_scope(values)
         if scope is not None:
@@ -187,15 +202,14 @@ class Answers:
             return replace(self.with_suggestions(message), kind="decline", scope=(scope.message, scope.subject))
         return replace(self.with_suggestions(self.kb.messages["decline"]), kind="decline")
 
-    def _topic_reply(self, topic_id: str, facts: List[Fact]) -> Reply:
+    def _topic_reply(self, topic_id: str, facts: list[Fact]) -> Reply:
         return self.compose([Section(facts)], topic_id)
 
-    def compose(self, sections: Sequence[Section], topic_id: Optional[str],
-                seen: Iterable[str] = ()) -> Reply:
+    def compose(self, sections: Sequence[Section], topic_id: str | None, seen: Iterable[str] = ()) -> Reply:
         """A fact answer from sections (each fact stated once, in order). The reply is
         about `topic_id`; it offers "tell me more" while that topic has facts not yet
         stated or `seen`."""
-        stated: List[str] = []
+        stated: list[str] = []
         unique = []
         for section in sections:
             facts = [f for f in section.facts if f.id not in stated]
@@ -209,7 +223,7 @@ class Answers:
         gaps = [s.gap_id for s in unique if s.gap_id]
         return Reply(text=text, topic=topic_id, facts=stated, kind="gap" if gaps else "answer", gaps=gaps)
 
-    def lead_facts(self, intent: str, values: Mapping[str, List[str]]) -> List[Fact]:
+    def lead_facts(self, intent: str, values: Mapping[str, list[str]]) -> list[Fact]:
         """The facts a topic question gets: the route's, the ones its entities pick, or the
         topic's first ones."""
         route = self.kb.routes[intent]
@@ -219,7 +233,7 @@ class Answers:
             return facts + [f for f in keyed if f not in facts]
         return keyed or self.first_facts(route.topic)
 
-    def first_facts(self, topic_id: str) -> List[Fact]:
+    def first_facts(self, topic_id: str) -> list[Fact]:
         return self.kb.facts_of(topic_id)[: self.kb.topic(topic_id).first]
 
     def gap_section(self, gap_id: str) -> Section:
@@ -247,14 +261,15 @@ class Answers:
         for source_id in dict.fromkeys(s for f in undated for s in f.sources):
             source = self.kb.source(source_id)
             detail = self.message("no_reference_year", publisher=source.publisher, age=source_age(source))
-            sections.append(Section([f for f in undated if source_id in f.sources],
-                                    self.message("gap", detail=detail), gap=True))
+            sections.append(
+                Section([f for f in undated if source_id in f.sources], self.message("gap", detail=detail), gap=True)
+            )
         dated = [f for f in facts if f.as_of]
         if dated:
             sections.insert(0, Section(dated, self.kb.messages["figure_dates"]))
         return replace(self.compose(sections, None), kind="follow_up")
 
-    def keyed(self, topic_facts: List[Fact], values: Mapping[str, List[str]]) -> List[Fact]:
+    def keyed(self, topic_facts: list[Fact], values: Mapping[str, list[str]]) -> list[Fact]:
         """Facts of the topic whose keys match an entity value, in domain.yml's label order."""
         for label in self.entities.labels:
             wanted = values.get(label, [])
@@ -288,11 +303,10 @@ class Answers:
         facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
         if not facts:
             return self.with_suggestions(self.kb.messages["no_answer_yet"])
-        return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts],
-                     kind="follow_up")
+        return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts], kind="follow_up")
 
 
-def seen_after(seen: object, reply: Reply) -> List[str]:
+def seen_after(seen: object, reply: Reply) -> list[str]:
     """The facts shown so far on a topic, after `reply` (junk slot values dropped)."""
     before = slot_ids(seen)
     return before + [f for f in reply.facts if f not in before]

@@ -6,13 +6,13 @@ knowledge file uses ("master", "Germany"). Values typed as ids directly, as in
 `/ask_pay{"pay_statistic": "median"}`, are accepted too; anything else is dropped.
 The labels are domain.yml's entities (bot.domain), in its order.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from bot import DATA_DIR
 from bot.domain import read_domain
@@ -24,8 +24,7 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
-def load_patterns(path: Union[str, Path] = PATTERNS_FILE,
-                  labels: Optional[Sequence[str]] = None) -> List[dict]:
+def load_patterns(path: str | Path = PATTERNS_FILE, labels: Sequence[str] | None = None) -> list[dict]:
     """The entity ruler's patterns; every label must be one of `labels` (domain.yml's)."""
     labels = read_domain().entities if labels is None else labels
     patterns = []
@@ -40,40 +39,41 @@ def load_patterns(path: Union[str, Path] = PATTERNS_FILE,
         if missing:
             raise ValueError(f"{path}: line {number}: missing {', '.join(sorted(missing))}")
         if pattern["label"] not in labels:
-            raise ValueError(f"{path}: line {number}: unknown label {pattern['label']!r}"
-                             f" (domain.yml's entities: {', '.join(labels)})")
+            raise ValueError(
+                f"{path}: line {number}: unknown label {pattern['label']!r}"
+                f" (domain.yml's entities: {', '.join(labels)})"
+            )
         patterns.append(pattern)
     return patterns
 
 
 class EntityNormaliser:
-    def __init__(self, patterns: Iterable[dict], labels: Optional[Sequence[str]] = None):
+    def __init__(self, patterns: Iterable[dict], labels: Sequence[str] | None = None):
         patterns = list(patterns)
         labels = labels or list(dict.fromkeys(p["label"] for p in patterns))
-        self._by_text: Dict[Tuple[str, str], str] = {}
-        self._ids: Dict[str, set] = {label: set() for label in labels}
+        self._by_text: dict[tuple[str, str], str] = {}
+        self._ids: dict[str, set] = {label: set() for label in labels}
         for pattern in patterns:
             label, ident = pattern["label"], pattern["id"]
             self._by_text[(label, _fold(pattern["pattern"]))] = ident
             self._ids[label].add(ident)
 
     @classmethod
-    def from_file(cls, path: Union[str, Path] = PATTERNS_FILE,
-                  labels: Optional[Sequence[str]] = None) -> "EntityNormaliser":
+    def from_file(cls, path: str | Path = PATTERNS_FILE, labels: Sequence[str] | None = None) -> EntityNormaliser:
         labels = read_domain().entities if labels is None else labels
         return cls(load_patterns(path, labels), labels)
 
     @property
-    def labels(self) -> List[str]:
+    def labels(self) -> list[str]:
         """The labels in domain.yml's order (the order fact keys are tried in)."""
         return list(self._ids)
 
     @property
-    def ids(self) -> Dict[str, FrozenSet[str]]:
+    def ids(self) -> dict[str, frozenset[str]]:
         """{label: every canonical id the patterns give it}."""
         return {label: frozenset(ids) for label, ids in self._ids.items()}
 
-    def value(self, label: str, raw: object) -> Optional[str]:
+    def value(self, label: str, raw: object) -> str | None:
         """The canonical id for one raw entity value, or None if it is not one we know."""
         if label not in self._ids or not isinstance(raw, str):
             return None
@@ -81,9 +81,9 @@ class EntityNormaliser:
             return raw
         return self._by_text.get((label, _fold(raw)))
 
-    def normalise(self, entities: Iterable[Mapping]) -> Dict[str, List[str]]:
+    def normalise(self, entities: Iterable[Mapping]) -> dict[str, list[str]]:
         """{label: [ids in order, no repeats]} from Rasa-style entity dicts."""
-        found: Dict[str, List[str]] = {}
+        found: dict[str, list[str]] = {}
         if not isinstance(entities, (list, tuple)):
             return found
         for entity in entities:

@@ -19,11 +19,11 @@ conversation in the tracker store:
 
 Plain Python: bot.responder decides the reply to everything that is not a rating.
 """
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import Dict, Optional
 
 from bot.answers import Reply, slot_ids
 from bot.claims import claimed_figures
@@ -34,22 +34,28 @@ METADATA_KEY = "careerbot"  # the bot event's metadata entry that record() fills
 COMMENT_LIMIT = 1000  # characters of a comment kept
 
 
-def new_answer_id(reply: Reply) -> Optional[str]:
+def new_answer_id(reply: Reply) -> str | None:
     """An id for a reply that a rating can refer to: one that states facts on a topic (and
     so sets `last_answer`); None for any other."""
     return uuid.uuid4().hex[:12] if reply.facts and reply.topic else None
 
 
-def record(reply: Reply, answer_id: Optional[str]) -> Dict[str, object]:
+def record(reply: Reply, answer_id: str | None) -> dict[str, object]:
     """What is stored with a reply: its kind, its id, the facts it stated, the gaps it named,
     and for a decline for scope, why and about what ({"reason": "out_of_region", "subject":
     "Germany"})."""
     scope = {"reason": reply.scope[0], "subject": reply.scope[1]} if reply.scope else None
-    return {"kind": reply.kind, "answer": answer_id, "facts": list(reply.facts), "topic": reply.topic,
-            "gaps": list(reply.gaps), "scope": scope}
+    return {
+        "kind": reply.kind,
+        "answer": answer_id,
+        "facts": list(reply.facts),
+        "topic": reply.topic,
+        "gaps": list(reply.gaps),
+        "scope": scope,
+    }
 
 
-def rated_answer(turn: Turn) -> Optional[Dict[str, object]]:
+def rated_answer(turn: Turn) -> dict[str, object] | None:
     """The last fact answer, as a rating refers to it; None if there was none."""
     facts = slot_ids(turn.last_facts)
     if not facts:
@@ -59,17 +65,19 @@ def rated_answer(turn: Turn) -> Optional[Dict[str, object]]:
     return {"answer": answer, "facts": facts, "topic": topic}
 
 
-def _asked(value: object) -> Optional[Dict[str, object]]:
+def _asked(value: object) -> dict[str, object] | None:
     """The slot `feedback_asked` as the action set it (user text cannot set it; junk is None)."""
     if isinstance(value, dict) and isinstance(value.get("facts"), list):
-        return {"answer": value.get("answer") if isinstance(value.get("answer"), str) else None,
-                "facts": slot_ids(value["facts"]),
-                "topic": value.get("topic") if isinstance(value.get("topic"), str) else None}
+        return {
+            "answer": value.get("answer") if isinstance(value.get("answer"), str) else None,
+            "facts": slot_ids(value["facts"]),
+            "topic": value.get("topic") if isinstance(value.get("topic"), str) else None,
+        }
     return None
 
 
-def rating_of(turn: Turn) -> Optional[str]:
-    """"up" or "down" when the message rates the last answer: a rating button, or the same
+def rating_of(turn: Turn) -> str | None:
+    """ "up" or "down" when the message rates the last answer: a rating button, or the same
     typed and recognised with confidence, without a figure of its own ("that's wrong, it's
     $200k" is a claim for the responder to check)."""
     rating = RATINGS.get(turn.intent) if isinstance(turn.intent, str) else None
@@ -101,8 +109,11 @@ class Feedback:
             return outcome
         comment = dict(asked, rating="down", comment=text.strip()[:COMMENT_LIMIT])
         reply = outcome.reply
-        question = turn.intent in self.answers.kb.routes or reply.gaps or (
-            turn.intent not in FOLLOW_UPS and set(reply.facts) - set(asked["facts"]))
+        question = (
+            turn.intent in self.answers.kb.routes
+            or reply.gaps
+            or (turn.intent not in FOLLOW_UPS and set(reply.facts) - set(asked["facts"]))
+        )
         if rating is not None or reply.kind not in ("answer", "gap") or not question:
             # no question, or only the rated answer again ("it was confusing"): just thanks
             outcome = Outcome(Reply(text=self.answers.message("feedback_noted"), kind="feedback"))
@@ -115,8 +126,9 @@ class Feedback:
         feedback = dict(answer, rating=rating, comment=None)
         if rating == "up":
             return Outcome(Reply(text=self.answers.message("feedback_thanks"), kind="feedback"), feedback=feedback)
-        return Outcome(Reply(text=self.answers.message("feedback_ask"), kind="feedback"),
-                       feedback=feedback, asking=answer)
+        return Outcome(
+            Reply(text=self.answers.message("feedback_ask"), kind="feedback"), feedback=feedback, asking=answer
+        )
 
 
 def load_feedback() -> Feedback:

@@ -14,10 +14,11 @@ Markdown, web chat's escaped Markdown or Slack mrkdwn) against that promise:
 
 Plain Python, used by the tests and the answer evaluation.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Optional, Set
+from collections.abc import Iterable
 
 from bot.knowledge import Fact, Knowledge, Source
 
@@ -26,7 +27,7 @@ CITATION_MARKER = re.compile(r"\\?\[\d+\\?\]")
 TRAILING_STOP = ".!?"
 
 
-def numbers_in(text: str) -> Set[str]:
+def numbers_in(text: str) -> set[str]:
     """Every number in a text, normalised: '$131,490' -> '131490', '08' -> '8'."""
     found = set()
     for match in NUMBER.findall(text):
@@ -40,22 +41,23 @@ def stated_body(fact: Fact) -> str:
     return fact.text.rstrip().rstrip(TRAILING_STOP)
 
 
-def stated_facts(text: str, kb: Knowledge) -> List[Fact]:
+def stated_facts(text: str, kb: Knowledge) -> list[Fact]:
     """The facts whose text appears in `text`, in the order they appear."""
     found = [(text.find(stated_body(fact)), fact) for fact in kb.facts]
     return [fact for at, fact in sorted(found, key=lambda pair: pair[0]) if at >= 0]
 
 
-def source_numbers(source: Source) -> Set[str]:
+def source_numbers(source: Source) -> set[str]:
     """Numbers a source line may show: its publisher, title, URL and date."""
     accessed = source.accessed.isoformat() if source.accessed else ""  # 2022-11-08: 2022, 11, 8
-    return set().union(*(numbers_in(part) for part in (
-        source.publisher, source.title, source.url, accessed, source.date_note or "")))
+    return set().union(
+        *(numbers_in(part) for part in (source.publisher, source.title, source.url, accessed, source.date_note or ""))
+    )
 
 
-def allowed_numbers(facts: Iterable[Fact], kb: Knowledge) -> Set[str]:
+def allowed_numbers(facts: Iterable[Fact], kb: Knowledge) -> set[str]:
     """Numbers the sentences stating `facts` may contain: theirs, and their sources' dates."""
-    allowed: Set[str] = set()
+    allowed: set[str] = set()
     for fact in facts:
         allowed |= numbers_in(fact.text) | numbers_in(fact.as_of or "")
         for source_id in fact.sources:
@@ -63,11 +65,11 @@ def allowed_numbers(facts: Iterable[Fact], kb: Knowledge) -> Set[str]:
     return allowed
 
 
-def _source_on(line: str, kb: Knowledge) -> Optional[Source]:
+def _source_on(line: str, kb: Knowledge) -> Source | None:
     return next((s for s in kb.sources if s.url in line), None)
 
 
-def ungrounded_numbers(text: str, kb: Knowledge) -> Set[str]:
+def ungrounded_numbers(text: str, kb: Knowledge) -> set[str]:
     """Numbers in `text` that the facts it states, or the sources it lists, do not account for.
 
     A source line (one that holds a source's URL) may show that source's own numbers and
@@ -75,7 +77,7 @@ def ungrounded_numbers(text: str, kb: Knowledge) -> Set[str]:
     facts stated in the reply and of their sources.
     """
     stated = allowed_numbers(stated_facts(text, kb), kb)
-    found: Set[str] = set()
+    found: set[str] = set()
     for line in text.splitlines():
         source = _source_on(line, kb)
         if source is None:

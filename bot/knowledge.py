@@ -5,12 +5,13 @@ the entry and the problem, e.g.::
 
     data/knowledge.yml: facts[3] (pay_median): unknown source id 'blss'
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple, Union
 
 import yaml
 from pydantic import BaseModel, Extra, PrivateAttr, ValidationError, root_validator, validator
@@ -38,7 +39,7 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _phrases(value: List[str], required: bool) -> List[str]:
+def _phrases(value: list[str], required: bool) -> list[str]:
     """`asks`: example questions or key phrases, each non-empty, no repeats."""
     if required and not value:
         raise ValueError("needs at least one phrase")
@@ -57,8 +58,8 @@ class Source(_Strict):
     publisher: str
     title: str
     url: str
-    accessed: Optional[date] = None
-    date_note: Optional[str] = None
+    accessed: date | None = None
+    date_note: str | None = None
 
     _blank = validator("id", "publisher", "title", "url", allow_reuse=True)(_not_blank)
 
@@ -80,12 +81,12 @@ AS_OF_PATTERN = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 class Fact(_Strict):
     id: str
-    topic: Union[str, List[str]]
+    topic: str | list[str]
     text: str
-    sources: List[str]
-    as_of: Optional[str] = None
-    keys: Dict[str, List[str]] = {}
-    asks: List[str] = []
+    sources: list[str]
+    as_of: str | None = None
+    keys: dict[str, list[str]] = {}
+    asks: list[str] = []
 
     _blank = validator("id", "text", allow_reuse=True)(_not_blank)
     _asks = validator("asks", allow_reuse=True)(lambda value: _phrases(value, required=False))
@@ -101,13 +102,13 @@ class Fact(_Strict):
         return value
 
     @validator("sources")
-    def _has_source(cls, value: List[str]) -> List[str]:
+    def _has_source(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("needs at least one source id")
         return value
 
     @property
-    def topics(self) -> List[str]:
+    def topics(self) -> list[str]:
         return [self.topic] if isinstance(self.topic, str) else list(self.topic)
 
 
@@ -118,8 +119,8 @@ class Gap(_Strict):
     id: str
     topic: str
     detail: str
-    asks: List[str]
-    facts: List[str] = []
+    asks: list[str]
+    facts: list[str] = []
 
     _blank = validator("id", "detail", allow_reuse=True)(_not_blank)
     _asks = validator("asks", allow_reuse=True)(lambda value: _phrases(value, required=True))
@@ -129,8 +130,8 @@ class Topic(_Strict):
     id: str
     title: str
     first: int = 1
-    ask: Optional[str] = None  # the question a button offering this topic shows
-    next: List[str] = []       # topics offered after an answer on this one, in order
+    ask: str | None = None  # the question a button offering this topic shows
+    next: list[str] = []  # topics offered after an answer on this one, in order
 
     @validator("first")
     def _positive(cls, value: int) -> int:
@@ -141,7 +142,7 @@ class Topic(_Strict):
 
 class Route(_Strict):
     topic: str
-    facts: List[str] = []
+    facts: list[str] = []
 
 
 class Suggestion(_Strict):
@@ -159,7 +160,7 @@ class Suggestion(_Strict):
         return PAYLOAD.match(self.payload).group("intent")
 
 
-def _topic_button(topic: Topic, routes: Mapping[str, Route]) -> Optional[Suggestion]:
+def _topic_button(topic: Topic, routes: Mapping[str, Route]) -> Suggestion | None:
     """The button asking about `topic`: its `ask` question, sent as its general route's intent."""
     intent = next((i for i, r in routes.items() if r.topic == topic.id and not r.facts), None)
     if topic.ask is None or intent is None:
@@ -179,7 +180,7 @@ class AfterAnswer(_Strict):
     unhelpful: Suggestion
     related: int = 2
 
-    def fixed(self) -> List[Tuple[str, Suggestion]]:
+    def fixed(self) -> list[tuple[str, Suggestion]]:
         """The buttons that are not topic questions, by their key."""
         return [(name, getattr(self, name)) for name in ("more", "source", "helpful", "unhelpful")]
 
@@ -188,11 +189,11 @@ class Kind(_Strict):
     """Something a short "which ...?" follow-up can ask for (a subject, say): the words that
     ask for it and the phrases that name one in a fact's text."""
 
-    asked: List[str]
-    named: List[str]
+    asked: list[str]
+    named: list[str]
 
     @validator("asked", "named")
-    def _listed(cls, value: List[str]) -> List[str]:
+    def _listed(cls, value: list[str]) -> list[str]:
         return _phrases(value, required=True)
 
 
@@ -204,32 +205,54 @@ class Scope(_Strict):
 
 
 REQUIRED_MESSAGES = (
-    "greet", "help", "sources_heading", "sources_of_last", "no_answer_yet", "more_prompt", "no_more",
-    "nothing_to_continue", "decline", "out_of_region", "other_occupation", "part_out_of_region",
-    "part_other_occupation", "gap",
-    "unsupported_figure", "local_figures", "figure_dates", "no_reference_year",
-    "goodbye", "thanks", "bot_challenge", "action_failed", "too_long", "empty_message",
-    "feedback_thanks", "feedback_ask", "feedback_noted", "nothing_to_rate",
+    "greet",
+    "help",
+    "sources_heading",
+    "sources_of_last",
+    "no_answer_yet",
+    "more_prompt",
+    "no_more",
+    "nothing_to_continue",
+    "decline",
+    "out_of_region",
+    "other_occupation",
+    "part_out_of_region",
+    "part_other_occupation",
+    "gap",
+    "unsupported_figure",
+    "local_figures",
+    "figure_dates",
+    "no_reference_year",
+    "goodbye",
+    "thanks",
+    "bot_challenge",
+    "action_failed",
+    "too_long",
+    "empty_message",
+    "feedback_thanks",
+    "feedback_ask",
+    "feedback_noted",
+    "nothing_to_rate",
 )
 
 
 class Knowledge(_Strict):
-    sources: List[Source]
-    facts: List[Fact]
-    topics: List[Topic]
-    routes: Dict[str, Route]
-    messages: Dict[str, str]
-    suggestions: List[Union[Suggestion, str]]  # a topic id stands for its `ask` question
+    sources: list[Source]
+    facts: list[Fact]
+    topics: list[Topic]
+    routes: dict[str, Route]
+    messages: dict[str, str]
+    suggestions: list[Suggestion | str]  # a topic id stands for its `ask` question
     after_answer: AfterAnswer
     scope: Scope
-    gaps: List[Gap] = []
-    synonyms: List[List[str]] = []
-    steps: List[List[str]] = []  # a path in order; each step's facts, the first one given
-    kinds: Dict[str, Kind] = {}
+    gaps: list[Gap] = []
+    synonyms: list[list[str]] = []
+    steps: list[list[str]] = []  # a path in order; each step's facts, the first one given
+    kinds: dict[str, Kind] = {}
 
     @validator("synonyms")
-    def _synonym_groups(cls, groups: List[List[str]]) -> List[List[str]]:
-        seen: Dict[str, int] = {}
+    def _synonym_groups(cls, groups: list[list[str]]) -> list[list[str]]:
+        seen: dict[str, int] = {}
         for number, group in enumerate(groups):
             if len(group) < 2:
                 raise ValueError(f"group {number} ({group}) needs at least two words")
@@ -243,14 +266,14 @@ class Knowledge(_Strict):
                 seen[word] = number
         return groups
 
-    def synonym_map(self) -> Dict[str, str]:
+    def synonym_map(self) -> dict[str, str]:
         """word (or phrase of up to three words, "job ads") -> the first word of its group."""
         return {word: group[0] for group in self.synonyms for word in group}
 
-    _sources: Dict[str, Source] = PrivateAttr(default_factory=dict)
-    _facts: Dict[str, Fact] = PrivateAttr(default_factory=dict)
-    _topics: Dict[str, Topic] = PrivateAttr(default_factory=dict)
-    _gaps: Dict[str, Gap] = PrivateAttr(default_factory=dict)
+    _sources: dict[str, Source] = PrivateAttr(default_factory=dict)
+    _facts: dict[str, Fact] = PrivateAttr(default_factory=dict)
+    _topics: dict[str, Topic] = PrivateAttr(default_factory=dict)
+    _gaps: dict[str, Gap] = PrivateAttr(default_factory=dict)
 
     # Lookups, built once after validation.
     def source(self, source_id: str) -> Source:
@@ -262,17 +285,17 @@ class Knowledge(_Strict):
     def topic(self, topic_id: str) -> Topic:
         return self._topics[topic_id]
 
-    def topic_question(self, topic_id: str) -> Optional[Suggestion]:
+    def topic_question(self, topic_id: str) -> Suggestion | None:
         """The button that asks about a topic: its `ask` and its general route's intent."""
         return _topic_button(self._topics[topic_id], self.routes)
 
-    def button_payloads(self) -> List[str]:
+    def button_payloads(self) -> list[str]:
         """Every payload a button of the bot can send (the only typed intents it accepts)."""
         buttons = list(self.suggestions) + [button for _, button in self.after_answer.fixed()]
         buttons += [b for b in (self.topic_question(t.id) for t in self.topics) if b is not None]
         return list(dict.fromkeys(b.payload for b in buttons))
 
-    def gap(self, gap_id: str) -> "Gap":
+    def gap(self, gap_id: str) -> Gap:
         return self._gaps[gap_id]
 
     def has_fact(self, fact_id: object) -> bool:
@@ -281,7 +304,7 @@ class Knowledge(_Strict):
     def has_topic(self, topic_id: object) -> bool:
         return isinstance(topic_id, str) and topic_id in self._topics
 
-    def facts_of(self, topic_id: str) -> List[Fact]:
+    def facts_of(self, topic_id: str) -> list[Fact]:
         """The topic's facts in file order."""
         return [f for f in self.facts if topic_id in f.topics]
 
@@ -317,7 +340,7 @@ def _describe(error: ValidationError, raw: dict) -> str:
     return f"{where}: {message}"
 
 
-def _duplicates(section: str, items: Iterable) -> Optional[str]:
+def _duplicates(section: str, items: Iterable) -> str | None:
     seen = set()
     for index, item in enumerate(items):
         if item.id in seen:
@@ -326,7 +349,7 @@ def _duplicates(section: str, items: Iterable) -> Optional[str]:
     return None
 
 
-def _check_keys(kb: Knowledge, entity_ids: Mapping[str, FrozenSet[str]]) -> Optional[str]:
+def _check_keys(kb: Knowledge, entity_ids: Mapping[str, frozenset[str]]) -> str | None:
     """Fact keys and the scope must name entity labels and ids the patterns produce."""
     for index, fact in enumerate(kb.facts):
         for label, values in fact.keys.items():
@@ -335,15 +358,14 @@ def _check_keys(kb: Knowledge, entity_ids: Mapping[str, FrozenSet[str]]) -> Opti
                 return f"{where}: unknown entity label '{label}' (labels: {', '.join(entity_ids)})"
             for value in values:
                 if value not in entity_ids[label]:
-                    return (f"{where}: no entity pattern has id '{value}' "
-                            f"(ids: {', '.join(sorted(entity_ids[label]))})")
+                    return f"{where}: no entity pattern has id '{value}' (ids: {', '.join(sorted(entity_ids[label]))})"
     for label, value in kb.scope.dict().items():
         if value not in entity_ids.get(label, ()):
             return f"scope.{label}: no entity pattern with label '{label}' has id '{value}'"
     return None
 
 
-def _check_domain(kb: Knowledge, domain: Domain) -> Optional[str]:
+def _check_domain(kb: Knowledge, domain: Domain) -> str | None:
     """Every topic intent has a route; every suggestion asks a real intent."""
     for intent in sorted(set(domain.topic_intents) - set(kb.routes)):
         return f"routes: intent '{intent}' needs a topic, but no route covers it"
@@ -351,14 +373,12 @@ def _check_domain(kb: Knowledge, domain: Domain) -> Optional[str]:
     buttons += [(f"after_answer.{name}", button) for name, button in kb.after_answer.fixed()]
     for where, suggestion in buttons:
         if suggestion.intent not in domain.intents:
-            return (f"{where} ({suggestion.title}): payload '{suggestion.payload}' "
-                    f"names no intent in domain.yml")
+            return f"{where} ({suggestion.title}): payload '{suggestion.payload}' names no intent in domain.yml"
     return None
 
 
-def _cross_check(kb: Knowledge) -> Optional[str]:
-    for section, items in (("sources", kb.sources), ("facts", kb.facts), ("topics", kb.topics),
-                           ("gaps", kb.gaps)):
+def _cross_check(kb: Knowledge) -> str | None:
+    for section, items in (("sources", kb.sources), ("facts", kb.facts), ("topics", kb.topics), ("gaps", kb.gaps)):
         problem = _duplicates(section, items)
         if problem:
             return problem
@@ -382,7 +402,7 @@ def _cross_check(kb: Knowledge) -> Optional[str]:
                 return f"{where}: unknown fact id '{fact_id}'"
         if gap.id in fact_ids:
             return f"{where}: id '{gap.id}' is also a fact's id"
-    stepped: Dict[str, int] = {}
+    stepped: dict[str, int] = {}
     for index, step in enumerate(kb.steps):
         if not step:
             return f"steps[{index}]: a step needs at least one fact id"
@@ -414,7 +434,7 @@ def _cross_check(kb: Knowledge) -> Optional[str]:
     return None
 
 
-def _check_buttons(kb: Knowledge) -> Optional[str]:
+def _check_buttons(kb: Knowledge) -> str | None:
     """Topics named as buttons (suggestions, `next`) can be asked: an `ask` and a route.
     A suggestion given as a topic id becomes that topic's question."""
     topic_ids = {t.id for t in kb.topics}
@@ -422,21 +442,23 @@ def _check_buttons(kb: Knowledge) -> Optional[str]:
         if isinstance(item, str):  # a topic id: its `ask` question
             button = kb.topic_question(item) if item in topic_ids else None
             if button is None:
-                return (f"suggestions[{index}] ({item}): not a topic with an `ask` question and a "
-                        "route without `facts`")
+                return f"suggestions[{index}] ({item}): not a topic with an `ask` question and a route without `facts`"
             kb.suggestions[index] = button
     for index, topic in enumerate(kb.topics):
         for other in topic.next:
             if other not in topic_ids:
                 return f"topics[{index}] ({topic.id}): next: unknown topic '{other}'"
             if kb.topic_question(other) is None:
-                return (f"topics[{index}] ({topic.id}): next: topic '{other}' needs an `ask` question "
-                        f"and a route without `facts` to be offered")
+                return (
+                    f"topics[{index}] ({topic.id}): next: topic '{other}' needs an `ask` question "
+                    f"and a route without `facts` to be offered"
+                )
     return None
 
 
-def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
-                   entity_ids: Optional[Mapping[str, FrozenSet[str]]] = None) -> Knowledge:
+def load_knowledge(
+    path: str | Path, domain: Domain | None = None, entity_ids: Mapping[str, frozenset[str]] | None = None
+) -> Knowledge:
     """Read, validate and index the knowledge file, or raise KnowledgeError.
 
     With `domain` (bot.domain.read_domain) the routes and suggestions are checked against
@@ -451,7 +473,9 @@ def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
     except yaml.YAMLError as error:
         raise KnowledgeError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(raw, dict):
-        raise KnowledgeError(f"{path}: top level: expected a mapping with sources, facts, topics, routes, messages, suggestions, after_answer and scope")
+        raise KnowledgeError(
+            f"{path}: top level: expected a mapping with sources, facts, topics, routes, messages, suggestions, after_answer and scope"
+        )
     try:
         kb = Knowledge.parse_obj(raw)
     except ValidationError as error:
@@ -460,10 +484,12 @@ def load_knowledge(path: Union[str, Path], domain: Optional[Domain] = None,
     kb._facts = {f.id: f for f in kb.facts}
     kb._topics = {t.id: t for t in kb.topics}
     kb._gaps = {g.id: g for g in kb.gaps}
-    problem = (_cross_check(kb)
-               or (domain and _check_domain(kb, domain))
-               or (entity_ids is not None and _check_keys(kb, entity_ids))
-               or _check_buttons(kb))
+    problem = (
+        _cross_check(kb)
+        or (domain and _check_domain(kb, domain))
+        or (entity_ids is not None and _check_keys(kb, entity_ids))
+        or _check_buttons(kb)
+    )
     if problem:
         raise KnowledgeError(f"{path}: {problem}")
     return kb

@@ -8,6 +8,7 @@ counts, logistic regression), fitted on the same training examples (data/nlu/*.y
 Fitting takes a few seconds, so the fitted model is kept in models/ under the hash of the
 examples and refitted only when they change.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,6 @@ import json
 import os
 import pickle
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -27,7 +27,7 @@ class PartIntents:
         self.model = model
 
     @classmethod
-    def fit(cls, examples: Dict[str, List[str]]) -> "PartIntents":
+    def fit(cls, examples: dict[str, list[str]]) -> PartIntents:
         texts = [text for phrases in examples.values() for text in phrases]
         labels = [intent for intent, phrases in examples.items() for _ in phrases]
         features = make_union(CountVectorizer(), CountVectorizer(analyzer="char_wb", ngram_range=(2, 4)))
@@ -35,13 +35,13 @@ class PartIntents:
         model.fit(texts, labels)
         return cls(model)
 
-    def classify(self, text: str) -> Tuple[Optional[str], float]:
+    def classify(self, text: str) -> tuple[str | None, float]:
         """(intent, probability) of the likeliest intent; (None, 0.0) for empty text."""
         if not text.strip():
             return None, 0.0
         return self.rankings([text])[0][0]
 
-    def rankings(self, texts: List[str], top: int = 1) -> List[List[Tuple[str, float]]]:
+    def rankings(self, texts: list[str], top: int = 1) -> list[list[tuple[str, float]]]:
         """For each text (one batch), its `top` likeliest intents with their probabilities."""
         rankings = []
         for probabilities in self.model.predict_proba(list(texts)):
@@ -50,11 +50,11 @@ class PartIntents:
         return rankings
 
 
-def examples_hash(examples: Dict[str, List[str]]) -> str:
+def examples_hash(examples: dict[str, list[str]]) -> str:
     return hashlib.sha256(json.dumps(examples, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def load_part_intents(examples: Dict[str, List[str]], cache_dir: Optional[Path] = None) -> PartIntents:
+def load_part_intents(examples: dict[str, list[str]], cache_dir: Path | None = None) -> PartIntents:
     """The classifier for these examples: from cache_dir if fitted on them before, else
     fitted now (and kept there when cache_dir is writable)."""
     if cache_dir is None:

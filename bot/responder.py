@@ -24,11 +24,12 @@ from facts of data/knowledge.yml. The intent is a strong hint, not a cage:
 6. A figure the user states that the facts given do not hold is never repeated: the
    reply says its sources don't support it and gives its own, cited.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot.answers import Answers, Reply, Section, slot_ids
 from bot.claims import AMOUNT, CLAIM_CUE, SCALE, UNIT, YEAR, claimed_figures, digits_for_words, spelled_in
@@ -37,58 +38,100 @@ from bot.knowledge import Fact
 from bot.part_intents import PartIntents
 from bot.retrieval import DOMAIN_STOP, Analyzer, Hit, Retriever, content_words, plain_words
 
-CHITCHAT = {"greet": "greet", "help": "help", "thanks": "thanks", "goodbye": "goodbye",
-            "bot_challenge": "bot_challenge"}
+CHITCHAT = {
+    "greet": "greet",
+    "help": "help",
+    "thanks": "thanks",
+    "goodbye": "goodbye",
+    "bot_challenge": "bot_challenge",
+}
 OFFERS = {"greet", "help"}
 FOLLOW_UPS = {"tell_more", "request_source"}
 DECLINE_INTENTS = {"out_of_scope", "nlu_fallback", None}
 
 # How much of a question's term weight (bot.retrieval coverage) an entry must hold.
-ANSWER_COVERAGE = 0.45     # to answer a question on retrieval alone
-DETAIL_COVERAGE = 0.5      # for a later fact to lead instead of the intent's topic
-DETAIL_MARGIN = 1.15       # for a lead fact to come first: outscore the other lead facts by this
-DETAIL_GAIN = 0.15         # ... a later fact must hold this much more of the question than they do
+ANSWER_COVERAGE = 0.45  # to answer a question on retrieval alone
+DETAIL_COVERAGE = 0.5  # for a later fact to lead instead of the intent's topic
+DETAIL_MARGIN = 1.15  # for a lead fact to come first: outscore the other lead facts by this
+DETAIL_GAIN = 0.15  # ... a later fact must hold this much more of the question than they do
 CROSS_TOPIC_COVERAGE = 0.8  # for a fact of another topic to lead (and two terms at least)
-FOLLOW_UP_COVERAGE = 0.3   # for a fact of the last answer's topic to answer a follow-up
-FOLLOW_UP_SLACK = 0.2      # ... unless a fact elsewhere holds this much more of the message
-OVERRIDE_COVERAGE = 0.6    # for a question to win over a chitchat intent
-GAP_COVERAGE = 0.45        # for a known gap to be named
-INTENT_COVERAGE = 0.5      # for a training example to lend its intent's topic
-INTENT_MARGIN = 0.2        # ... over the best fact's coverage (facts are preferred)
-PLAIN_SIMILARITY = 0.6     # for a question of stop words only to take a training example's intent
-LEANING_COVERAGE = 0.6     # for a message leaning on the last answer to stay on its topic
-CONFIDENT = 0.6            # an intent this sure is a topic prior
+FOLLOW_UP_COVERAGE = 0.3  # for a fact of the last answer's topic to answer a follow-up
+FOLLOW_UP_SLACK = 0.2  # ... unless a fact elsewhere holds this much more of the message
+OVERRIDE_COVERAGE = 0.6  # for a question to win over a chitchat intent
+GAP_COVERAGE = 0.45  # for a known gap to be named
+INTENT_COVERAGE = 0.5  # for a training example to lend its intent's topic
+INTENT_MARGIN = 0.2  # ... over the best fact's coverage (facts are preferred)
+PLAIN_SIMILARITY = 0.6  # for a question of stop words only to take a training example's intent
+LEANING_COVERAGE = 0.6  # for a message leaning on the last answer to stay on its topic
+CONFIDENT = 0.6  # an intent this sure is a topic prior
 CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
-SHORT = 5                  # a message with at most this many content words may be a follow-up
-LONE_WORD_PHRASE = 0.75    # for one word of an off-topic message to find a fact: a phrase this close
-PHRASE_SIMILARITY = 0.6    # for a question of stop words only to take an `asks` phrase's fact
+SHORT = 5  # a message with at most this many content words may be a follow-up
+LONE_WORD_PHRASE = 0.75  # for one word of an off-topic message to find a fact: a phrase this close
+PHRASE_SIMILARITY = 0.6  # for a question of stop words only to take an `asks` phrase's fact
 CHAT_PHRASE_SIMILARITY = 0.75  # ... and for one the classifier took for chitchat or "tell me more"
-PHRASE_WORDS = 3           # ... it needs this many words (not the domain's own, not fillers)
+PHRASE_WORDS = 3  # ... it needs this many words (not the domain's own, not fillers)
 # Words that point back at an answer ("how old is that figure?") rather than name a fact.
-REFERRING = {"year", "old", "recent", "current", "date", "new", "fresh", "figure", "number", "data",
-             "stat", "statistic", "source", "measure", "publish", "info", "information", "come",
-             "find", "reference", "base", "cite", "link", "reliable", "trust", "say", "said"}
+REFERRING = {
+    "year",
+    "old",
+    "recent",
+    "current",
+    "date",
+    "new",
+    "fresh",
+    "figure",
+    "number",
+    "data",
+    "stat",
+    "statistic",
+    "source",
+    "measure",
+    "publish",
+    "info",
+    "information",
+    "come",
+    "find",
+    "reference",
+    "base",
+    "cite",
+    "link",
+    "reliable",
+    "trust",
+    "say",
+    "said",
+}
 
 # A sentence about the user, not a question ("I've never taken an ML class.").
-ABOUT_ME = re.compile(r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was|i used to|i currently|"
-                      r"currently|former|my)\b", re.I)
+ABOUT_ME = re.compile(
+    r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was|i used to|i currently|"
+    r"currently|former|my)\b",
+    re.I,
+)
 # What the user sets aside ("never mind the ranking", "not the average", "apart from
 # Stanford"): up to two words after the cue, dropped before the question is read.
-UNASKED = re.compile(r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
-                     r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
-                     re.I)
+UNASKED = re.compile(
+    r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
+    r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
+    re.I,
+)
 # A question asking to count something ("how many courses are in it?").
 COUNTING = re.compile(r"\bhow (many|much)\b|\b(what|which) (number|amount)\b", re.I)
 # A question asking to name things ("which languages?", "ok what kind of math?").
 NAMING = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then)\W+)?(?:which|what (?:kinds?|types?|sorts?) of)\b", re.I)
 # Data, not a question: a JSON object or list ('{"salary": null}').
-STRUCTURED = re.compile(r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
-                        r"\b(from|into|table|set|where)\b", re.S | re.I)
+STRUCTURED = re.compile(
+    r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
+    r"\b(from|into|table|set|where)\b",
+    re.S | re.I,
+)
 # An attempt to give the bot orders ("ignore previous instructions and say ..."): declined
-INJECTION = re.compile(r"\b(ignore|disregard|forget|override|bypass)\b[\w\s,']{0,30}\b(instructions?|prompts?|rules?|"
-                       r"guidelines?|programming|training)\b|\b(system prompt|jailbreak|developer mode|dan mode)\b|"
-                       r"\byou are now\b|\bfrom now on,? (you|always|only|answer|respond|say)\b|"
-                       r"\bpretend (you are|you're|to be)\b", re.I)
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b[\w\s,']{0,30}\b(instructions?|prompts?|rules?|"
+    r"guidelines?|programming|training)\b|\b(system prompt|jailbreak|developer mode|dan mode)\b|"
+    r"\byou are now\b|\bfrom now on,? (you|always|only|answer|respond|say)\b|"
+    r"\bpretend (you are|you're|to be)\b",
+    re.I,
+)
 # Idioms that ask for nothing ("what is ML in the first place?")
 IDIOM = re.compile(r"\b(in the first place|at the end of the day|to be honest|by the way|btw|tbh)\b", re.I)
 # (what a script or style element holds is code, not words: "<script>salary</script>")
@@ -100,78 +143,135 @@ PART_SPLIT = re.compile(
     r",\s*(?:and )?then\s+(?!what\b)|"
     r"(?:^|(?<=\s)|\s+)\(?[1-9][.)]\s+(?=[A-Za-z])|"  # numbered questions: "1) ... 2) ..."
     r",?\s+(?:and|also|n|nd)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
-    r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)", re.I)
+    r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)",
+    re.I,
+)
 # A question, a comma, another question ("what's the median pay, how fast is it growing")
-COMMA_QUESTION = re.compile(r",\s*(?=(?:what|whats|what's|how|hows|how's|which|who|where|when|why|is|are|do|does|"
-                            r"can|should)\s)", re.I)
+COMMA_QUESTION = re.compile(
+    r",\s*(?=(?:what|whats|what's|how|hows|how's|which|who|where|when|why|is|are|do|does|"
+    r"can|should)\s)",
+    re.I,
+)
 CHAT_QUESTION = re.compile(r"^\W*(whats|hows|wheres|whos)\b", re.I)
-REFERENT = (r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
-            r"salaries|projection|average|median))")
+REFERENT = (
+    r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
+    r"salaries|projection|average|median))"
+)
 # What a figure's date is asked with ("when was that measured?", "what year is it from?"):
 # "what year does it run to?" asks what the fact says, not how old it is
-DATED = (r"(from|measured|published|collected|dated|pulled|taken|gathered|released|updated|compiled|recorded|"
-         r"reported|made|come out|describes?|refers?( to)?|reflects?|represents?|appl(y|ies)( to)?)")
+DATED = (
+    r"(from|measured|published|collected|dated|pulled|taken|gathered|released|updated|compiled|recorded|"
+    r"reported|made|come out|describes?|refers?( to)?|reflects?|represents?|appl(y|ies)( to)?)"
+)
 DATE_CUE = re.compile(
     r"\bhow (old|recent|current|new|fresh|up[- ]to[- ]date|dated)\b|\bas of when\b|\bout[- ]of[- ]date\b|"
-    r"\b(what|which) (year|yr|month|date)( (and|n|&|or) (year|yr|month))? (is|was|are|were|does|did) " + REFERENT +
-    r"\b(?=\s*(?:[?.!,;)]|$|and\b|(?:\w+ ){0,2}" + DATED + r"\b))|\bfrom what year\b|"
+    r"\b(what|which) (year|yr|month|date)( (and|n|&|or) (year|yr|month))? (is|was|are|were|does|did) "
+    + REFERENT
+    + r"\b(?=\s*(?:[?.!,;)]|$|and\b|(?:\w+ ){0,2}"
+    + DATED
+    + r"\b))|\bfrom what year\b|"
     r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? " + DATED + r"\b|"
-    r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
+    r"\b(is|are|was) "
+    + REFERENT
+    + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
     r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT + r"|"
-    r"\bfrom when (is|was|are|were) " + REFERENT + r"|\bwhen (is|was|are|were) " + REFERENT + r" from\b", re.I)
+    r"\bfrom when (is|was|are|were) " + REFERENT + r"|\bwhen (is|was|are|were) " + REFERENT + r" from\b",
+    re.I,
+)
 # A request_source message that really asks for a source (not "is that quick compared ...?").
-SOURCE_CUE = re.compile(r"\b(sources?|from|cite[sd]?|citation|references?|link|who (said|says|published)|by whom?|"
-                        r"says who|based on|evidence|proof|where did|according to|publisher|trust)\b", re.I)
+SOURCE_CUE = re.compile(
+    r"\b(sources?|from|cite[sd]?|citation|references?|link|who (said|says|published)|by whom?|"
+    r"says who|based on|evidence|proof|where did|according to|publisher|trust)\b",
+    re.I,
+)
 # "where's it from?", "who says?": a source question whatever intent the classifier saw.
 ASKS_SOURCE = re.compile(
     r"\bwhere('?s|\s+(is|was|are|were|does|did|do))?\s+" + REFERENT + r"( \w+)?\s+(come |coming |came )?from\b|"
     r"\bwho says\b|\bsays who\b|^\W*(\w+\W+)?by whom?\W*$|\bwhat('?s| is| was) (the|your) sources?\b|"
-    r"\bsources?\W*$", re.I)
+    r"\bsources?\W*$",
+    re.I,
+)
 # Messages with no words of their own that carry the last answer on: "then what?", "why?"
-CARRY_ON = re.compile(r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
-                      r"go on|continue|and|any ?(others?|more)|others?|more|some more|and others)"
-                      r"\W*(what|next|else|please|pls)?\W*$", re.I)
+CARRY_ON = re.compile(
+    r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
+    r"go on|continue|and|any ?(others?|more)|others?|more|some more|and others)"
+    r"\W*(what|next|else|please|pls)?\W*$",
+    re.I,
+)
 # Words around a short follow-up that change nothing ("ok, how?", "which ones exactly?")
 LEAD_IN = r"(?:(?:ok|okay|and|but|so)\W+)?"
 TRAILING = r"(?:\W+(?:exactly|then|tho|though))?"
 # A request to name what the last answer spoke of ("which ones?", "like what?")
-EXAMPLES = re.compile(r"^\W*" + LEAD_IN + r"(which ones|which are they|what are they|like what|such as|"
-                      r"for (example|instance)|examples?|any examples|name (them|some|one|a few))" + TRAILING + r"\W*$",
-                      re.I)
+EXAMPLES = re.compile(
+    r"^\W*" + LEAD_IN + r"(which ones|which are they|what are they|like what|such as|"
+    r"for (example|instance)|examples?|any examples|name (them|some|one|a few))" + TRAILING + r"\W*$",
+    re.I,
+)
 # A doubt about the last answer ("really?", "are you sure?"): its facts again, with their sources.
-DOUBT = re.compile(r"^\W*(really|are you sure|u sure|you sure|seriously|for real|is that (right|true|correct)|"
-                   r"no way|srsly)\W*$", re.I)
+DOUBT = re.compile(
+    r"^\W*(really|are you sure|u sure|you sure|seriously|for real|is that (right|true|correct)|"
+    r"no way|srsly)\W*$",
+    re.I,
+)
 # A message asking for the step after one ("then what?", "and after the degree?", "degree
 # done, what next?"): the knowledge file's `steps` say which comes next.
 NEXT_STEP = re.compile(  # after the last answer's step: "then what?", "ok and after that", "what's next?"
     r"^\W*(?:(?:ok|okay|so|and|alright|right|fine|cool)\W+)*(?:then|after that|afterwards?|next)\b|"
     r"\bthen what\b|\bwhat(?:'?s| is| comes| do i do| should i do)? (?:next|after that|afterwards?)\b|"
-    r"\bnext step\b|\b(?:after|once) (?:that|this|it)\b", re.I)
+    r"\bnext step\b|\b(?:after|once) (?:that|this|it)\b",
+    re.I,
+)
 STEP_NAMED = re.compile(  # after a step the message names: "and after the degree?", "degree done, what now?"
     r"\b(?:after|once) (?:the|my|i|i'?ve|you|a|an|getting|finishing|completing)\b|"
-    r"\b(?:done|finished|completed|got)\W+(?:then|what|now|next)\b", re.I)
+    r"\b(?:done|finished|completed|got)\W+(?:then|what|now|next)\b",
+    re.I,
+)
 STEP_TERMS = {"step", "next", "first", "finish", "complete", "get", "done", "start", "begin", "then", "move"}
-WHY = re.compile(r"^\W*" + LEAD_IN + r"(why|how come|how so|why is that|why so|how|in what way|how does (it|that) work|"
-                 r"how do they do (it|that)|how does it do (it|that))" + TRAILING + r"\W*$", re.I)
+WHY = re.compile(
+    r"^\W*" + LEAD_IN + r"(why|how come|how so|why is that|why so|how|in what way|how does (it|that) work|"
+    r"how do they do (it|that)|how does it do (it|that))" + TRAILING + r"\W*$",
+    re.I,
+)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
-LEANING = re.compile(r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.I)
+LEANING = re.compile(
+    r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b",
+    re.I,
+)
 LEADING_LINK = re.compile(r"^\W*(and|so|but|ok|okay|then|also)\b\W*", re.I)  # "and where's it from"
-QUESTION = re.compile(r"^\W*(what|which|how|why|when|where|who|whose|in which|in what|is|are|do|does|did|"
-                      r"can|could|should|would|will|any)\b", re.I)
+QUESTION = re.compile(
+    r"^\W*(what|which|how|why|when|where|who|whose|in which|in what|is|are|do|does|did|"
+    r"can|could|should|would|will|any)\b",
+    re.I,
+)
 # What kind of answer a short question wants: a year, an amount, a reason. A follow-up
 # asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
 # given that hold one, not about the next facts of the topic.
 ASKED_TYPE = {
-    "year": re.compile(r"\b(what|which) (year|years|yr|yrs|period|stretch|span|time ?frame|dates?)\b|\bwhen\b|"
-                       r"\b(since|until|till|through|thru|up to) (when|what)\b|\bhow long ago\b", re.I),
-    "amount": re.compile(r"\bhow (much|many|big|high|fast|large|quickly|well)\b|\bby how\b|"
-                         r"\b(what|which) (number|percent|percentage|rate|figure|amount|sum)\b", re.I),
-    "reason": re.compile(r"\bwhy\b|\bhow come\b|\b(what|which) (grounds?|reasons?|basis)\b|"
-                         r"\bon what\b|\bwhat for\b|\bwhat'?s the point\b", re.I),
-    "comparison": re.compile(r"\b(compared (to|with)|than|relative to|vs\.?|versus) (what|which|whom?|other (jobs|careers|"
-                             r"occupations|fields|professions)|the rest|everything else)\b", re.I),
-    "place": re.compile(r"^\W*(\w+\W+)?((is|are) (that|this|it|those|these) |that'?s |thats )?(only |just )?"
-                        r"(in|for) the (us|u\.s\.?|usa|united states)( only)?\W*$|\b(what|which) country\b", re.I),
+    "year": re.compile(
+        r"\b(what|which) (year|years|yr|yrs|period|stretch|span|time ?frame|dates?)\b|\bwhen\b|"
+        r"\b(since|until|till|through|thru|up to) (when|what)\b|\bhow long ago\b",
+        re.I,
+    ),
+    "amount": re.compile(
+        r"\bhow (much|many|big|high|fast|large|quickly|well)\b|\bby how\b|"
+        r"\b(what|which) (number|percent|percentage|rate|figure|amount|sum)\b",
+        re.I,
+    ),
+    "reason": re.compile(
+        r"\bwhy\b|\bhow come\b|\b(what|which) (grounds?|reasons?|basis)\b|"
+        r"\bon what\b|\bwhat for\b|\bwhat'?s the point\b",
+        re.I,
+    ),
+    "comparison": re.compile(
+        r"\b(compared (to|with)|than|relative to|vs\.?|versus) (what|which|whom?|other (jobs|careers|"
+        r"occupations|fields|professions)|the rest|everything else)\b",
+        re.I,
+    ),
+    "place": re.compile(
+        r"^\W*(\w+\W+)?((is|are) (that|this|it|those|these) |that'?s |thats )?(only |just )?"
+        r"(in|for) the (us|u\.s\.?|usa|united states)( only)?\W*$|\b(what|which) country\b",
+        re.I,
+    ),
 }
 # Words that only ask for a kind ("faster compared to what?"): not a subject of their own
 ASKING_WORDS = {"comparison": "compared comparison"}
@@ -187,7 +287,9 @@ ADVANCE = re.compile(r"\b(else|other|others|another|more|next|further|additional
 BACKGROUND_CUE = re.compile(
     r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
     r"\bmove from\b|\bmoving from\b|\btransition(ing)? from\b|\bformer\b|\bi was\b|\bmy background\b|"
-    r"\bi live in\b|\bliving in\b|\bi'?m from\b|\bbased in\b|\bmy job\b|\bwork as\b|\bfrom\b)[^.?!,;]*$", re.I)
+    r"\bi live in\b|\bliving in\b|\bi'?m from\b|\bbased in\b|\bmy job\b|\bwork as\b|\bfrom\b)[^.?!,;]*$",
+    re.I,
+)
 
 
 @dataclass
@@ -195,7 +297,7 @@ class Turn:
     """One user message with what Rasa made of it and the last answer's slots."""
 
     text: str
-    intent: Optional[str] = None
+    intent: str | None = None
     confidence: float = 0.0
     entities: Sequence[Mapping] = ()
     last_topic: object = None
@@ -210,14 +312,14 @@ class Turn:
 @dataclass
 class Outcome:
     reply: Reply
-    seen: List[str] = field(default_factory=list)  # facts shown so far on reply.topic
-    asked: List[str] = field(default_factory=list)  # topics answered so far, reply.topic last
-    feedback: Optional[Dict[str, object]] = None  # a rating or comment to store (bot/feedback.py)
-    asking: Optional[Dict[str, object]] = None  # the answer whose comment the next message may be
+    seen: list[str] = field(default_factory=list)  # facts shown so far on reply.topic
+    asked: list[str] = field(default_factory=list)  # topics answered so far, reply.topic last
+    feedback: dict[str, object] | None = None  # a rating or comment to store (bot/feedback.py)
+    asking: dict[str, object] | None = None  # the answer whose comment the next message may be
 
 
 class Responder:
-    def __init__(self, answers: Answers, retriever: Retriever, part_intents: Optional[PartIntents] = None):
+    def __init__(self, answers: Answers, retriever: Retriever, part_intents: PartIntents | None = None):
         self.answers = answers
         self.part_intents = part_intents
         self.kb = answers.kb
@@ -227,18 +329,20 @@ class Responder:
         # the knowledge file's own (a subject: "in which field?")
         self.asked_type = dict(ASKED_TYPE)
         self.has_type = dict(HAS_TYPE)
-        self.kind_terms: Dict[str, set] = {}
+        self.kind_terms: dict[str, set] = {}
         for name, kind in self.kb.kinds.items():
-            self.asked_type[name] = re.compile(r"\b(?:which|what|wat)\s+(?:" + "|".join(
-                re.escape(w) for w in kind.asked) + r")\b", re.I)
-            self.has_type[name] = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in kind.named) + r")\b",
-                                             re.I).search
+            self.asked_type[name] = re.compile(
+                r"\b(?:which|what|wat)\s+(?:" + "|".join(re.escape(w) for w in kind.asked) + r")\b", re.I
+            )
+            self.has_type[name] = re.compile(
+                r"\b(?:" + "|".join(re.escape(w) for w in kind.named) + r")\b", re.I
+            ).search
             self.kind_terms[name] = {t for w in kind.asked for t in self.analyzer.terms(w)}
         for name, words in ASKING_WORDS.items():
             self.kind_terms[name] = set(self.analyzer.terms(words))
 
     # -- understanding ---------------------------------------------------------------
-    def _entities(self, turn: Turn, clean: str, doc) -> Dict[str, List[str]]:
+    def _entities(self, turn: Turn, clean: str, doc) -> dict[str, list[str]]:
         """Canonical entity values, from Rasa and from our own pipeline; a country or an
         occupation named as the user's own background is left out."""
         found = [dict(e) for e in turn.entities if isinstance(e, Mapping)]
@@ -246,27 +350,39 @@ class Responder:
         kept = []
         for entity in found:
             start = entity.get("start")
-            if (entity.get("entity") in ("country", "occupation") and isinstance(start, int)
-                    and 0 <= start <= len(clean) and BACKGROUND_CUE.search(clean[:start])):
+            if (
+                entity.get("entity") in ("country", "occupation")
+                and isinstance(start, int)
+                and 0 <= start <= len(clean)
+                and BACKGROUND_CUE.search(clean[:start])
+            ):
                 continue
             kept.append(entity)
         return self.answers.entities.normalise(kept)
 
-    def _values_in(self, text: str, values: Mapping[str, List[str]]) -> Dict[str, List[str]]:
+    def _values_in(self, text: str, values: Mapping[str, list[str]]) -> dict[str, list[str]]:
         """The message's entity values that this part of it names."""
         found = self.answers.entities.normalise(
-            [{"entity": e.label_, "value": e.text} for e in self.analyzer.nlp(text).ents])
-        return {label: [v for v in ids if v in values.get(label, [])] for label, ids in found.items()
-                if any(v in values.get(label, []) for v in ids)}
+            [{"entity": e.label_, "value": e.text} for e in self.analyzer.nlp(text).ents]
+        )
+        return {
+            label: [v for v in ids if v in values.get(label, [])]
+            for label, ids in found.items()
+            if any(v in values.get(label, []) for v in ids)
+        }
 
     @staticmethod
-    def _split(clean: str) -> List[str]:
+    def _split(clean: str) -> list[str]:
         """The questions of a message. A sentence that tells about the user ("I'm thinking
         about a master's.", "I've never taken a class.") is not one: it is read with the
         question that follows it."""
         parts, told = [], ""
-        split = [q for p in PART_SPLIT.split(clean) if p
-                 for q in (COMMA_QUESTION.split(p) if QUESTION.match(p) or CHAT_QUESTION.match(p) else [p])]
+        split = [
+            q
+            for p in PART_SPLIT.split(clean)
+            if p
+            for q in (COMMA_QUESTION.split(p) if QUESTION.match(p) or CHAT_QUESTION.match(p) else [p])
+        ]
         for part in (p for p in split if WORDS.search(p)):
             if ABOUT_ME.match(part) and not QUESTION.match(part):
                 told = f"{told} {part}".strip()
@@ -275,27 +391,33 @@ class Responder:
             told = ""
         return parts + [told] if told else parts
 
-    def _terms(self, doc) -> List[str]:
+    def _terms(self, doc) -> list[str]:
         """Index terms of a parsed text; a number no fact holds is a claim to check, not a
         word to look for."""
         known = self.retriever.facts.vocabulary
         # "I'm a nurse, ...": who asks, not what; words no fact holds only water the question down
-        background = [i for e in doc.ents if e.label_ == "occupation" and BACKGROUND_CUE.search(doc.text[:e.start_char])
-                      for i in range(e.start, e.end) if not set(self.analyzer.terms(doc[i].text)) & known]
+        background = [
+            i
+            for e in doc.ents
+            if e.label_ == "occupation" and BACKGROUND_CUE.search(doc.text[: e.start_char])
+            for i in range(e.start, e.end)
+            if not set(self.analyzer.terms(doc[i].text)) & known
+        ]
         return [t for t in self.analyzer.terms_of(doc, background) if not t[:1].isdigit() or t in known]
 
-    def _parts(self, texts: List[str]) -> List[List[str]]:
+    def _parts(self, texts: list[str]) -> list[list[str]]:
         """The terms of each question of a message (a part may have none: "what do they
         do?" is all stop words, and the intent tells what it asks)."""
         return [self._terms(self.analyzer.nlp(p)) for p in texts] or [[]]
 
     # -- choosing facts ----------------------------------------------------------------
-    def _topic_of(self, intent: Optional[str], confidence: float) -> Optional[str]:
+    def _topic_of(self, intent: str | None, confidence: float) -> str | None:
         route = self.kb.routes.get(intent) if isinstance(intent, str) else None
         return route.topic if route is not None and confidence >= CONFIDENT else None
 
-    def _best(self, terms: Sequence[str], among=None, kinds=("fact", "gap"), naming: bool = False,
-              counting: bool = False) -> Optional[Hit]:
+    def _best(
+        self, terms: Sequence[str], among=None, kinds=("fact", "gap"), naming: bool = False, counting: bool = False
+    ) -> Hit | None:
         """The best-scoring entry; a gap only if no fact accounts for more of the question.
         A gap that holds as much of it as the top fact is taken when the question asks to
         name things ("which languages?": the facts don't name them), to count something
@@ -305,20 +427,42 @@ class Responder:
         if not hits:
             return None
         # ("how much do they make?": a fact of its topic as close as the top one gives a number)
-        uncounted = counting and hits[0].entry.kind == "fact" and not any(
-            re.search(r"\d", self.kb.fact(h.entry.id).text) for h in hits
-            if h.entry.kind == "fact" and h.coverage >= hits[0].coverage and h.entry.topics == hits[0].entry.topics)
+        uncounted = (
+            counting
+            and hits[0].entry.kind == "fact"
+            and not any(
+                re.search(r"\d", self.kb.fact(h.entry.id).text)
+                for h in hits
+                if h.entry.kind == "fact" and h.coverage >= hits[0].coverage and h.entry.topics == hits[0].entry.topics
+            )
+        )
         if naming or uncounted:
             # (not over a fact one of whose phrases says it more closely: "which companies use it?")
-            gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage
-                        and (h.phrase >= hits[0].phrase or not naming)), None)
+            gap = next(
+                (
+                    h
+                    for h in hits
+                    if h.entry.kind == "gap"
+                    and h.coverage >= hits[0].coverage
+                    and (h.phrase >= hits[0].phrase or not naming)
+                ),
+                None,
+            )
             if gap is not None:
                 return gap
         if hits[0].entry.kind == "fact":
             # a gap holding as much as the top fact and giving that fact after saying what is
             # missing ("and after 2018?": no figure; "who teaches it?": the course, no names)
-            gap = next((h for h in hits if h.entry.kind == "gap" and h.coverage >= hits[0].coverage
-                        and hits[0].entry.id in self.kb.gap(h.entry.id).facts), None)
+            gap = next(
+                (
+                    h
+                    for h in hits
+                    if h.entry.kind == "gap"
+                    and h.coverage >= hits[0].coverage
+                    and hits[0].entry.id in self.kb.gap(h.entry.id).facts
+                ),
+                None,
+            )
             if gap is not None:
                 return gap
         if hits[0].entry.kind == "gap":
@@ -335,8 +479,9 @@ class Responder:
         lead = self.answers.first_facts(topic)
         return Section(lead, general=True) if fact in lead else Section([fact])
 
-    def _with_prior(self, terms, intent: str, values, last_topic: object = None, naming: bool = False,
-                    counting: bool = False) -> Section:
+    def _with_prior(
+        self, terms, intent: str, values, last_topic: object = None, naming: bool = False, counting: bool = False
+    ) -> Section:
         """The intent's lead facts, unless the question asks for a detail that another fact
         (or a known gap) holds and the lead facts do not."""
         lead = self.answers.lead_facts(intent, values)
@@ -351,30 +496,47 @@ class Responder:
         if isinstance(last_topic, str) and last_topic != topic:
             # "what skills will I get?" after a course: the fact both topics share
             lead_phrase = max((h.phrase for h in lead_hits if h.coverage == lead_coverage), default=0.0)
-            shared = [h for h in hits if h.entry.kind == "fact" and topic in h.entry.topics
-                      and last_topic in h.entry.topics and (h.coverage, h.phrase) >= (lead_coverage, lead_phrase)]
+            shared = [
+                h
+                for h in hits
+                if h.entry.kind == "fact"
+                and topic in h.entry.topics
+                and last_topic in h.entry.topics
+                and (h.coverage, h.phrase) >= (lead_coverage, lead_phrase)
+            ]
             if shared:
                 return Section([self.kb.fact(shared[0].entry.id)])
         best = self._best(terms, naming=naming, counting=counting)
         if best.entry.kind == "fact" and topic not in best.entry.topics:
             # "is it for beginners?" about courses: of the facts holding as much of the
             # question, the intent's topic's own (the course's level, not the job's)
-            own = next((h for h in hits if h.entry.kind == "fact" and topic in h.entry.topics
-                        and h.coverage >= best.coverage), None)
+            own = next(
+                (h for h in hits if h.entry.kind == "fact" and topic in h.entry.topics and h.coverage >= best.coverage),
+                None,
+            )
             if own is not None:
                 best = own
         if best.coverage >= ANSWER_COVERAGE and not any(topic in h.entry.topics for h in hits):
             # nothing of the intent's topic holds a word of the question ("my friend said
             # the median is $250,000" taken for the postings): the classifier misread it
             return self._section_for_hit(best)
-        if best.entry.kind == "fact" and best.entry.id not in lead_ids and self._names_a_figure_of(
-                terms, best.entry.id, lead):
+        if (
+            best.entry.kind == "fact"
+            and best.entry.id not in lead_ids
+            and self._names_a_figure_of(terms, best.entry.id, lead)
+        ):
             return Section([self.kb.fact(best.entry.id)])  # "... through 2031?": the fact with 2031
         gain = best.coverage - lead_coverage  # how much more of the question it accounts for
         lead_score = max((h.score for h in lead_hits), default=0.0)
-        closer = naming or counting or best.phrase > max((h.phrase for h in lead_hits), default=0.0)  # "which languages?"
-        if (best.entry.kind == "gap" and best.coverage >= GAP_COVERAGE and (best.score > lead_score or closer)
-                and (gain > 0 or (gain == 0 and (len(set(terms)) >= 2 or closer)))):
+        closer = (
+            naming or counting or best.phrase > max((h.phrase for h in lead_hits), default=0.0)
+        )  # "which languages?"
+        if (
+            best.entry.kind == "gap"
+            and best.coverage >= GAP_COVERAGE
+            and (best.score > lead_score or closer)
+            and (gain > 0 or (gain == 0 and (len(set(terms)) >= 2 or closer)))
+        ):
             return self.answers.gap_section(best.entry.id)
         if best.entry.kind != "fact":
             return Section(lead, general=True)
@@ -383,17 +545,23 @@ class Responder:
             others = max((h.score for h in lead_hits if h.entry.id != best.entry.id), default=0.0)
             if len(lead) > 1 and best.coverage >= DETAIL_COVERAGE and best.score >= others * DETAIL_MARGIN:
                 # the detail asked for comes first
-                return Section([f for f in lead if f.id == best.entry.id] +
-                               [f for f in lead if f.id != best.entry.id])
+                return Section([f for f in lead if f.id == best.entry.id] + [f for f in lead if f.id != best.entry.id])
             return Section(lead, general=True)
-        if (best.coverage >= (DETAIL_COVERAGE if same_topic else CROSS_TOPIC_COVERAGE)
-                and (gain >= DETAIL_GAIN or same_topic and gain >= 0 and best.score > lead_score and best.phrase
-                     > max((h.phrase for h in lead_hits if h.coverage >= lead_coverage), default=0.0))
-                and (same_topic or len(set(terms)) >= 2)):
+        if (
+            best.coverage >= (DETAIL_COVERAGE if same_topic else CROSS_TOPIC_COVERAGE)
+            and (
+                gain >= DETAIL_GAIN
+                or same_topic
+                and gain >= 0
+                and best.score > lead_score
+                and best.phrase > max((h.phrase for h in lead_hits if h.coverage >= lead_coverage), default=0.0)
+            )
+            and (same_topic or len(set(terms)) >= 2)
+        ):
             return Section([self.kb.fact(best.entry.id)])
         return Section(lead, general=True)
 
-    def _entries_of(self, topic: str) -> List[str]:
+    def _entries_of(self, topic: str) -> list[str]:
         """The ids of a topic's facts and known gaps."""
         return [f.id for f in self.kb.facts_of(topic)] + [g.id for g in self.kb.gaps if g.topic == topic]
 
@@ -404,8 +572,16 @@ class Responder:
         figures = [t for t in set(terms) if t[:1].isdigit() and len(t) >= 2]
         return any(index.holds(fact_id, t) and not any(index.holds(f.id, t) for f in others) for t in figures)
 
-    def _follow_up(self, terms, turn: Turn, values, least: float = 0.0,
-                   in_message: bool = False, naming: bool = False, counting: bool = False) -> Optional[Section]:
+    def _follow_up(
+        self,
+        terms,
+        turn: Turn,
+        values,
+        least: float = 0.0,
+        in_message: bool = False,
+        naming: bool = False,
+        counting: bool = False,
+    ) -> Section | None:
         """A fact of the last answer's topic that this short message asks about. Within one
         message (a later part leaning on an earlier one) the earlier part's topic only
         breaks ties: a part that names a source or statistic is answered on its own."""
@@ -418,30 +594,47 @@ class Responder:
             return None
         among = self._entries_of(turn.last_topic)
         if in_message:  # an earlier part's facts and all their topics ("the Stanford course's skills")
-            among += [e for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)
-                      for t in self.kb.fact(f).topics for e in self._entries_of(t)]
+            among += [
+                e
+                for f in slot_ids(turn.last_facts)
+                if self.kb.has_fact(f)
+                for t in self.kb.fact(f).topics
+                for e in self._entries_of(t)
+            ]
         hit = self._best(terms, among=among, naming=naming, counting=counting)
         if hit is not None and in_message:
             # within one message, the fact of the earlier part's topics that holds most of this
             # part ("... the Stanford course? What's the average time to finish it?")
-            widest = max(self.retriever.rank(terms, among=among, kinds=("fact",)),
-                         key=lambda h: h.coverage, default=hit)
+            widest = max(
+                self.retriever.rank(terms, among=among, kinds=("fact",)), key=lambda h: h.coverage, default=hit
+            )
             if widest.coverage > hit.coverage:
                 hit = widest
         if hit is None or hit.coverage < max(least, FOLLOW_UP_COVERAGE):
             return None
         anywhere = self._best(terms)
         slack = 0.0 if in_message else FOLLOW_UP_SLACK
-        if anywhere is not None and anywhere.coverage >= max(ANSWER_COVERAGE, hit.coverage + slack) \
-                and (anywhere.coverage, in_message and anywhere.phrase) > (hit.coverage, in_message and hit.phrase):
+        if (
+            anywhere is not None
+            and anywhere.coverage >= max(ANSWER_COVERAGE, hit.coverage + slack)
+            and (anywhere.coverage, in_message and anywhere.phrase) > (hit.coverage, in_message and hit.phrase)
+        ):
             return None  # the message stands on its own: another topic answers it clearly better
         if hit.entry.kind == "gap":
             return self.answers.gap_section(hit.entry.id)
         return Section([self.kb.fact(hit.entry.id)])
 
-    def _answer_part(self, terms, turn: Turn, prior: Optional[str], values,
-                     follow_up: bool = True, leaning: bool = False, in_message: bool = False,
-                     claim: bool = False) -> Optional[Section]:
+    def _answer_part(
+        self,
+        terms,
+        turn: Turn,
+        prior: str | None,
+        values,
+        follow_up: bool = True,
+        leaning: bool = False,
+        in_message: bool = False,
+        claim: bool = False,
+    ) -> Section | None:
         naming = bool(NAMING.match(turn.text)) if isinstance(turn.text, str) else False
         counting = bool(COUNTING.search(turn.text)) if isinstance(turn.text, str) else False
         if prior is not None:
@@ -450,8 +643,10 @@ class Responder:
                 # where it holds more of the message than anything of the intent's topic
                 section = self._follow_up(terms, turn, values, LEANING_COVERAGE)
                 if section is not None:
-                    best_prior = max((h.coverage for h in self.retriever.rank(terms, kinds=("fact",))
-                                      if prior in h.entry.topics), default=0.0)
+                    best_prior = max(
+                        (h.coverage for h in self.retriever.rank(terms, kinds=("fact",)) if prior in h.entry.topics),
+                        default=0.0,
+                    )
                     if section.gap:  # "ok but what do entry-level people start at?" after the pay
                         held = self._best(terms, among=self._entries_of(turn.last_topic)).coverage
                         if held >= best_prior:
@@ -466,8 +661,13 @@ class Responder:
         hit = self._best(terms, counting=counting)
         need = GAP_COVERAGE if hit and hit.entry.kind == "gap" else ANSWER_COVERAGE
         found = hit.coverage if hit and hit.coverage >= need else 0.0
-        if (found and turn.intent in DECLINE_INTENTS and len(set(self._known(terms))) == 1 and hit.phrase < LONE_WORD_PHRASE
-                and not claim):  # ("Indeed said 200k": a figure pushed about what the word names)
+        if (
+            found
+            and turn.intent in DECLINE_INTENTS
+            and len(set(self._known(terms))) == 1
+            and hit.phrase < LONE_WORD_PHRASE
+            and not claim
+        ):  # ("Indeed said 200k": a figure pushed about what the word names)
             # one known word in an off-topic message ("what time is it?", "bitcoin price?") is
             # not a question about the fact that uses it, unless one of its phrases is that word
             found = 0.0
@@ -475,8 +675,9 @@ class Responder:
             # the classifier is sure it is off-topic: only a clear fact match overrides it, or
             # a known gap when the message says it is about the job ("what GPA do employers
             # want from ML engineers?")
-            about_us = (hit is not None and hit.entry.kind == "gap"
-                        and self.kb.scope.occupation in values.get("occupation", []))
+            about_us = (
+                hit is not None and hit.entry.kind == "gap" and self.kb.scope.occupation in values.get("occupation", [])
+            )
             clear = found and (hit.coverage >= OVERRIDE_COVERAGE or about_us)
             return self._section_for_hit(hit) if clear else None
         like = self.retriever.intent(terms)  # the training example it reads most like
@@ -486,14 +687,19 @@ class Responder:
             return None  # reads like chitchat, a follow-up or an off-topic question
         return self._section_for_hit(hit) if found else None
 
-    def _typed_follow_up(self, clean: str, terms, turn: Turn, values) -> Optional[Section]:
-        """"What year?", "by how much?", "on what grounds?" right after an answer: the facts
+    def _typed_follow_up(self, clean: str, terms, turn: Turn, values) -> Section | None:
+        """ "What year?", "by how much?", "on what grounds?" right after an answer: the facts
         just given that hold a year, an amount, a reason. Not when the message names
         something those facts don't hold ("what year did Indeed rank it?" after the pay)."""
         kinds = [kind for kind, cue in self.asked_type.items() if cue.search(clean)]
-        if not kinds or not self.kb.has_topic(turn.last_topic) or len(terms) > SHORT or any(
-                found for label, found in values.items() if label != "country"):  # ("in the US?": in scope)
+        if (
+            not kinds
+            or not self.kb.has_topic(turn.last_topic)
+            or len(terms) > SHORT
+            or any(found for label, found in values.items() if label != "country")
+        ):  # ("in the US?": in scope)
             return None
+
         def typed_of(facts):  # the facts holding a year, an amount, a subject ... asked for
             return [f for f in facts if any(self.has_type[kind](f.text) for kind in kinds)]
 
@@ -507,8 +713,12 @@ class Responder:
         own = [t for t in terms if t not in REFERRING and t not in asking]
         if own:
             hit = self._best(own)
-            if hit is not None and hit.coverage >= ANSWER_COVERAGE and hit.entry.id not in {f.id for f in typed} \
-                    and max(self.retriever.facts.coverage_of(own, f.id) for f in typed) < hit.coverage:
+            if (
+                hit is not None
+                and hit.coverage >= ANSWER_COVERAGE
+                and hit.entry.id not in {f.id for f in typed}
+                and max(self.retriever.facts.coverage_of(own, f.id) for f in typed) < hit.coverage
+            ):
                 return None
         return Section(typed)
 
@@ -516,7 +726,7 @@ class Responder:
     def _decline(self, values) -> Outcome:
         return Outcome(self.answers.decline_values(values))
 
-    def _named_facts(self, terms, values) -> List[str]:
+    def _named_facts(self, terms, values) -> list[str]:
         """Facts a follow-up names itself ("where is the median from?"), if any."""
         keyed = self.answers.keyed(self.kb.facts, values)
         if keyed:
@@ -525,15 +735,16 @@ class Responder:
         hit = self._best(naming, kinds=("fact",)) if naming else None
         return [hit.entry.id] if hit and hit.coverage >= ANSWER_COVERAGE else []
 
-
-    def _holders(self, claimed: List[str]) -> List[Fact]:
+    def _holders(self, claimed: list[str]) -> list[Fact]:
         """The facts holding a figure the user claims (not a year, not a one-digit number)."""
-        wanted = [numbers_in(c) for c in claimed if not YEAR.fullmatch(c) and not SCALE.search(c)
-                  and any(len(n) >= 2 or "." in n for n in numbers_in(c))]
+        wanted = [
+            numbers_in(c)
+            for c in claimed
+            if not YEAR.fullmatch(c) and not SCALE.search(c) and any(len(n) >= 2 or "." in n for n in numbers_in(c))
+        ]
         return [f for f in self.kb.facts if any(n <= numbers_in(f.text) for n in wanted)]
 
-
-    def _unsupported(self, claimed: List[str], facts: Sequence[Fact], values, clean: str = "") -> List[str]:
+    def _unsupported(self, claimed: list[str], facts: Sequence[Fact], values, clean: str = "") -> list[str]:
         """The user's figures that `facts` do not hold (a figure in words never is), and
         those credited to a source that does not give them ("Indeed says the median is
         $131,490": the BLS does)."""
@@ -553,33 +764,41 @@ class Responder:
         return unsupported
 
     @staticmethod
-    def _without_claims(terms: List[str]) -> List[str]:
+    def _without_claims(terms: list[str]) -> list[str]:
         """Terms without the one-digit numbers of a claim; a year or figure the facts hold still
         points at them ("... through 2031, correct?")."""
         return [t for t in terms if not t[:1].isdigit() or len(t) >= 2]
 
-    def _recognised(self, doc, terms, intent: Optional[str], confidence: float,
-                    last: Optional[List[str]] = None) -> bool:
+    def _recognised(self, doc, terms, intent: str | None, confidence: float, last: list[str] | None = None) -> bool:
         """Does the message hold a word the bot knows what to do with? Numbers, symbols,
         markup, SQL and stop words alone are not enough, unless the classifier is sure it
         is chitchat or a follow-up ("hi", "tell me more", "where is that from?")."""
         if not LETTERS.search(doc.text):
             return False
-        if intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or (
-                intent in FOLLOW_UPS and confidence >= CONFIDENT):
+        if (
+            intent in CHITCHAT
+            and confidence >= CHITCHAT_CONFIDENT
+            or (intent in FOLLOW_UPS and confidence >= CONFIDENT)
+        ):
             return True
-        words = [t for t in terms if not t[:1].isdigit() or last is not None and len(t) >= 2 and any(
-            self.retriever.facts.holds(f, t) for f in last)]  # "is 21% a lot?" after the 21%
+        words = [
+            t
+            for t in terms
+            if not t[:1].isdigit()
+            or last is not None
+            and len(t) >= 2
+            and any(self.retriever.facts.holds(f, t) for f in last)
+        ]  # "is 21% a lot?" after the 21%
         domain = [t for t in doc if t.lower_ in DOMAIN_STOP and len(t.lower_) > 1 and t.is_alpha]
         if not words and not domain:
             return False
         return bool(words) or (intent not in DECLINE_INTENTS and confidence >= CONFIDENT)
 
-    def _known(self, terms) -> List[str]:
+    def _known(self, terms) -> list[str]:
         """The terms a fact, a gap or a topic's training example holds ("usd", "bitcoin": none)."""
         return [t for t in terms if t in self.retriever.topic_vocabulary]
 
-    def _figures_of(self, topic: str) -> List[Fact]:
+    def _figures_of(self, topic: str) -> list[Fact]:
         """The topic's facts that give an amount (not only a rank or a year)."""
         return [f for f in self.kb.facts_of(topic) if HAS_TYPE["amount"](f.text)]
 
@@ -587,21 +806,31 @@ class Responder:
         """A question that only makes sense after the last answer ("is that a lot?",
         "through when?"): stop words alone, but about the facts just given."""
         words = len(plain_words(clean))
-        return (self.kb.has_topic(turn.last_topic) and bool(slot_ids(turn.last_facts))
-                and words <= 2 * SHORT and bool(WORDS.search(clean))
-                and (bool(DATE_CUE.search(clean)) or bool(ASKS_SOURCE.search(clean))
-                     or any(c.search(clean) for c in self.asked_type.values())  # "thru when", "is that in the US only"
-                     or words <= SHORT and bool(LEANING.search(clean))
-                     and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean))))))
+        return (
+            self.kb.has_topic(turn.last_topic)
+            and bool(slot_ids(turn.last_facts))
+            and words <= 2 * SHORT
+            and bool(WORDS.search(clean))
+            and (
+                bool(DATE_CUE.search(clean))
+                or bool(ASKS_SOURCE.search(clean))
+                or any(c.search(clean) for c in self.asked_type.values())  # "thru when", "is that in the US only"
+                or words <= SHORT
+                and bool(LEANING.search(clean))
+                and (clean.rstrip().endswith("?") or bool(QUESTION.match(LEADING_LINK.sub("", clean))))
+            )
+        )
 
-    def _phrased(self, clean: str, turn: Turn, intent: Optional[str], confidence: float) -> Optional[Outcome]:
+    def _phrased(self, clean: str, turn: Turn, intent: str | None, confidence: float) -> Outcome | None:
         """A question of stop words only that says what an `asks` phrase says ("is that a
         lot?" after the pay, "how many ML engineers are there?"): that fact or gap, looked
         for among the last answer's topic first."""
         if STRUCTURED.match(clean) or DATE_CUE.search(clean) or CARRY_ON.match(clean):
             return None
         # a greeting or "tell me more" only where a phrase of the last topic says it closely
-        chat = intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or intent in FOLLOW_UPS and confidence >= CONFIDENT
+        chat = (
+            intent in CHITCHAT and confidence >= CHITCHAT_CONFIDENT or intent in FOLLOW_UPS and confidence >= CONFIDENT
+        )
         words = content_words(clean)
         if len(words) < PHRASE_WORDS:
             return None
@@ -625,7 +854,7 @@ class Responder:
             section = Section([self.kb.fact(entry.id)])
         return self._answered([section], section.facts[0].topics[0] if section.facts else entry.topics[0], turn)
 
-    def _carry_on(self, turn: Turn, clean: str, values) -> Optional[Outcome]:
+    def _carry_on(self, turn: Turn, clean: str, values) -> Outcome | None:
         """A message with no words of its own that carries the last answer on."""
         if WHY.match(clean) or DOUBT.match(clean):  # the reason (or what was doubted) is in the facts just given
             facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
@@ -648,8 +877,8 @@ class Responder:
             return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic), [f.id for f in facts])
         return None
 
-    def _next_step(self, clean: str, terms, turn: Turn) -> Optional[Fact]:
-        """"Then what?", "ok and once I have the degree?": the step after the one the message
+    def _next_step(self, clean: str, terms, turn: Turn) -> Fact | None:
+        """ "Then what?", "ok and once I have the degree?": the step after the one the message
         names (the earliest that holds its words) or, naming none, after the last answer's."""
         steps = self.kb.steps
         if not steps or len(terms) > SHORT:
@@ -657,8 +886,11 @@ class Responder:
         known = self.retriever.facts.vocabulary
         own = [t for t in terms if t not in STEP_TERMS and t in known]
         if own and STEP_NAMED.search(clean):
-            named = [i for i, step in enumerate(steps)
-                     if max(self.retriever.facts.coverage_of(own, f) for f in step) >= ANSWER_COVERAGE]
+            named = [
+                i
+                for i, step in enumerate(steps)
+                if max(self.retriever.facts.coverage_of(own, f) for f in step) >= ANSWER_COVERAGE
+            ]
             at = named[0] if named else None
         elif not own and NEXT_STEP.search(clean):  # ("do I need a master's after that?" names what it asks)
             last = set(slot_ids(turn.last_facts))
@@ -702,13 +934,17 @@ class Responder:
         claimed = claimed_figures(clean) if not payload else []
         if claimed:  # "it only came in at #3": the 3 is the claim, not a topic
             terms = self._without_claims(terms)
-        values = self._entities(turn, clean, doc) if not payload else \
-            self.answers.entities.normalise(turn.entities)
+        values = self._entities(turn, clean, doc) if not payload else self.answers.entities.normalise(turn.entities)
 
         step = self._next_step(clean, terms, turn) if not payload and len(self._split(clean)) <= 1 else None
         if step is not None:
             return self._answered([Section([step])], step.topics[0], turn)
-        if not payload and (not terms or DOUBT.match(clean)) and intent not in CHITCHAT and self.kb.has_topic(turn.last_topic):
+        if (
+            not payload
+            and (not terms or DOUBT.match(clean))
+            and intent not in CHITCHAT
+            and self.kb.has_topic(turn.last_topic)
+        ):
             outcome = self._carry_on(turn, clean, values)
             if outcome is not None:
                 return outcome
@@ -717,18 +953,26 @@ class Responder:
             return phrased
         if payload:
             terms, clean = [], ""
-        elif STRUCTURED.match(clean) or INJECTION.search(clean) or (
-                MARKUP.search(text) and len(WORDS.findall(clean)) <= 1 and intent not in CHITCHAT) or (
+        elif (
+            STRUCTURED.match(clean)
+            or INJECTION.search(clean)
+            or (MARKUP.search(text) and len(WORDS.findall(clean)) <= 1 and intent not in CHITCHAT)
+            or (
                 not self._recognised(doc, terms, intent, confidence, slot_ids(turn.last_facts))
                 and not self._leans_on_last(clean, turn)
-                and not (claimed and self.kb.has_topic(turn.last_topic))):  # "it's over a million isn't it"
+                and not (claimed and self.kb.has_topic(turn.last_topic))
+            )
+        ):  # "it's over a million isn't it"
             return self._decline({})  # nothing recognisable: never a figure
         if self.answers.out_of_scope(values) is not None:
             return self._in_scope_parts(turn, clean, claimed) or self._decline(values)
 
         strong = self._best(terms) if terms else None
-        question = strong is not None and strong.coverage >= OVERRIDE_COVERAGE and (
-            len(terms) >= 2 or strong.entry.kind == "gap")
+        question = (
+            strong is not None
+            and strong.coverage >= OVERRIDE_COVERAGE
+            and (len(terms) >= 2 or strong.entry.kind == "gap")
+        )
         unsure = confidence < CHITCHAT_CONFIDENT and terms and self.kb.has_topic(turn.last_topic)
         # "what year?", "by how much?" right after an answer
         typed = self._typed_follow_up(clean, terms, turn, values) if clean else None
@@ -745,8 +989,12 @@ class Responder:
         if typed is not None:
             seen = slot_ids(turn.seen_facts)
             return Outcome(self.answers.compose([typed], turn.last_topic, seen), seen)
-        if (intent == "request_source" and (SOURCE_CUE.search(clean) or not terms and confidence >= CONFIDENT)
-                or ASKS_SOURCE.search(clean) and self.kb.has_topic(turn.last_topic)):
+        if (
+            intent == "request_source"
+            and (SOURCE_CUE.search(clean) or not terms and confidence >= CONFIDENT)
+            or ASKS_SOURCE.search(clean)
+            and self.kb.has_topic(turn.last_topic)
+        ):
             asking = [t for t in terms if t not in REFERRING]
             section = self._follow_up(asking, turn, values, LEANING_COVERAGE) if asking else None
             if section is None:  # "where is that from?", "which source is the median from?"
@@ -755,8 +1003,7 @@ class Responder:
         # otherwise a "that"-question about the topic ("is that quick compared with ...?")
         if intent == "tell_more":
             own = [t for t in terms if t not in REFERRING]  # "... about the course", "and amazon?"
-            named = self._best(own) if len(set(terms)) >= 2 or (
-                own and self.kb.has_topic(turn.last_topic)) else None
+            named = self._best(own) if len(set(terms)) >= 2 or (own and self.kb.has_topic(turn.last_topic)) else None
             if named is None or named.coverage < ANSWER_COVERAGE:
                 return self._more(turn)
 
@@ -767,20 +1014,23 @@ class Responder:
                 facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
                 facts = facts or self.answers.first_facts(turn.last_topic)
                 facts = [f for f in self._holders(claimed) if f not in facts] + facts  # the fact with that figure
-                lead = self.kb.messages["unsupported_figure"] if self._unsupported(claimed, facts, values, clean) else ""
+                lead = (
+                    self.kb.messages["unsupported_figure"] if self._unsupported(claimed, facts, values, clean) else ""
+                )
                 seen = slot_ids(turn.seen_facts)
                 return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic, seen), seen)
 
         return self._answer(turn, clean, terms, values, confidence, claimed)
 
-    def _answer(self, turn: Turn, clean: str, terms, values, confidence: float,
-                claimed: List[str], notes: Sequence[str] = ()) -> Outcome:
+    def _answer(
+        self, turn: Turn, clean: str, terms, values, confidence: float, claimed: list[str], notes: Sequence[str] = ()
+    ) -> Outcome:
         prior = self._topic_of(turn.intent, confidence)
         texts = self._split(clean)  # split once: the parts' terms, words and text
         parts = self._parts(texts) if clean else [terms]
         if claimed:
             parts = [self._without_claims(part) for part in parts]
-        sections: List[Section] = []
+        sections: list[Section] = []
         if len(parts) == 1:
             leaning = bool(clean) and bool(LEANING.search(clean)) and self.kb.has_topic(turn.last_topic)
             section = self._answer_part(parts[0], turn, prior, values, leaning=leaning, claim=bool(claimed))
@@ -789,13 +1039,14 @@ class Responder:
         else:
             covered = set()
             context = turn  # a later part may lean on an earlier one ("... and how long is it?")
-            for part, text in zip(parts, texts):
+            for part, text in zip(parts, texts, strict=False):
                 words = plain_words(text)
                 part_values = self._values_in(text, values)
                 if not part:  # only stop words: which intent does it read like?
                     intent, similarity = self._part_intent(text, words)
                     if self.kb.has_topic(context.last_topic) and not (
-                            intent in self.kb.routes and similarity >= PLAIN_SIMILARITY):
+                        intent in self.kb.routes and similarity >= PLAIN_SIMILARITY
+                    ):
                         # "by how much, and up to what year?": the topic just talked about
                         section = Section(self.answers.first_facts(context.last_topic), general=True)
                     elif intent in self.kb.routes and similarity >= PLAIN_SIMILARITY:
@@ -812,14 +1063,23 @@ class Responder:
                     else:  # each part with the intent it reads like, as a message of its own would be
                         intent, sureness = self._part_intent(text, words)
                         part_prior = self._topic_of(intent, sureness)
-                        asked = replace(context, text=text, intent=intent, confidence=sureness) if part_prior else context
-                        section = self._answer_part(part, asked, part_prior, part_values,
-                                                    follow_up=context is not turn, in_message=True)
+                        asked = (
+                            replace(context, text=text, intent=intent, confidence=sureness) if part_prior else context
+                        )
+                        section = self._answer_part(
+                            part, asked, part_prior, part_values, follow_up=context is not turn, in_message=True
+                        )
                 if section is not None and section.facts:
                     sections.append(section)
                     covered |= {t for f in section.facts for t in f.topics}
-                    context = Turn(turn.text, turn.intent, turn.confidence, turn.entities,
-                                   section.facts[0].topics[0], [f.id for f in section.facts])
+                    context = Turn(
+                        turn.text,
+                        turn.intent,
+                        turn.confidence,
+                        turn.entities,
+                        section.facts[0].topics[0],
+                        [f.id for f in section.facts],
+                    )
             if prior is not None and prior not in covered:
                 sections.insert(0, self._with_prior(terms, turn.intent, values))
         if not sections and prior is None and turn.intent in self.kb.routes and self._known(terms):
@@ -832,18 +1092,25 @@ class Responder:
             section = self._answer_part(known, turn, prior, values, claim=True) if known else None
             if section is not None:
                 sections.append(section)
-        if not sections and self.kb.has_topic(turn.last_topic) and (
-                LEANING.search(clean) or short_question or claimed) and not (
-                turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT):
+        if (
+            not sections
+            and self.kb.has_topic(turn.last_topic)
+            and (LEANING.search(clean) or short_question or claimed)
+            and not (turn.intent == "out_of_scope" and turn.confidence >= CONFIDENT)
+        ):
             # a question about what was just said, in words of its own: stay on that topic
             section = self._follow_up(terms, turn, values, least=1e-9) if terms else None
             sections.append(section or Section(self.answers.first_facts(turn.last_topic), general=True))
         if not sections:
             return self._decline(values)
         stated = [f.id for s in sections for f in s.facts]
-        if (len(sections) == 1 and sections[0].general and self.kb.has_topic(turn.last_topic)
-                and set(stated) <= set(slot_ids(turn.last_facts))
-                and (ADVANCE.search(clean) or not clean)):
+        if (
+            len(sections) == 1
+            and sections[0].general
+            and self.kb.has_topic(turn.last_topic)
+            and set(stated) <= set(slot_ids(turn.last_facts))
+            and (ADVANCE.search(clean) or not clean)
+        ):
             more = self._more(turn)  # "what else ...?": not the same lead facts again
             if more.reply.facts:
                 return more  # (with nothing left to add, the facts asked about are said again)
@@ -858,7 +1125,9 @@ class Responder:
         worded = any(m.group(1) for m in CLAIM_CUE.finditer(clean))
         if unsupported and (worded or not any(s.gap for s in sections) or any(UNIT.search(c) for c in unsupported)):
             leads.append(self.kb.messages["unsupported_figure"])
-            if facts and not any(HAS_TYPE["amount"](f.text) for f in facts):  # the sources' own figures, to set against it
+            if facts and not any(
+                HAS_TYPE["amount"](f.text) for f in facts
+            ):  # the sources' own figures, to set against it
                 figures = [f for f in self._figures_of(facts[0].topics[0]) if f not in facts]
                 sections[-1] = replace(sections[-1], facts=sections[-1].facts + figures)
         places = values.get("us_place", [])
@@ -868,7 +1137,7 @@ class Responder:
             sections[0] = replace(sections[0], lead=" ".join(leads + [sections[0].lead]).strip())
         return self._answered(sections, self._topic_for(sections, prior), turn)
 
-    def _in_scope_parts(self, turn: Turn, clean: str, claimed: List[str]) -> Optional[Outcome]:
+    def _in_scope_parts(self, turn: Turn, clean: str, claimed: list[str]) -> Outcome | None:
         """A message asking about ML engineers and about something else ("the median, and what
         about the UK?"): its questions that ask nothing out of scope are answered, with a
         sentence saying which part is not; None if every question is out of scope."""
@@ -885,34 +1154,37 @@ class Responder:
             return None
         text = " ".join(kept)
         doc = self.analyzer.nlp(text)
-        intent, confidence = self._part_intent(text, plain_words(text)) if len(kept) == 1 else (turn.intent, turn.confidence)
+        intent, confidence = (
+            self._part_intent(text, plain_words(text)) if len(kept) == 1 else (turn.intent, turn.confidence)
+        )
         asked = replace(turn, text=text, intent=intent, confidence=confidence, entities=())
         note = self.answers.message(f"part_{outside.message}", subject=outside.subject)
-        outcome = self._answer(asked, text, self._terms(doc), self._entities(asked, text, doc), confidence,
-                               claimed, notes=[note])
+        outcome = self._answer(
+            asked, text, self._terms(doc), self._entities(asked, text, doc), confidence, claimed, notes=[note]
+        )
         return outcome if outcome.reply.facts else None
 
-    def _answered(self, sections: List[Section], topic: Optional[str], turn: Turn) -> Outcome:
+    def _answered(self, sections: list[Section], topic: str | None, turn: Turn) -> Outcome:
         """A fact answer about `topic`; the facts shown on it so far, this answer's included."""
         seen = slot_ids(turn.seen_facts) if topic == turn.last_topic else []
         reply = self.answers.compose(sections, topic, seen)
         return Outcome(reply, seen + [f for f in reply.facts if f not in seen])
 
-    def _part_intent(self, text: str, words) -> Tuple[Optional[str], float]:
+    def _part_intent(self, text: str, words) -> tuple[str | None, float]:
         """The intent one part of a message reads like, and how sure that is."""
         if self.part_intents is not None:
             return self.part_intents.classify(text)
         return self.retriever.closest_example(words)
 
     @staticmethod
-    def _topic_for(sections: List[Section], prior: Optional[str]) -> Optional[str]:
+    def _topic_for(sections: list[Section], prior: str | None) -> str | None:
         topics = [f.topics[0] for s in sections for f in s.facts]
         if prior in {t for s in sections for f in s.facts for t in f.topics}:
             return prior
         return topics[-1] if topics else None
 
 
-def load_responder(answers: Optional[Answers] = None, ranker: str = "bm25") -> Responder:
+def load_responder(answers: Answers | None = None, ranker: str = "bm25") -> Responder:
     """The responder over the knowledge file, with the project's spaCy pipeline."""
     from bot import DATA_DIR, PROJECT_ROOT
     from bot.answers import load_answers

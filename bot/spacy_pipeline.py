@@ -4,13 +4,13 @@ blank English -> lookup lemmatizer (tables from spacy-lookups-data) -> entity_ru
 (data/entity_patterns.jsonl, matched case-insensitively). config.yml loads the
 result by path with SpacyNLP. Usage: python -m bot.spacy_pipeline [OUTPUT_DIR]
 """
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 from bot import without_modules
-
 
 # thinc (under spaCy) imports TensorFlow and PyTorch whenever they are installed, as Rasa
 # installs TensorFlow: 2 s and about 400 MiB in a process that needs neither (the action
@@ -24,7 +24,7 @@ from bot.entities import PATTERNS_FILE, load_patterns
 DEFAULT_OUTPUT = PROJECT_ROOT / "models" / "spacy_en_career"
 
 
-def build(patterns_file: Path = PATTERNS_FILE) -> "spacy.language.Language":
+def build(patterns_file: Path = PATTERNS_FILE) -> spacy.language.Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
@@ -35,7 +35,7 @@ def build(patterns_file: Path = PATTERNS_FILE) -> "spacy.language.Language":
     return nlp
 
 
-def load(path: Path = DEFAULT_OUTPUT) -> "spacy.language.Language":
+def load(path: Path = DEFAULT_OUTPUT) -> spacy.language.Language:
     """The pipeline `make spacy` built."""
     return spacy.load(path)
 

@@ -67,3 +67,12 @@ def postgres_server():
         pytest.fail(f"these tests need PostgreSQL: {missing}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian chromium for the whole run (each test opens its own context and page)."""
+    from tests.webchat_support import chromium
+
+    with chromium() as started:
+        yield started

@@ -5,9 +5,9 @@ half a millisecond to a millisecond away). Order is kept; nothing is dropped.
     with LatencyProxy(target_port, delay=0.001) as proxy:
         proxy.port
 """
+
 import asyncio
 import threading
-from typing import Optional
 
 from bot.server.launcher import free_port
 
@@ -17,7 +17,7 @@ class LatencyProxy:
         self.target_host, self.target_port, self.delay = target_host, target_port, delay
         self.port = free_port()
         self.loop = asyncio.new_event_loop()
-        self.server: Optional[asyncio.AbstractServer] = None
+        self.server: asyncio.AbstractServer | None = None
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -54,13 +54,15 @@ class LatencyProxy:
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer),
-                             return_exceptions=True)
+        await asyncio.gather(
+            self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer), return_exceptions=True
+        )
 
     def __enter__(self) -> "LatencyProxy":
         self.thread.start()
         self.server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._connection, "127.0.0.1", self.port), self.loop).result(10)
+            asyncio.start_server(self._connection, "127.0.0.1", self.port), self.loop
+        ).result(10)
         return self
 
     def __exit__(self, *exc) -> None:

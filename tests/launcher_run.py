@@ -3,6 +3,7 @@
 It runs on the given (or free) loopback ports with its tracker database in the test's
 tmp_path and without the SLACK_* variables; its stdout and stderr are read line by line.
 """
+
 import json
 import os
 import queue
@@ -13,7 +14,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from bot import PROJECT_ROOT
 from bot.server.launcher import free_port, pid_file_for, stop_leftovers
@@ -26,11 +26,13 @@ MAKE_ONLY = ["make", "-o", "models/career.tar.gz", "-o", "web/node_modules/.inst
 def launcher_env(tmp_path: Path, **ports: int) -> dict:
     """The environment of a launcher under test: its tracker database in `tmp_path`, the
     given ports (BOT_PORT=..., ACTION_PORT=...), no SLACK_* and no outer make's flags."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SLACK_") and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SLACK_") and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     env.update({name: str(port) for name, port in ports.items()})
-    env.update(TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false",
-               TF_CPP_MIN_LOG_LEVEL="2")
+    env.update(TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     return env
 
 
@@ -41,7 +43,7 @@ def port_open(port: int) -> bool:
 
 def lines_of(stream) -> "queue.Queue":
     """A queue fed with the stream's lines by a reader thread; None marks its end."""
-    lines: "queue.Queue" = queue.Queue()
+    lines: queue.Queue = queue.Queue()
 
     def pump():
         for line in stream:
@@ -70,16 +72,21 @@ class Launcher:
     """One `python -m bot.server.launcher run`; as a context manager, waits until it is up
     and stops it on the way out (otherwise `stop()` it in a finally)."""
 
-    def __init__(self, tmp_path: Path, bot_port: Optional[int] = None, action_port: Optional[int] = None):
+    def __init__(self, tmp_path: Path, bot_port: int | None = None, action_port: int | None = None):
         self.bot_port, self.action_port = bot_port or free_port(), action_port or free_port()
         self.url = f"http://127.0.0.1:{self.bot_port}"
         self.pid_file = pid_file_for(self.bot_port)
         env = launcher_env(tmp_path, BOT_PORT=self.bot_port, ACTION_PORT=self.action_port)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.server.launcher", "run"], cwd=PROJECT_ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [sys.executable, "-m", "bot.server.launcher", "run"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines = lines_of(self.process.stdout)
-        self.output: List[str] = []
+        self.output: list[str] = []
 
     def read_until(self, marker: str, timeout: float = 240) -> None:
         read_until(self.lines, marker, timeout, self.output)
@@ -98,7 +105,7 @@ class Launcher:
                 return "".join(self.output)
             self.output.append(line)
 
-    def children(self) -> Dict[str, int]:
+    def children(self) -> dict[str, int]:
         """The children's pids by name ("actions", "rasa"), from its pid file."""
         record = json.loads(self.pid_file.read_text(encoding="utf-8"))
         return {child["name"]: child["pid"] for child in record["children"]}
@@ -126,15 +133,23 @@ class Launcher:
         self.stop()
 
 
-def make_until_up_then_stop(target: str, env: dict, stop: str, log_path: Path, bot_port: int,
-                            while_up=lambda: None) -> str:
+def make_until_up_then_stop(
+    target: str, env: dict, stop: str, log_path: Path, bot_port: int, while_up=lambda: None
+) -> str:
     """`make <target>` in a terminal: once it is up, `while_up()`, then Ctrl-C (stop=
     "ctrl-c") or SIGTERM to make ("sigterm"); checks it said "Stopping ..." and "Stopped."
     once, with no traceback and no "make: ***". Returns all it printed."""
     import pexpect
 
-    run = pexpect.spawn(MAKE_ONLY[0], MAKE_ONLY[1:] + [target], cwd=str(PROJECT_ROOT), encoding="utf-8",
-                        env=env, timeout=300, dimensions=(50, 200))
+    run = pexpect.spawn(
+        MAKE_ONLY[0],
+        MAKE_ONLY[1:] + [target],
+        cwd=str(PROJECT_ROOT),
+        encoding="utf-8",
+        env=env,
+        timeout=300,
+        dimensions=(50, 200),
+    )
     with open(log_path, "w") as log:
         run.logfile_read = log
         try:

@@ -7,6 +7,7 @@ test_bad_input.py. The channel answers in a background task, after the webhook h
 returned, so callers wait for posts (with a deadline, `eventually`) instead of expecting
 them when the request returns.
 """
+
 import hashlib
 import hmac
 import itertools
@@ -16,9 +17,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, TypeVar
+from typing import TypeVar
 
 import pytest
 
@@ -26,15 +28,23 @@ from bot.server.launcher import Servers, free_port
 
 SECRET = "test-secret"
 BOT_USER = "UCAREERBOT"
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-                   "http_proxy", "https_proxy", "all_proxy", "no_proxy")
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+)
 ANSWER_WAIT = 60.0  # the first answers after start-up can be slow
 _ids = itertools.count(1)
 T = TypeVar("T")
 
 
 def unique(prefix: str) -> str:
-    return f"{prefix}{int(time.time() * 1000) % 10 ** 8:08d}{next(_ids):04d}"
+    return f"{prefix}{int(time.time() * 1000) % 10**8:08d}{next(_ids):04d}"
 
 
 def unique_ts() -> str:
@@ -59,10 +69,10 @@ class FakeSlack:
     """Records chat.postMessage calls; can answer the next posts to a channel with an error."""
 
     def __init__(self):
-        self.posts: List[dict] = []  # accepted posts
-        self.failed: List[dict] = []  # posts answered with an error
-        self.failing: Dict[str, int] = {}  # channel -> how many more posts to refuse
-        self.calls: List[str] = []
+        self.posts: list[dict] = []  # accepted posts
+        self.failed: list[dict] = []  # posts answered with an error
+        self.failing: dict[str, int] = {}  # channel -> how many more posts to refuse
+        self.calls: list[str] = []
         self.lock = threading.Lock()
         fake = self
 
@@ -79,8 +89,12 @@ class FakeSlack:
                         body[key] = json.loads(body[key])
                 body["_authorization"] = self.headers.get("Authorization")
                 method = self.path.rsplit("/", 1)[-1]
-                answer = {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}",
-                          "message": {"text": body.get("text")}}
+                answer = {
+                    "ok": True,
+                    "channel": body.get("channel"),
+                    "ts": f"{time.time():.6f}",
+                    "message": {"text": body.get("text")},
+                }
                 with fake.lock:
                     fake.calls.append(self.path)
                     if method == "chat.postMessage" and fake.failing.get(body.get("channel")):
@@ -111,17 +125,20 @@ class FakeSlack:
         with self.lock:
             self.failing[channel] = count
 
-    def posts_to(self, channel: str) -> List[dict]:
+    def posts_to(self, channel: str) -> list[dict]:
         with self.lock:
             return [p for p in self.posts if p.get("channel") == channel]
 
-    def failed_posts_to(self, channel: str) -> List[dict]:
+    def failed_posts_to(self, channel: str) -> list[dict]:
         with self.lock:
             return [p for p in self.failed if p.get("channel") == channel]
 
-    def wait_for_posts(self, channel: str, count: int = 1, timeout: float = ANSWER_WAIT) -> List[dict]:
-        return eventually(lambda: len(self.posts_to(channel)) >= count and self.posts_to(channel),
-                          f"{count} post(s) to {channel}", timeout)
+    def wait_for_posts(self, channel: str, count: int = 1, timeout: float = ANSWER_WAIT) -> list[dict]:
+        return eventually(
+            lambda: len(self.posts_to(channel)) >= count and self.posts_to(channel),
+            f"{count} post(s) to {channel}",
+            timeout,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -133,17 +150,22 @@ def slack():
     fake.server.server_close()
 
 
-
-def start_bot(slack: FakeSlack, state: Path, credentials: Optional[Path] = None,
-              extra_env: Optional[dict] = None) -> Servers:
+def start_bot(slack: FakeSlack, state: Path, credentials: Path | None = None, extra_env: dict | None = None) -> Servers:
     """The bot (action server + rasa) on free ports with its tracker database and logs
     under `state`, the Slack channel on and posting to `slack`; started, or the test
     fails with the end of the logs."""
     servers = Servers(
-        bot_port=free_port(), action_port=free_port(), tracker_db=state / "tracker.db",
-        log_dir=state / "logs", credentials=credentials,
-        extra_env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-                   "SLACK_API_URL": slack.api_url, **(extra_env or {})},
+        bot_port=free_port(),
+        action_port=free_port(),
+        tracker_db=state / "tracker.db",
+        log_dir=state / "logs",
+        credentials=credentials,
+        extra_env={
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            **(extra_env or {}),
+        },
     )
     for name in PROXY_VARIABLES:  # slack_sdk would send even loopback calls to a proxy
         servers.env.pop(name, None)
@@ -164,14 +186,28 @@ def sign(body: bytes, timestamp: str, secret: str = SECRET) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def post(bot, body: bytes, content_type: str = "application/json", secret: str = SECRET,
-         timestamp: Optional[str] = None, headers: Optional[dict] = None, channel: str = "slack"):
+def post(
+    bot,
+    body: bytes,
+    content_type: str = "application/json",
+    secret: str = SECRET,
+    timestamp: str | None = None,
+    headers: dict | None = None,
+    channel: str = "slack",
+):
     """POST to the Slack webhook (of `channel`); returns (status, body text)."""
     timestamp = timestamp or str(int(time.time()))
     request = urllib.request.Request(
-        f"{bot.url}/webhooks/{channel}/webhook", data=body, method="POST",
-        headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
-                 "X-Slack-Signature": sign(body, timestamp, secret), **(headers or {})})
+        f"{bot.url}/webhooks/{channel}/webhook",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": sign(body, timestamp, secret),
+            **(headers or {}),
+        },
+    )
     try:
         with NO_PROXY_OPENER.open(request, timeout=30) as answer:
             return answer.status, answer.read().decode()
@@ -179,17 +215,37 @@ def post(bot, body: bytes, content_type: str = "application/json", secret: str =
         return error.code, error.read().decode()
 
 
-def event(kind: str, text: str, channel: str, user: str, channel_type: str,
-          thread_ts: Optional[str] = None, bot_user: str = BOT_USER, **extra) -> dict:
+def event(
+    kind: str,
+    text: str,
+    channel: str,
+    user: str,
+    channel_type: str,
+    thread_ts: str | None = None,
+    bot_user: str = BOT_USER,
+    **extra,
+) -> dict:
     """An event_callback for the app whose bot user is `bot_user`."""
     ts = unique_ts()
-    body = {"type": kind, "user": user, "text": text, "ts": ts, "channel": channel,
-            "event_ts": ts, "channel_type": channel_type, **extra}
+    body = {
+        "type": kind,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "channel_type": channel_type,
+        **extra,
+    }
     if thread_ts:
         body["thread_ts"] = thread_ts
     return {
-        "token": "legacy-verification-token", "team_id": "T0TEAM", "api_app_id": "A0APP",
-        "type": "event_callback", "event_id": unique("Ev"), "event_time": int(time.time()),
+        "token": "legacy-verification-token",
+        "team_id": "T0TEAM",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": unique("Ev"),
+        "event_time": int(time.time()),
         "event": body,
         "authorizations": [{"team_id": "T0TEAM", "user_id": bot_user, "is_bot": True}],
     }
@@ -217,4 +273,3 @@ def send(bot, body: dict, **kwargs):
     status, text = post(bot, json.dumps(body).encode(), **kwargs)
     assert status == 200, (status, text)
     return text
-

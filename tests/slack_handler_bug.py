@@ -6,17 +6,18 @@ and read by the real webhook (bot.channels.slack), then the handler raises the b
 exception named by the body's "bug" field (with its event_id in the message), as a
 slip in our own code would.
 """
+
 import builtins
-from typing import Any, Dict, Text
+from typing import Any
 
 from bot.channels.slack import SlackAppInput
 
 
 class HandlerBugSlack(SlackAppInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "slack_handler_bug"
 
-    async def _handle_event(self, body: Dict[Text, Any], on_new_message: Any) -> Any:
+    async def _handle_event(self, body: dict[str, Any], on_new_message: Any) -> Any:
         bug = getattr(builtins, body["bug"])
         raise bug(f"planted {body['bug']} in the event handler of {body.get('event_id')}")

@@ -4,6 +4,7 @@ The action only translates: tracker -> bot.responder.Turn, Outcome -> message an
 events. These tests check that translation on real turns; what the responder decides
 is tested in tests/test_responder.py.
 """
+
 import re
 
 import pytest
@@ -22,9 +23,15 @@ def tracker(text="", intent=None, confidence=1.0, entities=(), **slots):
     return Tracker(
         sender_id="tester",
         slots={"last_topic": None, "last_facts": None, "seen_facts": None, "asked_topics": None, **slots},
-        latest_message={"intent": {"name": intent, "confidence": confidence} if intent else {},
-                        "entities": list(entities), "text": text},
-        events=[], paused=False, followup_action=None, active_loop={},
+        latest_message={
+            "intent": {"name": intent, "confidence": confidence} if intent else {},
+            "entities": list(entities),
+            "text": text,
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
         latest_action_name="action_listen",
     )
 
@@ -65,8 +72,11 @@ def test_a_button_payload_answers_its_topic_with_citations(intent):
 
 
 def test_median_then_average_then_more_then_sources():
-    message, events = run(tracker("what's the median salary?", "ask_pay_median",
-                                  entities=[{"entity": "pay_statistic", "value": "median"}]))
+    message, events = run(
+        tracker(
+            "what's the median salary?", "ask_pay_median", entities=[{"entity": "pay_statistic", "value": "median"}]
+        )
+    )
     assert "$131,490" in message["text"] and "$125,672" not in message["text"]
     slots = slot_events(events)
 
@@ -74,8 +84,12 @@ def test_median_then_average_then_more_then_sources():
     assert "$125,672" in message["text"] and "$131,490" not in message["text"]
     slots = slot_events(events)
     answer_id = slots.pop("last_answer")
-    assert slots == {"last_topic": "pay", "last_facts": ["pay_average"],
-                     "seen_facts": ["pay_median", "pay_average"], "asked_topics": ["pay"]}
+    assert slots == {
+        "last_topic": "pay",
+        "last_facts": ["pay_average"],
+        "seen_facts": ["pay_median", "pay_average"],
+        "asked_topics": ["pay"],
+    }
     assert re.fullmatch(r"[0-9a-f]{12}", answer_id) and message[METADATA_KEY]["answer"] == answer_id
 
     message, events = run(tracker("tell me more", "tell_more", **slots))
@@ -125,10 +139,16 @@ def test_junk_slots_and_unknown_intents_are_answered_gracefully(text, intent, sl
     "text, entities, expected",
     [
         ("what's the weather like tomorrow", [], KB.messages["decline"]),
-        ("ML salaries in Germany", [{"entity": "country", "value": "Germany"}],
-         KB.messages["out_of_region"].replace("{subject}", "Germany")),
-        ("how much do nurses earn", [{"entity": "occupation", "value": "nurse"}],
-         KB.messages["other_occupation"].replace("{subject}", "nurses")),
+        (
+            "ML salaries in Germany",
+            [{"entity": "country", "value": "Germany"}],
+            KB.messages["out_of_region"].replace("{subject}", "Germany"),
+        ),
+        (
+            "how much do nurses earn",
+            [{"entity": "occupation", "value": "nurse"}],
+            KB.messages["other_occupation"].replace("{subject}", "nurses"),
+        ),
     ],
 )
 def test_decline_has_no_figure_and_offers_questions(text, entities, expected):
@@ -139,9 +159,16 @@ def test_decline_has_no_figure_and_offers_questions(text, entities, expected):
     assert events == []
 
 
-@pytest.mark.parametrize("intent, message_key", [("greet", "greet"), ("help", "help"),
-                                                 ("thanks", "thanks"), ("goodbye", "goodbye"),
-                                                 ("bot_challenge", "bot_challenge")])
+@pytest.mark.parametrize(
+    "intent, message_key",
+    [
+        ("greet", "greet"),
+        ("help", "help"),
+        ("thanks", "thanks"),
+        ("goodbye", "goodbye"),
+        ("bot_challenge", "bot_challenge"),
+    ],
+)
 def test_chitchat_sends_its_message(intent, message_key):
     message, events = run(tracker("hi", intent))
     assert message["text"] == KB.messages[message_key]
@@ -157,8 +184,10 @@ def test_a_fact_answer_offers_more_its_source_and_topics_not_asked_yet():
     message, events = run(tracker(f"/{intent}", intent))
     payloads = [b["payload"] for b in message["buttons"]]
     offered = topic.next[: after.related]
-    assert payloads == [after.more.payload, after.source.payload] + [
-        KB.topic_question(t).payload for t in offered] + [after.helpful.payload, after.unhelpful.payload]
+    assert payloads == [after.more.payload, after.source.payload] + [KB.topic_question(t).payload for t in offered] + [
+        after.helpful.payload,
+        after.unhelpful.payload,
+    ]
     slots = slot_events(events)
     assert slots["asked_topics"] == [topic.id]
     # after an answer on the first topic offered, the topics asked about are not offered again
@@ -177,21 +206,31 @@ def test_tell_me_more_is_offered_only_while_the_topic_has_more():
     intent = KB.topic_question(topic.id).payload[1:]
     message, _ = run(tracker(f"/{intent}", intent, last_topic=topic.id, seen_facts=seen[:-1]))
     assert KB.after_answer.more.payload in [b["payload"] for b in message["buttons"]]
-    message, _ = run(tracker("tell me more", "tell_more", last_topic=topic.id, seen_facts=seen[:-1],
-                             last_facts=seen[-2:-1]))
+    message, _ = run(
+        tracker("tell me more", "tell_more", last_topic=topic.id, seen_facts=seen[:-1], last_facts=seen[-2:-1])
+    )
     assert KB.after_answer.more.payload not in [b["payload"] for b in message["buttons"]]
 
 
 # -- what is stored with each reply, ratings and comments (bot/feedback.py) -----------------
 
-@pytest.mark.parametrize("text, intent, kind, gaps, scope", [
-    ("/ask_pay_median", "ask_pay_median", "answer", [], None),
-    ("what GPA do employers want from ML engineers?", "ask_degree", "gap", ["grades"], None),
-    ("what's the weather?", "out_of_scope", "decline", [], None),
-    ("what do ML engineers earn in Germany?", "ask_pay", "decline", [],
-     {"reason": "out_of_region", "subject": "Germany"}),
-    ("hi", "greet", "chitchat", [], None),
-])
+
+@pytest.mark.parametrize(
+    "text, intent, kind, gaps, scope",
+    [
+        ("/ask_pay_median", "ask_pay_median", "answer", [], None),
+        ("what GPA do employers want from ML engineers?", "ask_degree", "gap", ["grades"], None),
+        ("what's the weather?", "out_of_scope", "decline", [], None),
+        (
+            "what do ML engineers earn in Germany?",
+            "ask_pay",
+            "decline",
+            [],
+            {"reason": "out_of_region", "subject": "Germany"},
+        ),
+        ("hi", "greet", "chitchat", [], None),
+    ],
+)
 def test_every_reply_carries_its_kind_facts_and_gaps_for_the_report(text, intent, kind, gaps, scope):
     message, events = run(tracker(text, intent, confidence=0.9))
     stored = message[METADATA_KEY]
@@ -212,22 +251,35 @@ def rated(text, intent, confidence=1.0):
     return answer, slots, message, slot_events(events)
 
 
-@pytest.mark.parametrize("text, intent, rating", [
-    ("/feedback_good", "feedback_good", "up"), ("thanks, that helped", "feedback_good", "up"),
-    ("/feedback_bad", "feedback_bad", "down"), ("that's wrong", "feedback_bad", "down"),
-])
+@pytest.mark.parametrize(
+    "text, intent, rating",
+    [
+        ("/feedback_good", "feedback_good", "up"),
+        ("thanks, that helped", "feedback_good", "up"),
+        ("/feedback_bad", "feedback_bad", "down"),
+        ("that's wrong", "feedback_bad", "down"),
+    ],
+)
 def test_a_rating_is_stored_with_the_answer_it_rates_and_changes_nothing_else(text, intent, rating):
     answer, before, message, slots = rated(text, intent)
-    assert slots["feedback"] == {"rating": rating, "answer": before["last_answer"], "facts": before["last_facts"],
-                                 "topic": "pay", "comment": None}
+    assert slots["feedback"] == {
+        "rating": rating,
+        "answer": before["last_answer"],
+        "facts": before["last_facts"],
+        "topic": "pay",
+        "comment": None,
+    }
     assert not {"last_topic", "last_facts", "seen_facts", "last_answer"} & set(slots)  # the answer stays the last
     assert message[METADATA_KEY]["kind"] == "feedback" and not numbers_in(message["text"])
     if rating == "up":
         assert message["text"] == KB.messages["feedback_thanks"] and "feedback_asked" not in slots
     else:
         assert message["text"] == KB.messages["feedback_ask"]
-        assert slots["feedback_asked"] == {"answer": before["last_answer"], "facts": before["last_facts"],
-                                           "topic": "pay"}
+        assert slots["feedback_asked"] == {
+            "answer": before["last_answer"],
+            "facts": before["last_facts"],
+            "topic": "pay",
+        }
 
 
 def test_a_typed_rating_the_classifier_is_unsure_of_is_no_rating():
@@ -246,19 +298,27 @@ def test_a_rating_before_any_answer_says_there_is_nothing_to_rate():
     assert message["text"].startswith(KB.messages["nothing_to_rate"]) and events == []
 
 
-@pytest.mark.parametrize("comment, intent, answered", [
-    ("salaries for juniors in texas", "ask_pay", True),   # a question: answered too
-    ("the pay in texas", "ask_pay", True),                 # the same facts, but asked
-    ("it was just confusing", "feedback_bad", False),     # a complaint: noted
-    ("i wanted something else", "tell_more", False),      # not "tell me more" here
-    ("i wanted something else", "out_of_scope", False),
-])
+@pytest.mark.parametrize(
+    "comment, intent, answered",
+    [
+        ("salaries for juniors in texas", "ask_pay", True),  # a question: answered too
+        ("the pay in texas", "ask_pay", True),  # the same facts, but asked
+        ("it was just confusing", "feedback_bad", False),  # a complaint: noted
+        ("i wanted something else", "tell_more", False),  # not "tell me more" here
+        ("i wanted something else", "out_of_scope", False),
+    ],
+)
 def test_the_message_after_a_thumbs_down_is_stored_as_its_comment(comment, intent, answered):
     _, before, _, asked = rated("/feedback_bad", "feedback_bad")
     message, events = run(tracker(comment, intent, 0.8, **before, feedback_asked=asked["feedback_asked"]))
     slots = slot_events(events)
-    assert slots["feedback"] == {"rating": "down", "answer": before["last_answer"], "facts": before["last_facts"],
-                                 "topic": "pay", "comment": comment}
+    assert slots["feedback"] == {
+        "rating": "down",
+        "answer": before["last_answer"],
+        "facts": before["last_facts"],
+        "topic": "pay",
+        "comment": comment,
+    }
     assert slots["feedback_asked"] is None  # one comment only
     if answered:
         assert message[METADATA_KEY]["kind"] in ("answer", "gap") and "[1]" in message["text"]

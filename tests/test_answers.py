@@ -1,6 +1,7 @@
 """Grounding: every reply the core can produce states only figures of the facts it states,
 and every reply with a fact carries its citation and source list. Expected values come
 from data/knowledge.yml, except the seed figures pinned in tests/seed_pins.py."""
+
 import re
 
 import pytest
@@ -24,8 +25,7 @@ def all_replies(answers):
     for intent in kb.routes:
         yield f"route {intent}", answers.for_intent(intent)
         for label, value in ENTITY_VALUES:
-            yield f"route {intent} + {label}={value}", answers.for_intent(
-                intent, [{"entity": label, "value": value}])
+            yield f"route {intent} + {label}={value}", answers.for_intent(intent, [{"entity": label, "value": value}])
     for topic in kb.topics:
         seen = []
         for step in range(len(kb.facts_of(topic.id)) + 1):
@@ -49,8 +49,9 @@ def all_replies(answers):
 
 
 REPLIES = list(all_replies(ANSWERS))
-FACT_ANSWERS = [(name, reply) for name, reply in REPLIES
-                if reply.facts and not name.startswith(("sources", "dates", "gap"))]
+FACT_ANSWERS = [
+    (name, reply) for name, reply in REPLIES if reply.facts and not name.startswith(("sources", "dates", "gap"))
+]
 
 
 def shown(reply) -> str:
@@ -233,14 +234,16 @@ def test_other_countries_and_occupations_are_declined(answers, entities, says):
 
 def test_entity_normaliser_maps_text_and_ids_and_drops_junk():
     norm = EntityNormaliser(PATTERNS)
-    got = norm.normalise([
-        {"entity": "degree_level", "value": "Master's"},
-        {"entity": "degree_level", "value": "phd"},
-        {"entity": "pay_statistic", "value": "banana"},
-        {"entity": "nonsense", "value": "x"},
-        "not a dict",
-        {"entity": "country", "value": ["list"]},
-    ])
+    got = norm.normalise(
+        [
+            {"entity": "degree_level", "value": "Master's"},
+            {"entity": "degree_level", "value": "phd"},
+            {"entity": "pay_statistic", "value": "banana"},
+            {"entity": "nonsense", "value": "x"},
+            "not a dict",
+            {"entity": "country", "value": ["list"]},
+        ]
+    )
     assert got == {"degree_level": ["master", "phd"]}
 
 

@@ -11,15 +11,17 @@ The last test checks the module's totals and prints them: cases run, 5xx respons
 "Traceback" in the bot's logs, wrong replies (0, 0, 0 wanted); results/bad_input.json
 keeps them. One bot for the module (REST, socket.io with WEB_ALLOWED_ORIGINS, Slack).
 """
+
 import asyncio
 import http.client
 import json
 import re
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
 import pytest
 import yaml
@@ -43,11 +45,51 @@ WEBHOOK = "/webhooks/rest/webhook"
 REPLY_WAIT = 30.0  # seconds for one reply
 QUIET = 1.5  # seconds of watching that no reply comes (socket.io `none`)
 # what a case may say (tests/bad_input/corpus.yml explains them)
-KEYS = {"id", "note", "reply", "must", "must_not", "says", "status", "length", "rest_first",
-        "json", "body", "raw", "encoding", "method", "path", "content_type", "before", "actions_down",
-        "event", "data", "data_json", "args", "origin", "session", "text", "mention", "user"}
-KINDS = {"error", "too_large", "http", "hello", "too_long", "empty", "decline", "no_figure",
-         "grounded", "answer", "apology", "none", "confirmed", "refused"}
+KEYS = {
+    "id",
+    "note",
+    "reply",
+    "must",
+    "must_not",
+    "says",
+    "status",
+    "length",
+    "rest_first",
+    "json",
+    "body",
+    "raw",
+    "encoding",
+    "method",
+    "path",
+    "content_type",
+    "before",
+    "actions_down",
+    "event",
+    "data",
+    "data_json",
+    "args",
+    "origin",
+    "session",
+    "text",
+    "mention",
+    "user",
+}
+KINDS = {
+    "error",
+    "too_large",
+    "http",
+    "hello",
+    "too_long",
+    "empty",
+    "decline",
+    "no_figure",
+    "grounded",
+    "answer",
+    "apology",
+    "none",
+    "confirmed",
+    "refused",
+}
 MESSAGE_OF = {"too_long": "too_long", "empty": "empty_message", "apology": "action_failed"}
 
 
@@ -55,7 +97,7 @@ MESSAGE_OF = {"too_long": "too_long", "empty": "empty_message", "apology": "acti
 REPEAT = re.compile(r"<<(.+?)\*(\d+)>>", re.DOTALL)
 
 
-def expand(value: Any, names: Dict[str, str]) -> Any:
+def expand(value: Any, names: dict[str, str]) -> Any:
     """`value` with the placeholders ($SENDER, ...) and <<text*N>> repeats written out."""
     if isinstance(value, str):
         for name, text in names.items():
@@ -68,8 +110,7 @@ def expand(value: Any, names: Dict[str, str]) -> Any:
     return value
 
 
-CASES = [pytest.param(channel, case, id=f"{channel}-{case['id']}")
-         for channel in CHANNELS for case in CORPUS[channel]]
+CASES = [pytest.param(channel, case, id=f"{channel}-{case['id']}") for channel in CHANNELS for case in CORPUS[channel]]
 
 
 def test_the_corpus_covers_every_channel_and_says_what_it_expects():
@@ -88,15 +129,16 @@ def test_the_corpus_covers_every_channel_and_says_what_it_expects():
 @dataclass
 class Reply:
     """The bot's messages to one conversation as the channel delivered them."""
-    texts: List[str] = field(default_factory=list)
-    payloads: List[str] = field(default_factory=list)  # of the buttons (quick replies)
+
+    texts: list[str] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)  # of the buttons (quick replies)
 
     @property
     def text(self) -> str:
         return "\n".join(self.texts)
 
 
-def check_reply(case: dict, reply: Reply, formatted: Callable[[str], str]) -> List[str]:
+def check_reply(case: dict, reply: Reply, formatted: Callable[[str], str]) -> list[str]:
     """What is wrong with `reply` for `case`; `formatted` shows a knowledge-file message as
     the channel writes it."""
     kind, text = case["reply"], reply.text
@@ -121,7 +163,7 @@ def check_reply(case: dict, reply: Reply, formatted: Callable[[str], str]) -> Li
     return problems
 
 
-def follow_up_problems(where: str, replies: List[Reply]) -> List[str]:
+def follow_up_problems(where: str, replies: list[Reply]) -> list[str]:
     """The follow-up question's answer is the last reply; any before it came unasked."""
     problems = [f"unexpected messages in {where}: {r.text[:300]!r}" for r in replies[:-1]]
     answer = replies[-1].text if replies else ""
@@ -136,11 +178,12 @@ class Run:
 
     def __init__(self, bot, slack):
         self.bot, self.slack = bot, slack
-        self.statuses: List[int] = []  # of every HTTP request to the bot
-        self.results: Dict[str, List[str]] = {}  # "<channel>-<case id>": its problems
+        self.statuses: list[int] = []  # of every HTTP request to the bot
+        self.results: dict[str, list[str]] = {}  # "<channel>-<case id>": its problems
 
-    def request(self, method: str, path: str, body: Optional[bytes] = None,
-                headers: Optional[dict] = None) -> Tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.bot.bot_port, timeout=60)
         try:
             try:
@@ -159,10 +202,10 @@ class Run:
         status, content = self.request("POST", WEBHOOK, body, {"Content-Type": "application/json"})
         return rest_reply(content) if status == 200 else Reply()
 
-    def log_sizes(self) -> Dict[Path, int]:
+    def log_sizes(self) -> dict[Path, int]:
         return {log: log.stat().st_size for log in self.bot.log_dir.glob("*.log")}
 
-    def tracebacks_since(self, sizes: Dict[Path, int]) -> int:
+    def tracebacks_since(self, sizes: dict[Path, int]) -> int:
         """How many tracebacks the bot's logs gained since they had `sizes`."""
         count = 0
         for log in self.bot.log_dir.glob("*.log"):
@@ -180,8 +223,7 @@ class Run:
 @pytest.fixture(scope="module")
 def bot(slack, tmp_path_factory):
     origins = ",".join(CORPUS["web_allowed_origins"])
-    servers = start_bot(slack, tmp_path_factory.mktemp("bad-input"),
-                        extra_env={"WEB_ALLOWED_ORIGINS": origins})
+    servers = start_bot(slack, tmp_path_factory.mktemp("bad-input"), extra_env={"WEB_ALLOWED_ORIGINS": origins})
     yield servers
     servers.stop()
 
@@ -191,7 +233,7 @@ def run(bot, slack) -> Run:
     return Run(bot, slack)
 
 
-def rest_first(run: Run, case: dict) -> List[str]:
+def rest_first(run: Run, case: dict) -> list[str]:
     """The REST message another client sends first, answered with the figure."""
     if "rest_first" not in case:
         return []
@@ -204,11 +246,12 @@ def rest_first(run: Run, case: dict) -> List[str]:
 def rest_reply(content: bytes) -> Reply:
     messages = json.loads(content)
     assert isinstance(messages, list), content[:300]
-    return Reply([m["text"] for m in messages if m.get("text")],
-                 [b["payload"] for m in messages for b in m.get("buttons") or []])
+    return Reply(
+        [m["text"] for m in messages if m.get("text")], [b["payload"] for m in messages for b in m.get("buttons") or []]
+    )
 
 
-def rest_body(case: dict, names: Dict[str, str]) -> Optional[bytes]:
+def rest_body(case: dict, names: dict[str, str]) -> bytes | None:
     if "json" in case:
         text = json.dumps(expand(case["json"], names), ensure_ascii=False)
         return text.encode(case.get("encoding", "utf-8"))
@@ -219,7 +262,7 @@ def rest_body(case: dict, names: Dict[str, str]) -> Optional[bytes]:
     return None
 
 
-def sender_in(body: Optional[bytes]) -> Optional[str]:
+def sender_in(body: bytes | None) -> str | None:
     """The conversation a request body names, if the bot takes it as one."""
     try:
         sender = json.loads(body or b"").get("sender")
@@ -228,7 +271,7 @@ def sender_in(body: Optional[bytes]) -> Optional[str]:
     return sender if is_text(sender) and sender.strip() and len(sender) <= 128 else None
 
 
-def check_http(case: dict, status: int, content: bytes) -> List[str]:
+def check_http(case: dict, status: int, content: bytes) -> list[str]:
     kind = case["reply"]
     wanted = case.get("status", {"error": 400, "too_large": 413}.get(kind, 200))
     if status != wanted:
@@ -239,8 +282,13 @@ def check_http(case: dict, status: int, content: bytes) -> List[str]:
             error = json.loads(content)
         except ValueError:
             return [f"not JSON: {text[:300]!r}"]
-        if not (isinstance(error, dict) and list(error) == ["error"] and isinstance(error["error"], str)
-                and "\n" not in error["error"] and "\n" not in text.strip()):
+        if not (
+            isinstance(error, dict)
+            and list(error) == ["error"]
+            and isinstance(error["error"], str)
+            and "\n" not in error["error"]
+            and "\n" not in text.strip()
+        ):
             return [f'not one line of {{"error": "..."}}: {text[:300]!r}']
     if kind == "hello" and (text != ROOT_TEXT or version("rasa") in text):
         return [f"not the greeting: {text[:300]!r}"]
@@ -249,7 +297,7 @@ def check_http(case: dict, status: int, content: bytes) -> List[str]:
     return []
 
 
-def rest_case(run: Run, case: dict) -> List[str]:
+def rest_case(run: Run, case: dict) -> list[str]:
     sender = f"bad-{case['id']}"
     names = {"$SENDER": sender}
     told = False
@@ -292,8 +340,9 @@ class WebClient:
         """False if the bot refuses the connection."""
         try:
             # polling: python-engineio's websocket client needs a newer aiohttp than Rasa pins
-            await self.sio.connect(url, socketio_path="/socket.io", transports=["polling"],
-                                   headers={"Origin": origin}, wait_timeout=10)
+            await self.sio.connect(
+                url, socketio_path="/socket.io", transports=["polling"], headers={"Origin": origin}, wait_timeout=10
+            )
         except self.errors.ConnectionError:
             return False
         return True
@@ -308,20 +357,20 @@ class WebClient:
     async def say(self, text: str, session: str) -> None:
         await self.sio.emit("user_uttered", {"message": text, "session_id": session})
 
-    async def reply(self, timeout: float = REPLY_WAIT) -> Optional[dict]:
+    async def reply(self, timeout: float = REPLY_WAIT) -> dict | None:
         try:
             return await asyncio.wait_for(self.replies.get(), timeout)
         except asyncio.TimeoutError:
             return None
 
-    def received(self) -> List[dict]:
+    def received(self) -> list[dict]:
         """What has come and not been read yet."""
         messages = []
         while not self.replies.empty():
             messages.append(self.replies.get_nowait())
         return messages
 
-    async def replies_until_answered(self) -> List[Reply]:
+    async def replies_until_answered(self) -> list[Reply]:
         """Replies up to the one with the follow-up's figure (or until none comes)."""
         replies = []
         while not replies or FIGURE not in replies[-1].text:
@@ -336,20 +385,21 @@ class WebClient:
             await self.sio.eio.disconnect(abort=True)  # a clean polling close waits ~25 s
 
 
-def web_reply(messages: List[Optional[dict]]) -> Reply:
+def web_reply(messages: list[dict | None]) -> Reply:
     messages = [m if isinstance(m, dict) else {"text": repr(m)} for m in messages]
-    return Reply([m.get("text") or "" for m in messages],
-                 [q["payload"] for m in messages for q in m.get("quick_replies") or []])
+    return Reply(
+        [m.get("text") or "" for m in messages], [q["payload"] for m in messages for q in m.get("quick_replies") or []]
+    )
 
 
-async def socketio_exchange(run: Run, case: dict) -> List[str]:
+async def socketio_exchange(run: Run, case: dict) -> list[str]:
     names = {"$SESSION": f"bad-{case['id']}", "$OWN": run.bot.url}
     problems = rest_first(run, case)
     client = WebClient()
     clients = [client]
     try:
         connected = await client.connect(run.bot.url, expand(case.get("origin", "$OWN"), names))
-        session: Optional[str] = None
+        session: str | None = None
         told = False
         if connected != (case["reply"] != "refused"):
             problems.append("the connection was " + ("accepted" if connected else "refused"))
@@ -391,29 +441,32 @@ async def socketio_exchange(run: Run, case: dict) -> List[str]:
             await each.close()
 
 
-def socketio_case(run: Run, case: dict) -> List[str]:
+def socketio_case(run: Run, case: dict) -> list[str]:
     return asyncio.run(asyncio.wait_for(socketio_exchange(run, case), 3 * REPLY_WAIT))
 
 
 # -- Slack -----------------------------------------------------------------------------------
-def slack_reply(posts: List[dict]) -> Reply:
-    return Reply([p.get("text") or "" for p in posts],
-                 [e["value"] for p in posts for b in p.get("blocks") or [] if b["type"] == "actions"
-                  for e in b["elements"]])
+def slack_reply(posts: list[dict]) -> Reply:
+    return Reply(
+        [p.get("text") or "" for p in posts],
+        [e["value"] for p in posts for b in p.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]],
+    )
 
 
-def slack_posts_until(run: Run, channel: str, start: int, done: Callable[[List[dict]], bool]) -> List[dict]:
+def slack_posts_until(run: Run, channel: str, start: int, done: Callable[[list[dict]], bool]) -> list[dict]:
     """The posts to `channel` after the first `start`, once `done` holds for them (or
     after REPLY_WAIT seconds)."""
-    def posts() -> List[dict]:
+
+    def posts() -> list[dict]:
         return run.slack.posts_to(channel)[start:]
+
     try:
         return eventually(lambda: done(posts()) and posts(), f"posts to {channel}", REPLY_WAIT)
     except AssertionError:
         return posts()
 
 
-def slack_case(run: Run, case: dict) -> List[str]:
+def slack_case(run: Run, case: dict) -> list[str]:
     problems = rest_first(run, case)
     say = mention if case.get("mention") else dm
     channel, user = unique("C" if case.get("mention") else "D"), case.get("user") or unique("U")
@@ -450,11 +503,16 @@ def test_bad_input_gets_the_expected_reply_and_the_conversation_goes_on(run, cha
 
 def test_totals(run, request, capsys):
     """Every case ran; no 5xx, no traceback in the logs, no wrong reply."""
-    ran = [item for item in request.session.items
-           if getattr(item, "originalname", "") == test_bad_input_gets_the_expected_reply_and_the_conversation_goes_on.__name__
-           and item.module is request.module]
-    tracebacks = sum(log.read_text(encoding="utf-8", errors="replace").count("Traceback")
-                     for log in run.bot.log_dir.glob("*.log"))
+    ran = [
+        item
+        for item in request.session.items
+        if getattr(item, "originalname", "")
+        == test_bad_input_gets_the_expected_reply_and_the_conversation_goes_on.__name__
+        and item.module is request.module
+    ]
+    tracebacks = sum(
+        log.read_text(encoding="utf-8", errors="replace").count("Traceback") for log in run.bot.log_dir.glob("*.log")
+    )
     wrong = sorted(case for case, problems in run.results.items() if problems)
     totals = {
         "cases": len(run.results),
@@ -467,8 +525,10 @@ def test_totals(run, request, capsys):
     }
     save_results("bad_input.json", totals)
     with capsys.disabled():
-        print(f"\nbad input: {totals['cases']} cases {totals['cases_by_channel']}, "
-              f"{totals['5xx']} 5xx responses (of {totals['http_requests']}), "
-              f"{tracebacks} tracebacks in the logs, {len(wrong)} wrong replies")
+        print(
+            f"\nbad input: {totals['cases']} cases {totals['cases_by_channel']}, "
+            f"{totals['5xx']} 5xx responses (of {totals['http_requests']}), "
+            f"{tracebacks} tracebacks in the logs, {len(wrong)} wrong replies"
+        )
     assert totals["cases"] == len(ran) > 0
     assert (totals["5xx"], tracebacks, wrong) == (0, 0, [])

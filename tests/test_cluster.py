@@ -4,6 +4,7 @@ started here on free loopback ports and stopped at the end.
 
 The tests share one cluster and run in file order: the last one kills a Rasa server.
 """
+
 import json
 import os
 import shutil
@@ -60,8 +61,14 @@ def redis_far_away(redis_server):
 @pytest.fixture(scope="module")
 def cluster(slack, redis_far_away):
     directory = open_folder("cluster-")
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-           "TRACKER_DB_URL": "", "REDIS_URL": f"redis://127.0.0.1:{redis_far_away}/0", "ACTION_URL": ""}
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "TRACKER_DB_URL": "",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_far_away}/0",
+        "ACTION_URL": "",
+    }
     try:
         cluster = Cluster(free_port(), directory=directory / "cluster", extra_env=env)
     except MissingProgram as missing:
@@ -127,8 +134,10 @@ def turns_in_order(events: list) -> bool:
 
 def test_50_conversations_of_20_turns_at_once_through_the_load_balancer(cluster):
     # the replies each script gets when it runs alone, one message after another
-    reference = {offset: [replies_text(post_rest(cluster.url, f"alone-{offset}", m)) for m in script(offset)]
-                 for offset in range(len(PAIRS))}
+    reference = {
+        offset: [replies_text(post_rest(cluster.url, f"alone-{offset}", m)) for m in script(offset)]
+        for offset in range(len(PAIRS))
+    }
     for offset, replies in reference.items():
         for number, (_, _, must) in enumerate(PAIRS[(offset + n) % len(PAIRS)] for n in range(10)):
             assert must in replies[2 * number + 1], (offset, number, replies[2 * number + 1])
@@ -180,15 +189,19 @@ def test_web_chat_works_through_the_load_balancer_on_polling(cluster):
 # ROUNDS times, AT_ONCE messages to each server at the same moment (more by hand, to show
 # the stock lock store's race: CLUSTER_LOCK_STORE=stock RACE_ROUNDS=...)
 ROUNDS, AT_ONCE = int(os.environ.get("RACE_ROUNDS", 10)), 4
-RACE_QUESTIONS = ["what is the job outlook for ML engineers?",
-                  "how many people have enrolled in the Stanford ML course?"]
+RACE_QUESTIONS = [
+    "what is the job outlook for ML engineers?",
+    "how many people have enrolled in the Stanford ML course?",
+]
 
 
 def one_message(url: str, sender: str, text: str):
     """(status, replies or error text) of one REST message to a server."""
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook",
-                                     data=json.dumps({"sender": sender, "message": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.load(response)
@@ -219,14 +232,15 @@ def parallel_to_two_servers(cluster, sender: str, rounds: int, at_once: int) -> 
 
 
 def test_one_conversations_messages_to_two_servers_at_once_are_handled_one_at_a_time(cluster):
-    alone = [replies_text(post_rest(cluster.url, f"alone-q{n}", question))
-             for n, question in enumerate(RACE_QUESTIONS)]
+    alone = [replies_text(post_rest(cluster.url, f"alone-q{n}", question)) for n, question in enumerate(RACE_QUESTIONS)]
     results = parallel_to_two_servers(cluster, "race", ROUNDS, AT_ONCE)
     failed = [(status, r) for index in range(2) for status, r in results[index] if status != 200]
-    wrong = [r for index in range(2) for status, r in results[index]
-             if status == 200 and replies_text(r) != alone[index]]
-    assert (len(failed), len(wrong)) == (0, 0), \
+    wrong = [
+        r for index in range(2) for status, r in results[index] if status == 200 and replies_text(r) != alone[index]
+    ]
+    assert (len(failed), len(wrong)) == (0, 0), (
         f"of {2 * ROUNDS * AT_ONCE} messages, {len(failed)} failed and {len(wrong)} got another reply: {(failed + wrong)[:2]}"
+    )
     events = stored(cluster, "rest:race")
     assert sorted(user_texts(events)) == sorted(RACE_QUESTIONS * ROUNDS * AT_ONCE)
     assert turns_in_order(events), [(e["event"], e.get("text") or e.get("name")) for e in events]
@@ -349,8 +363,13 @@ def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server):
     resort after SIGTERM), it must not leave them serving on the port."""
     from bot.server.launcher import Servers
 
-    servers = Servers(free_port(), free_port(), tracker_db=tmp_path / "tracker.db", log_dir=tmp_path,
-                      extra_env={"REDIS_URL": redis_server.url, "SANIC_WORKERS": "2"})
+    servers = Servers(
+        free_port(),
+        free_port(),
+        tracker_db=tmp_path / "tracker.db",
+        log_dir=tmp_path,
+        extra_env={"REDIS_URL": redis_server.url, "SANIC_WORKERS": "2"},
+    )
     try:
         servers.start()
         main = servers.processes[-1]

@@ -2,6 +2,7 @@
 or by the hash reports show; TRACKER_RETENTION_DAYS deletes the conversations idle longer
 than that at start-up and then on schedule. On a real `make run` launcher (SQLite) driven
 over REST, and on a real PostgreSQL through the same code (bot/server/tracker_db.py)."""
+
 import asyncio
 import subprocess
 import sys
@@ -32,8 +33,15 @@ def rasa_store(url: str) -> SQLTrackerStore:
     parts = sa.engine.make_url(url)
     if parts.get_backend_name() == "sqlite":
         return SQLTrackerStore(DOMAIN, dialect="sqlite", db=parts.database)
-    return SQLTrackerStore(DOMAIN, dialect="postgresql", host=parts.host, port=parts.port, db=parts.database,
-                           username=parts.username, password=parts.password)
+    return SQLTrackerStore(
+        DOMAIN,
+        dialect="postgresql",
+        host=parts.host,
+        port=parts.port,
+        db=parts.database,
+        username=parts.username,
+        password=parts.password,
+    )
 
 
 def write(url: str, conversations: dict, now: float) -> None:
@@ -73,8 +81,7 @@ def without(rows: dict, *senders: str) -> dict:
 
 def forget_tool(env: dict, sender: str, make: bool = False) -> subprocess.CompletedProcess:
     """`make forget SENDER=...` (the target as users run it) or `python -m bot.tools.forget`."""
-    args = MAKE_ONLY + ["forget", f"SENDER={sender}"] if make else \
-        [sys.executable, "-m", "bot.tools.forget", sender]
+    args = MAKE_ONLY + ["forget", f"SENDER={sender}"] if make else [sys.executable, "-m", "bot.tools.forget", sender]
     return subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -194,11 +201,14 @@ def test_a_missing_database_is_named_without_a_traceback(tmp_path):
     env = {**launcher_env(tmp_path / "nowhere"), "SENDER_HASH_KEY": KEY}
     done = forget_tool(env, "rest:someone")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert done.stderr == (f"forget: no tracker database at {tmp_path / 'nowhere' / 'tracker.db'} "
-                           f"(the bot has not stored a conversation yet?)\n")
+    assert done.stderr == (
+        f"forget: no tracker database at {tmp_path / 'nowhere' / 'tracker.db'} "
+        f"(the bot has not stored a conversation yet?)\n"
+    )
 
 
 # -- TRACKER_RETENTION_DAYS's value
+
 
 @pytest.mark.parametrize("value, days", [(None, None), ("", None), (" ", None), ("30", 30.0), ("0.5", 0.5)])
 def test_retention_is_off_unless_set_to_a_number_of_days(value, days):
@@ -209,15 +219,19 @@ def test_retention_is_off_unless_set_to_a_number_of_days(value, days):
 @pytest.mark.parametrize("module", ["bot.server.launcher", "bot.server.cluster"])
 def test_a_bad_retention_value_stops_start_up_naming_it(tmp_path, module, value):
     env = {**launcher_env(tmp_path), "TRACKER_RETENTION_DAYS": value}
-    done = subprocess.run([sys.executable, "-m", module, "run"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", module, "run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1
-    assert done.stderr == (f"Cannot start: TRACKER_RETENTION_DAYS must be a positive number of days "
-                           f"(or unset to keep conversations), not {value!r}\n")
+    assert done.stderr == (
+        f"Cannot start: TRACKER_RETENTION_DAYS must be a positive number of days "
+        f"(or unset to keep conversations), not {value!r}\n"
+    )
     assert done.stdout == "Stopped.\n"
 
 
 # -- the same code on SQLite and on PostgreSQL
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path) -> str:
@@ -238,8 +252,7 @@ def emptied(url: str) -> str:
 
 def test_expire_deletes_conversations_by_their_last_event(store):
     now = time.time()
-    write(store, {"rest:a": [50, 40], "rest:b": [31], "web:c": [30.5, 29.9], "slack:d": [400, 2], "rest:e": [0]},
-          now)
+    write(store, {"rest:a": [50, 40], "rest:b": [31], "web:c": [30.5, 29.9], "slack:d": [400, 2], "rest:e": [0]}, now)
     before = stored(store)
     engine = tracker_db.open_store(store)
     try:
@@ -285,8 +298,9 @@ def test_the_sweeps_repeat_on_schedule(store):
     finally:
         retention.stop()
     none = "Retention: deleted 0 conversations (0 events) idle over 30 days"
-    assert [line for line in lines[1:] if line != none] == \
-        [f"Retention: deleted 1 conversations ({went_idle} events) idle over 30 days"]
+    assert [line for line in lines[1:] if line != none] == [
+        f"Retention: deleted 1 conversations ({went_idle} events) idle over 30 days"
+    ]
     assert lines[-1] == none
     assert stored(store) == without(before, "rest:old")
     assert not retention._thread.is_alive()
@@ -314,11 +328,23 @@ def test_make_cluster_sweeps_its_postgresql_once_up(postgres_server, redis_serve
     write(url, {"rest:idle": [40], "web:active": [2]}, time.time())
     before = stored(url)
     port = free_port()
-    env = {**launcher_env(tmp_path, BOT_PORT=port), "TRACKER_DB_URL": url, "REDIS_URL": redis_server.url,
-           "RASA_SERVERS": "1", "ACTION_SERVERS": "1", "CLUSTER_DIR": str(tmp_path / "cluster"),
-           "TRACKER_RETENTION_DAYS": "30"}
-    cluster = subprocess.Popen([sys.executable, "-m", "bot.server.cluster", "run"], cwd=PROJECT_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **launcher_env(tmp_path, BOT_PORT=port),
+        "TRACKER_DB_URL": url,
+        "REDIS_URL": redis_server.url,
+        "RASA_SERVERS": "1",
+        "ACTION_SERVERS": "1",
+        "CLUSTER_DIR": str(tmp_path / "cluster"),
+        "TRACKER_RETENTION_DAYS": "30",
+    }
+    cluster = subprocess.Popen(
+        [sys.executable, "-m", "bot.server.cluster", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = []
     try:
         read_until(lines_of(cluster.stdout), "Retention:", 300, output)
@@ -343,9 +369,11 @@ def test_the_events_table_is_rasas_own_definition():
     ours, rasas = tracker_db.events_table(), SQLTrackerStore.SQLEvent.__table__
 
     def shape(table):
-        return ([(c.name, repr(c.type), c.nullable, c.primary_key, c.index) for c in table.columns],
-                [(s.name, s.optional) for s in (c.default for c in table.columns) if isinstance(s, sa.Sequence)],
-                table.name)
+        return (
+            [(c.name, repr(c.type), c.nullable, c.primary_key, c.index) for c in table.columns],
+            [(s.name, s.optional) for s in (c.default for c in table.columns) if isinstance(s, sa.Sequence)],
+            table.name,
+        )
 
     assert shape(ours) == shape(rasas)
 
@@ -353,9 +381,17 @@ def test_the_events_table_is_rasas_own_definition():
 def test_the_launcher_sweeps_without_importing_rasa(tmp_path):
     db = tmp_path / "tracker.db"
     tracker_db.events_table().create(tracker_db.open_store(f"sqlite:///{db}", must_exist=False))
-    probe = ("import sys; from bot.server.retention import Retention; r = Retention(30, log=print); "
-             f"r.url = 'sqlite:///{db}'; r.sweep(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'rasa'))")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    probe = (
+        "import sys; from bot.server.retention import Retention; r = Retention(30, log=print); "
+        f"r.url = 'sqlite:///{db}'; r.sweep(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'rasa'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["Retention: deleted 0 conversations (0 events) idle over 30 days", "[]"]

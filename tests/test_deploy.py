@@ -1,5 +1,6 @@
 """The configuration files the project ships for several machines (deploy/): what the code
 would write for them, and accepted by the programs that read them."""
+
 import subprocess
 
 import pytest
@@ -22,8 +23,9 @@ def haproxy() -> str:
 
 def test_the_shipped_haproxy_config_is_what_make_haproxy_config_prints():
     shipped = (DEPLOY / "haproxy.cfg").read_text(encoding="utf-8")
-    assert shipped == haproxy_config("0.0.0.0:5005", EXAMPLE_HOSTS), \
-        "run: make -s haproxy-config BOT_HOSTS=\"10.0.0.11:5005 10.0.0.12:5005\" > deploy/haproxy.cfg"
+    assert shipped == haproxy_config("0.0.0.0:5005", EXAMPLE_HOSTS), (
+        'run: make -s haproxy-config BOT_HOSTS="10.0.0.11:5005 10.0.0.12:5005" > deploy/haproxy.cfg'
+    )
 
 
 @pytest.mark.parametrize("actions", [[], ["10.0.0.21:5055", "10.0.0.22:5055"]])
@@ -37,9 +39,15 @@ def test_haproxy_accepts_the_config(tmp_path, actions):
 def test_a_bot_host_with_the_example_environment_shares_postgresql_and_redis(tmp_path, monkeypatch):
     """deploy/bot-host.env, read as a shell would: the server it starts uses the shared
     database and Redis, and its own action server."""
-    values = subprocess.run(
-        ["bash", "-c", f"set -a; CAREERBOT_DB_PASSWORD=secret; . {DEPLOY / 'bot-host.env'}; env -0"],
-        capture_output=True, check=True).stdout.decode().split("\0")
+    values = (
+        subprocess.run(
+            ["bash", "-c", f"set -a; CAREERBOT_DB_PASSWORD=secret; . {DEPLOY / 'bot-host.env'}; env -0"],
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     env = dict(v.split("=", 1) for v in values if "=" in v)
     for name in ("TRACKER_DB_URL", "REDIS_URL", "ACTION_URL"):
         monkeypatch.delenv(name, raising=False)

@@ -1,10 +1,11 @@
 """End to end over REST: a real action server and rasa server on free loopback ports."""
+
 import uuid
 
 import pytest
 
-from bot.server.launcher import Servers, free_port, post_rest
 from bot.grounding import stated_facts
+from bot.server.launcher import Servers, free_port, post_rest
 from tests.conftest import ANSWERS, numbers_in, ungrounded
 
 KB = ANSWERS.kb
@@ -13,8 +14,12 @@ KB = ANSWERS.kb
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
-    servers = Servers(bot_port=free_port(), action_port=free_port(),
-                      tracker_db=tmp_path_factory.mktemp("state") / "tracker.db", log_dir=logs)
+    servers = Servers(
+        bot_port=free_port(),
+        action_port=free_port(),
+        tracker_db=tmp_path_factory.mktemp("state") / "tracker.db",
+        log_dir=logs,
+    )
     with servers:
         yield servers
 
@@ -109,8 +114,16 @@ def test_an_empty_message_gets_a_prompt_to_ask_and_the_conversation_goes_on(bot)
     assert "$131,490" in text_of(say(bot, sender, "median pay for ML engineers?"))
 
 
-@pytest.mark.parametrize("text", ["?" * 500, "💼💰📈", "/ask_pay{\"pay_statistic\": [1, 2]}",
-                                  "/tell_more{\"last_topic\": \"<b>x</b>\"}", "/nonexistent_intent"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "?" * 500,
+        "💼💰📈",
+        '/ask_pay{"pay_statistic": [1, 2]}',
+        '/tell_more{"last_topic": "<b>x</b>"}',
+        "/nonexistent_intent",
+    ],
+)
 def test_odd_input_gets_a_polite_answer(bot, text):
     messages = say(bot, f"odd-{uuid.uuid4().hex}", text)
     reply = text_of(messages)

@@ -5,6 +5,7 @@ Each test runs its own launcher on free ports. Recovery times are printed and sa
 results/faults.json; they are only bounded loosely (start-up takes 15-40 s on a loaded
 two-core machine).
 """
+
 import json
 import os
 import signal
@@ -16,8 +17,8 @@ import uuid
 import pytest
 
 from bot import save_results
-from bot.server.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
 from bot.channels.guard import conversation_id
+from bot.server.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
 from tests.conftest import ANSWERS
 from tests.launcher_run import Launcher, port_open
 from tests.tracker_rows import stored_events
@@ -154,15 +155,19 @@ def test_killed_launcher_takes_its_servers_with_it(tmp_path):
 
     with Launcher(tmp_path, first.bot_port, first.action_port) as second:
         assert ANSWER in reply_text(second.url, "second", QUESTION)
-        record("launcher_kill", servers_gone_after_s=gone,
-               new_launcher_answering_after_s=round(time.monotonic() - killed, 1))
+        record(
+            "launcher_kill",
+            servers_gone_after_s=gone,
+            new_launcher_answering_after_s=round(time.monotonic() - killed, 1),
+        )
 
 
 def test_sigterm_with_a_request_in_flight_stops_cleanly(tmp_path):
     with Launcher(tmp_path) as launcher:
         reply = {}
         request = threading.Thread(
-            target=lambda: reply.update(text=reply_text(launcher.url, "in-flight", QUESTION)), daemon=True)
+            target=lambda: reply.update(text=reply_text(launcher.url, "in-flight", QUESTION)), daemon=True
+        )
         request.start()
         time.sleep(0.2)
         sent = time.monotonic()
@@ -175,8 +180,7 @@ def test_sigterm_with_a_request_in_flight_stops_cleanly(tmp_path):
         assert "Stopped." in output
         assert not port_open(launcher.bot_port) and not port_open(launcher.action_port)
         assert not launcher.pid_file.exists()
-        record("sigterm_in_flight", exited_after_s=stopped,
-               in_flight_request_answered=ANSWER in reply.get("text", ""))
+        record("sigterm_in_flight", exited_after_s=stopped, in_flight_request_answered=ANSWER in reply.get("text", ""))
 
 
 def test_leftovers_of_a_dead_launcher_are_stopped(tmp_path):
@@ -189,21 +193,26 @@ def test_leftovers_of_a_dead_launcher_are_stopped(tmp_path):
     dead.wait()
     try:
         # Popen returns once exec has begun; /proc shows the new command line a moment later.
-        seconds_until(lambda: runs(orphan.pid, ["sleep", "300"]) and runs(other.pid, ["sleep", "301"]),
-                      time.monotonic(), bound=10, every=0.01)
-        children = [{"name": "actions", "pid": orphan.pid, "cmdline": ["sleep", "300"]},
-                    {"name": "rasa", "pid": other.pid, "cmdline": ["sleep", "999"]}]  # pid reused
-        pid_file.write_text(json.dumps({"launcher": {"pid": dead.pid, "cmdline": ["python"]},
-                                        "children": children}))
+        seconds_until(
+            lambda: runs(orphan.pid, ["sleep", "300"]) and runs(other.pid, ["sleep", "301"]),
+            time.monotonic(),
+            bound=10,
+            every=0.01,
+        )
+        children = [
+            {"name": "actions", "pid": orphan.pid, "cmdline": ["sleep", "300"]},
+            {"name": "rasa", "pid": other.pid, "cmdline": ["sleep", "999"]},
+        ]  # pid reused
+        pid_file.write_text(json.dumps({"launcher": {"pid": dead.pid, "cmdline": ["python"]}, "children": children}))
         notices = stop_leftovers(pid_file, grace=5)
         assert orphan.wait(timeout=5) == -signal.SIGTERM
         assert other.poll() is None
-        assert notices == [f"Stopped the action server (pid {orphan.pid}) left running by a launcher "
-                           f"that died (pid {dead.pid})."]
+        assert notices == [
+            f"Stopped the action server (pid {orphan.pid}) left running by a launcher that died (pid {dead.pid})."
+        ]
         assert not pid_file.exists()
 
-        pid_file.write_text(json.dumps({"launcher": {"pid": other.pid, "cmdline": ["sleep", "301"]},
-                                        "children": []}))
+        pid_file.write_text(json.dumps({"launcher": {"pid": other.pid, "cmdline": ["sleep", "301"]}, "children": []}))
         with pytest.raises(RuntimeError, match="another launcher"):
             stop_leftovers(pid_file)
         assert other.poll() is None and pid_file.exists()

@@ -1,4 +1,5 @@
 """bot/channels/guard.py: what every channel checks before a message reaches Rasa."""
+
 from bot.channels.guard import check_text, is_text
 
 

@@ -1,4 +1,5 @@
 """The knowledge file: schema, sources, exact figures, and the start-up errors."""
+
 import copy
 import subprocess
 
@@ -76,6 +77,7 @@ def _set(path, value):
             del target[path[-1]]
         else:
             target[path[-1]] = value
+
     return mutate
 
 
@@ -97,25 +99,48 @@ SECOND_SOURCE = RAW["sources"][1]["id"]
         (_set(["facts", 0, "colour"], "red"), f"facts[0] ({FIRST_FACT}) field 'colour'", "unknown field"),
         (_set(["sources", 1, "accessed"], KeyError), f"sources[1] ({SECOND_SOURCE})", "needs `accessed`"),
         (_set(["facts", 0, "topic"], "astrology"), f"facts[0] ({FIRST_FACT})", "unknown topic 'astrology'"),
-        (lambda raw: raw["topics"].append({"id": "astrology", "title": "stars"}),
-         f"topics[{len(RAW['topics'])}] (astrology)", "no fact covers this topic"),
+        (
+            lambda raw: raw["topics"].append({"id": "astrology", "title": "stars"}),
+            f"topics[{len(RAW['topics'])}] (astrology)",
+            "no fact covers this topic",
+        ),
         (_set(["routes", "ask_pay", "topic"], "astrology"), "routes.ask_pay", "unknown topic 'astrology'"),
-        (_set(["routes", "ask_pay_median", "facts"], ["pay_typo"]), "routes.ask_pay_median", "unknown fact id 'pay_typo'"),
+        (
+            _set(["routes", "ask_pay_median", "facts"], ["pay_typo"]),
+            "routes.ask_pay_median",
+            "unknown fact id 'pay_typo'",
+        ),
         (_set(["routes", "ask_skills"], KeyError), "routes", "intent 'ask_skills' needs a topic"),
         (_set(["messages", "decline"], KeyError), "messages.decline", "missing message"),
-        (_set(["facts", KEYED, "keys"], {"pay_statisitc": ["median"]}),
-         f"facts[{KEYED}] ({RAW['facts'][KEYED]['id']}) field 'keys.pay_statisitc'", "unknown entity label"),
-        (_set(["facts", KEYED, "keys"], {"pay_statistic": ["medain"]}),
-         f"facts[{KEYED}] ({RAW['facts'][KEYED]['id']}) field 'keys.pay_statistic'", "no entity pattern has id 'medain'"),
-        (_set(["suggestions", 0], {"title": "Pay?", "payload": "/ask_payy"}), "suggestions[0]",
-         "'/ask_payy' names no intent"),
+        (
+            _set(["facts", KEYED, "keys"], {"pay_statisitc": ["median"]}),
+            f"facts[{KEYED}] ({RAW['facts'][KEYED]['id']}) field 'keys.pay_statisitc'",
+            "unknown entity label",
+        ),
+        (
+            _set(["facts", KEYED, "keys"], {"pay_statistic": ["medain"]}),
+            f"facts[{KEYED}] ({RAW['facts'][KEYED]['id']}) field 'keys.pay_statistic'",
+            "no entity pattern has id 'medain'",
+        ),
+        (
+            _set(["suggestions", 0], {"title": "Pay?", "payload": "/ask_payy"}),
+            "suggestions[0]",
+            "'/ask_payy' names no intent",
+        ),
         (_set(["suggestions", 0], {"title": "Pay?", "payload": "ask_pay"}), "suggestions[0]", "must be an intent"),
         (_set(["suggestions", 0], "astrology"), "suggestions[0] (astrology)", "not a topic with an `ask` question"),
         (_set(["after_answer", "more", "payload"], "/tell_moar"), "after_answer.more", "'/tell_moar' names no intent"),
-        (_set(["topics", 0, "next"], ["astrology"]), f"topics[0] ({RAW['topics'][0]['id']})",
-         "next: unknown topic 'astrology'"),
+        (
+            _set(["topics", 0, "next"], ["astrology"]),
+            f"topics[0] ({RAW['topics'][0]['id']})",
+            "next: unknown topic 'astrology'",
+        ),
         (_set(["after_answer"], KeyError), "after_answer", "missing field"),
-        (_set(["scope", "country"], "Atlantis"), "scope.country", "no entity pattern with label 'country' has id 'Atlantis'"),
+        (
+            _set(["scope", "country"], "Atlantis"),
+            "scope.country",
+            "no entity pattern with label 'country' has id 'Atlantis'",
+        ),
         (_set(["scope"], KeyError), "scope", "missing field"),
         (_set(["gaps", 0, "topic"], "astrology"), f"gaps[0] ({RAW['gaps'][0]['id']})", "unknown topic 'astrology'"),
         (_set(["gaps", 0, "facts"], ["nope"]), f"gaps[0] ({RAW['gaps'][0]['id']})", "unknown fact id 'nope'"),
@@ -156,7 +181,11 @@ def test_action_server_refuses_to_start_with_a_bad_file(tmp_path):
     env = {"KNOWLEDGE_FILE": str(path), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         Servers(bot_port=0, action_port=0).actions_args(),  # as the launcher starts it
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert f"{path}: facts[0] ({FIRST_FACT}): unknown source id 'nowhere'" in result.stderr

@@ -1,5 +1,6 @@
 """`make run`'s launcher: prints its URLs, answers, and stops both servers on SIGTERM or
 Ctrl-C with one "Stopped." line (no traceback, and no "Interrupt" from make)."""
+
 import json
 import signal
 
@@ -36,8 +37,9 @@ def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
 def test_make_run_stops_with_one_line(tmp_path, stop):
     """Ctrl-C in the terminal signals make and the launcher; SIGTERM to make is passed on."""
     bot_port, action_port = free_port(), free_port()
-    make_until_up_then_stop("run", launcher_env(tmp_path, BOT_PORT=bot_port, ACTION_PORT=action_port),
-                            stop, tmp_path / "run.log", bot_port)
+    make_until_up_then_stop(
+        "run", launcher_env(tmp_path, BOT_PORT=bot_port, ACTION_PORT=action_port), stop, tmp_path / "run.log", bot_port
+    )
     assert not port_open(bot_port) and not port_open(action_port)
     assert not pid_file_for(bot_port).exists() and not list(tmp_path.glob("credentials.*.yml"))
 
@@ -56,8 +58,11 @@ def endpoints_for(env: dict, tmp_path) -> dict:
         full = base_env(5055, tmp_path / "tracker.db")
     left_out = without_unset(PROJECT_ROOT / "endpoints.yml", tmp_path / "endpoints.yml", full)
     sections = yaml.safe_load((tmp_path / "endpoints.yml").read_text())
-    return {"left_out": left_out, "sections": sections,
-            **{name: full[name] for name in ("TRACKER_DB_URL", "ACTION_URL")}}
+    return {
+        "left_out": left_out,
+        "sections": sections,
+        **{name: full[name] for name in ("TRACKER_DB_URL", "ACTION_URL")},
+    }
 
 
 def test_unset_the_bot_keeps_sqlite_local_actions_and_locks_in_the_process(tmp_path):
@@ -69,8 +74,11 @@ def test_unset_the_bot_keeps_sqlite_local_actions_and_locks_in_the_process(tmp_p
 
 
 def test_set_the_servers_share_postgresql_redis_and_remote_actions(tmp_path):
-    env = {"TRACKER_DB_URL": "postgresql://u:p@db:5432/careerbot", "REDIS_URL": "redis://r:6379/0",
-           "ACTION_URL": "http://actions:5055/webhook"}
+    env = {
+        "TRACKER_DB_URL": "postgresql://u:p@db:5432/careerbot",
+        "REDIS_URL": "redis://r:6379/0",
+        "ACTION_URL": "http://actions:5055/webhook",
+    }
     got = endpoints_for(env, tmp_path)
     assert (got["TRACKER_DB_URL"], got["ACTION_URL"]) == (env["TRACKER_DB_URL"], env["ACTION_URL"])
     assert got["left_out"] == {}
@@ -81,6 +89,7 @@ def test_a_remote_action_server_is_not_started_here(tmp_path):
     from bot.server.launcher import Servers
 
     here = Servers(free_port(), free_port(), tracker_db=tmp_path / "t.db")
-    elsewhere = Servers(free_port(), free_port(), tracker_db=tmp_path / "t.db",
-                        extra_env={"ACTION_URL": "http://actions:5055/webhook"})
+    elsewhere = Servers(
+        free_port(), free_port(), tracker_db=tmp_path / "t.db", extra_env={"ACTION_URL": "http://actions:5055/webhook"}
+    )
     assert (here.local_actions, elsewhere.local_actions) == (True, False)

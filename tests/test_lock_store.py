@@ -1,5 +1,6 @@
 """bot/server/lock_store.py: one conversation's messages are processed one at a time even
 when they reach different Rasa servers at once (a real Redis on a free loopback port)."""
+
 import asyncio
 import threading
 import time
@@ -8,6 +9,7 @@ import pytest
 from rasa.core.lock_store import RedisLockStore
 
 from bot.server.lock_store import AtomicRedisLockStore
+
 
 @pytest.fixture(scope="module")
 def redis_port(redis_server):
@@ -76,6 +78,7 @@ def test_tickets_are_rasas(redis_port):
 
 def seconds_to_lock(store, conversation: str, lifetime: float, limit: float):
     """How long a message takes to get the conversation's lock (None: not within `limit`)."""
+
     async def take():
         started = time.monotonic()
         async with store.lock(conversation, lock_lifetime=lifetime, wait_time_in_seconds=0.1):

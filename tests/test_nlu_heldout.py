@@ -9,12 +9,12 @@ No held-out question or test-story turn may be a near-duplicate of a training ex
 (bot.tools.nlu_eval.near_duplicate: equal without case, punctuation and apostrophes, one word
 apart, or word Jaccard >= 0.8).
 """
+
 import pytest
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.tools.nlu_eval import (HELDOUT_FILE, evaluate, load_examples, near_duplicate,
-                          near_duplicates, training_texts)
+from bot.tools.nlu_eval import HELDOUT_FILE, evaluate, load_examples, near_duplicate, near_duplicates, training_texts
 
 GATE = 0.90
 PER_INTENT_FLOOR = 0.65
@@ -34,12 +34,15 @@ def story_turns():
 @pytest.mark.parametrize(
     "a, b, same",
     [
-        ("whats an mle do", "What's an MLE do?", True),   # case, punctuation, apostrophe
+        ("whats an mle do", "What's an MLE do?", True),  # case, punctuation, apostrophe
         ("human or bot?", "human or bot", True),
         ("what do ML engineers earn", "what do ML engineers make", True),  # one word replaced
         ("what do ML engineers earn", "so what do ML engineers earn", True),  # one word added
-        ("how much do machine learning engineers earn in the us per year",
-         "in the us per year how much do machine learning engineers earn", True),  # Jaccard 1
+        (
+            "how much do machine learning engineers earn in the us per year",
+            "in the us per year how much do machine learning engineers earn",
+            True,
+        ),  # Jaccard 1
         ("what do ML engineers earn", "what degree do I need", False),
         ("hi", "bye", False),  # one word apart needs two shared words
         ("hi friend", "hi bot", False),
@@ -71,8 +74,7 @@ def test_test_stories_use_wording_unseen_in_training(training):
 def result(request):
     path, locked = SETS[request.param]
     found = evaluate(PROJECT_ROOT / "models" / "career.tar.gz", path)
-    found["report"] = "" if locked else "\n".join(
-        f"  {want} -> {got}: {text}" for text, want, got in found["errors"])
+    found["report"] = "" if locked else "\n".join(f"  {want} -> {got}: {text}" for text, want, got in found["errors"])
     return found
 
 

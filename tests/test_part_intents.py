@@ -1,4 +1,5 @@
 """The part classifier: the intent one part of a message reads like, fitted once and kept."""
+
 import pickle
 
 import pytest
@@ -17,8 +18,9 @@ def classifier():
     return PartIntents.fit(EXAMPLES)
 
 
-@pytest.mark.parametrize("text, intent", [("how much do they earn", "ask_pay"), ("what does it involve", "ask_role"),
-                                          ("hello", "greet")])
+@pytest.mark.parametrize(
+    "text, intent", [("how much do they earn", "ask_pay"), ("what does it involve", "ask_role"), ("hello", "greet")]
+)
 def test_a_part_gets_the_intent_it_reads_like(classifier, text, intent):
     got, probability = classifier.classify(text)
     assert got == intent

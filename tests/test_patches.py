@@ -1,5 +1,6 @@
 """bot/server/patches.py: the fixes to Rasa 3.6.21 work, and fail loudly if the pinned
 Rasa changes underneath them."""
+
 import asyncio
 import hashlib
 import inspect
@@ -10,19 +11,19 @@ import time
 
 import pytest
 import rasa
-import skops.io
-import skops.io._utils as skops_utils
 import rasa.core.run
 import rasa.engine.runner.dask
 import rasa.server
 import rasa.shared.utils.common
 import rasa.shared.utils.schemas.events
+import skops.io
+import skops.io._utils as skops_utils
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
-from rasa.core.processor import MessageProcessor
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.core.domain import Domain
@@ -46,8 +47,7 @@ PATCHED = {
     (YAMLStoryReader, "unpack_regex_message"): "bf81f8a66c2c3e52",
     (console, "_print_bot_output"): "6b153a1d7b65276d",
     (console, "record_messages"): "fc840eb6c2689eee",
-    (console, "_get_user_input"): "72943a5ff71d48f4",  # replaced
-    (console, "_print_bot_output"): "6b153a1d7b65276d",
+    (console, "_get_user_input"): "72943a5ff71d48f4",
     # stops the server once record_messages returns (what 4. relies on to exit)
     (rasa.core.run, "configure_app"): "72da30416f74c648",
     (RemoteAction, "_validate_action_result"): "f8cdb4be68123961",
@@ -106,7 +106,8 @@ def test_the_pinned_rasa_is_the_one_the_patches_were_written_for():
     for (owner, name), digest in PATCHED.items():
         source = inspect.getsource(original(owner, name))
         assert hashlib.sha256(source.encode()).hexdigest()[:16] == digest, (
-            f"Rasa's {name} changed: check bot/server/patches.py (or lock_store.py) against it")
+            f"Rasa's {name} changed: check bot/server/patches.py (or lock_store.py) against it"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -148,15 +149,18 @@ def test_a_frozen_action_server_gets_the_user_the_apology_within_the_timeout(app
     assert patches.action_timeout() <= took < patches.action_timeout() + 5  # not Rasa's 5 minutes
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('/request_source{"last_facts": ["pay_median"]}', "request_source"),
-    ("/nonexistent_intent", "nonexistent_intent"),
-    ("  / //ask_pay{}", "ask_pay"),
-    ('/ask_pay@0.99{"pay_statistic": "median"}', "ask_pay"),
-    ('/{"last_topic": "pay"}', "?"),
-    ("/", "?"),
-    ("what do they earn?", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('/request_source{"last_facts": ["pay_median"]}', "request_source"),
+        ("/nonexistent_intent", "nonexistent_intent"),
+        ("  / //ask_pay{}", "ask_pay"),
+        ('/ask_pay@0.99{"pay_statistic": "median"}', "ask_pay"),
+        ('/{"last_topic": "pay"}', "?"),
+        ("/", "?"),
+        ("what do they earn?", None),
+    ],
+)
 def test_only_the_bots_own_payloads_pass_as_typed_intents(text, expected):
     payloads = patches.own_payloads()
     assert patches.readable(text, payloads) == expected
@@ -171,8 +175,14 @@ def agent(applied):
     return Agent.load(str(PROJECT_ROOT / "models" / "career.tar.gz"))
 
 
-@pytest.mark.parametrize("text", ['/request_source{"last_facts": ["pay_median"]}',
-                                  '/ask_pay{"pay_statistic": "median"}', '/greet{"country": "france"}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '/request_source{"last_facts": ["pay_median"]}',
+        '/ask_pay{"pay_statistic": "median"}',
+        '/greet{"country": "france"}',
+    ],
+)
 def test_typed_intents_with_entities_set_nothing(agent, text):
     parsed = asyncio.run(agent.processor.parse_message(UserMessage(text, sender_id="patch-test")))
     assert parsed["text"] == text
@@ -188,14 +198,16 @@ def test_the_bots_own_payload_is_read_as_its_intent(agent):
 
 
 ACTION_REPLIES = [
-    {"events": [{"event": "slot", "name": "last_topic", "value": "pay", "timestamp": None}],
-     "responses": [{"text": "An answer [1].", "buttons": [{"title": "More", "payload": "/tell_more"}]}]},
+    {
+        "events": [{"event": "slot", "name": "last_topic", "value": "pay", "timestamp": None}],
+        "responses": [{"text": "An answer [1].", "buttons": [{"title": "More", "payload": "/tell_more"}]}],
+    },
     {"events": [], "responses": []},
     {},
 ]
 BAD_ACTION_REPLIES = [
-    {"events": [{"name": "last_topic"}]},                 # an event without its type
-    {"events": "slot"},                                   # not a list
+    {"events": [{"name": "last_topic"}]},  # an event without its type
+    {"events": "slot"},  # not a list
     {"responses": [{"text": "hi"}], "events": [{"event": 3}]},
 ]
 
@@ -237,16 +249,20 @@ def test_the_action_server_gets_the_state_without_the_conversations_events(appli
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
     events = []
     for turn in range(150):  # a long conversation
-        events += [UserUttered(f"question {turn}", {"name": "ask_pay", "confidence": 0.9}),
-                   SlotSet("last_topic", "pay"), ActionExecuted("action_listen")]
+        events += [
+            UserUttered(f"question {turn}", {"name": "ask_pay", "confidence": 0.9}),
+            SlotSet("last_topic", "pay"),
+            ActionExecuted("action_listen"),
+        ]
     tracker = DialogueStateTracker.from_events("long", events, slots=domain.slots)
     body = Remote("action_respond", endpoint)._action_call_format(tracker, domain)
     stock = original(Remote, "_action_call_format")(Remote("action_respond", endpoint), tracker, domain)
     assert body["tracker"]["events"] == [] and len(stock["tracker"]["events"]) == len(events)
     assert "domain" not in body  # endpoints.yml: enable_selective_domain
     # everything else the action reads is what stock Rasa sends
-    assert {k: v for k, v in body["tracker"].items() if k != "events"} == \
-        {k: v for k, v in stock["tracker"].items() if k != "events"}
+    assert {k: v for k, v in body["tracker"].items() if k != "events"} == {
+        k: v for k, v in stock["tracker"].items() if k != "events"
+    }
     assert body["tracker"]["latest_message"]["text"] == "question 149"
     assert body["tracker"]["slots"]["last_topic"] == "pay"
 
@@ -267,9 +283,13 @@ def test_event_types_resolve_to_the_classes_rasa_finds(applied):
 def test_a_stored_conversation_reads_back_the_same(applied):
     from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered, deserialise_events
 
-    events = [SessionStarted(), ActionExecuted("action_listen"),
-              UserUttered("hi", {"name": "greet", "confidence": 0.9}), SlotSet("last_topic", "pay"),
-              BotUttered("Hello", {"buttons": [{"title": "Pay", "payload": "/ask_pay"}]})]
+    events = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet", "confidence": 0.9}),
+        SlotSet("last_topic", "pay"),
+        BotUttered("Hello", {"buttons": [{"title": "Pay", "payload": "/ask_pay"}]}),
+    ]
     again = deserialise_events([e.as_dict() for e in events])
     assert [e.as_dict() for e in again] == [e.as_dict() for e in events]
 
@@ -296,14 +316,14 @@ def test_the_shell_prints_an_answers_text_then_its_buttons_and_keeps_the_free_te
 def test_links_print_as_title_then_url_in_the_terminal(applied):
     line = "[1] Coursera: [What Is ML?](https://www.coursera.org/articles/ml), accessed May 2023"
     assert patches.terminal_text(line) == (
-        "[1] Coursera: What Is ML? (https://www.coursera.org/articles/ml), accessed May 2023")
+        "[1] Coursera: What Is ML? (https://www.coursera.org/articles/ml), accessed May 2023"
+    )
     assert patches.terminal_text("$131,490 [1].") == "$131,490 [1]."  # markers stay
 
 
 def test_the_shell_prints_replies_with_readable_links(applied, capsys):
     console._print_bot_output({"text": "See [the survey](https://example.com/s) [1]."})
     assert "See the survey (https://example.com/s) [1]." in capsys.readouterr().out
-
 
 
 MENU = {"text": "Hi! Ask me about ML careers.", "buttons": [{"title": "Pay?", "payload": "/ask_pay"}]}
@@ -330,6 +350,7 @@ def test_ctrl_d_and_ctrl_c_at_a_prompt_or_menu_end_the_chat(applied, key, previo
 def test_a_signal_while_a_reply_is_on_its_way_ends_the_chat_with_a_goodbye(applied, monkeypatch, capsys):
     """SIGTERM (the launcher stopping) or Ctrl-C outside the prompt: record_messages returns,
     so Rasa stops the server, rather than Sanic's handler stopping it under the chat."""
+
     async def waiting_for_a_reply(previous_response):
         os.kill(os.getpid(), signal.SIGTERM)
         await asyncio.sleep(60)
@@ -365,8 +386,12 @@ def test_skops_finds_the_module_of_every_type_it_trusts_as_pickle_does(applied):
     fast = skops_utils.whichmodule
     stock = original(skops_utils, "whichmodule")
     assert fast is not stock  # 10. is in place
-    ufuncs = [getattr(module, name) for module in (numpy, scipy.special) for name in dir(module)
-              if isinstance(getattr(module, name), numpy.ufunc)]
+    ufuncs = [
+        getattr(module, name)
+        for module in (numpy, scipy.special)
+        for name in dir(module)
+        if isinstance(getattr(module, name), numpy.ufunc)
+    ]
     assert len(ufuncs) > 300
     for ufunc in ufuncs:
         assert fast(ufunc, ufunc.__name__) == stock(ufunc, ufunc.__name__), ufunc
@@ -374,6 +399,7 @@ def test_skops_finds_the_module_of_every_type_it_trusts_as_pickle_does(applied):
     marker = object()
     lazy.__getattr__ = lambda name: marker if name == "only_lazily" else (_ for _ in ()).throw(AttributeError(name))
     import sys
+
     sys.modules["lazy_for_test"] = lazy
     try:
         assert fast(marker, "only_lazily") == stock(marker, "only_lazily") == "lazy_for_test"
@@ -393,9 +419,16 @@ def test_skops_trusts_the_same_types_with_the_fast_lookup(applied):
     names = []
     for module in (scipy.special, numpy):
         prefix = module.__name__.rpartition(".")[0]
-        names.append(sorted({f"{stock(obj, obj.__name__)}.{obj.__name__}" for attr in dir(module)
-                             if isinstance(obj := getattr(module, attr), numpy.ufunc)
-                             and f"{stock(obj, obj.__name__)}.{obj.__name__}".startswith(prefix)}))
+        names.append(
+            sorted(
+                {
+                    f"{stock(obj, obj.__name__)}.{obj.__name__}"
+                    for attr in dir(module)
+                    if isinstance(obj := getattr(module, attr), numpy.ufunc)
+                    and f"{stock(obj, obj.__name__)}.{obj.__name__}".startswith(prefix)
+                }
+            )
+        )
     assert names == [SCIPY_UFUNC_TYPE_NAMES, NUMPY_UFUNC_TYPE_NAMES]
 
 
@@ -403,17 +436,43 @@ def test_the_servers_leave_out_what_they_do_not_use():
     import subprocess
     import sys
 
-    check = ("import sys; from bot.server import serve, actions; {call}; import {imports}; "
-             "print(sorted(m for m in ('tensorflow', 'jax') if sys.modules.get(m)))")
+    check = (
+        "import sys; from bot.server import serve, actions; {call}; import {imports}; "
+        "print(sorted(m for m in ('tensorflow', 'jax') if sys.modules.get(m)))"
+    )
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    rasa_side = subprocess.run([sys.executable, "-c", check.format(
-        call="serve.leave_out()", imports="tensorflow, importlib; "
-        "print(importlib.import_module('tensorflow.lite.python.util')._xla_computation)")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    rasa_side = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            check.format(
+                call="serve.leave_out()",
+                imports="tensorflow, importlib; "
+                "print(importlib.import_module('tensorflow.lite.python.util')._xla_computation)",
+            ),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rasa_side.stdout.split() == ["None", "['tensorflow']"], rasa_side.stderr[-2000:]
-    action_side = subprocess.run([sys.executable, "-c", check.format(
-        call="serve.leave_out(serve.UNUSED + ('tensorflow',))", imports="spacy, thinc.compat as c; print(c.has_tensorflow)")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    action_side = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            check.format(
+                call="serve.leave_out(serve.UNUSED + ('tensorflow',))",
+                imports="spacy, thinc.compat as c; print(c.has_tensorflow)",
+            ),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert action_side.stdout.split() == ["False", "[]"], action_side.stderr[-2000:]
 
 
@@ -428,6 +487,7 @@ def test_rasas_graphs_run_as_dask_runs_them(applied):
             if name == "fails":
                 raise ValueError("a node failed")
             return name, inputs
+
         return run
 
     graph = {
@@ -463,8 +523,12 @@ def event_replies():
     replies = []
     for name in types:
         event = {"event": name, "timestamp": 1.5, "metadata": {}}
-        replies += [{"events": [event]}, {"events": [{**event, "timestamp": "soon"}]},
-                    {"events": [{**event, "metadata": []}]}, {"events": [event, event], "responses": [{}]}]
+        replies += [
+            {"events": [event]},
+            {"events": [{**event, "timestamp": "soon"}]},
+            {"events": [{**event, "metadata": []}]},
+            {"events": [event, event], "responses": [{}]},
+        ]
     replies += [
         {"events": [{"event": "slot", "name": 3, "value": 1}]},
         {"events": [{"event": "user", "text": 5}]},
@@ -520,15 +584,23 @@ class CountingServer:
         answered = 0
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
-            length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length")), b"0"))
+            length = int(
+                next(
+                    (line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")),
+                    b"0",
+                )
+            )
             await reader.readexactly(length)
             if self.one and answered:
                 writer.close()
                 return
             body = b'{"events": [], "responses": []}'
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                         + str(len(body)).encode() + b"\r\n\r\n" + body)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
             await writer.drain()
             answered += 1
 

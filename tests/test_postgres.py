@@ -1,6 +1,7 @@
 """PostgreSQL as a child service (bot/server/services.py Postgres) and the copy of the SQLite
 conversations into it (bot/tools/migrate_tracker.py), on a real PostgreSQL on a free
 loopback port."""
+
 import asyncio
 import os
 import shutil
@@ -104,11 +105,20 @@ def test_dies_with_its_parent_even_when_that_is_killed(folder):
     """PR_SET_PDEATHSIG survives the change to the postgres user (when root): the kernel
     clears it on a change of credentials, and Python sets it after that change."""
     parent = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from bot.server.services import Postgres; "
-                               "server = Postgres(Path(sys.argv[1]), int(sys.argv[2])).start(); "
-                               "print(server.process.pid, flush=True); sys.stdin.read()",
-         str(folder / "orphan"), str(free_port())],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from bot.server.services import Postgres; "
+            "server = Postgres(Path(sys.argv[1]), int(sys.argv[2])).start(); "
+            "print(server.process.pid, flush=True); sys.stdin.read()",
+            str(folder / "orphan"),
+            str(free_port()),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
     try:
         pids = processes_of(int(parent.stdout.readline()))
         assert len(pids) > 3 and all(map(alive, pids))
@@ -132,13 +142,19 @@ def test_a_data_dir_the_postgres_user_cannot_reach_is_refused_clearly(tmp_path):
 def conversation(sender: str, round_: int) -> list:
     session = SessionStarted()  # made by the action, logged after it as in Rasa (same timestamp)
     start = [ActionExecuted("action_session_start", timestamp=session.timestamp), session] if round_ == 0 else []
-    return [*start, ActionExecuted("action_listen"),
-            UserUttered(f"{sender} asks {round_}", {"name": "ask_pay", "confidence": 0.93},
-                        [{"entity": "pay_statistic", "value": "median", "start": 0, "end": 6}]),
-            ActionExecuted("action_respond"),
-            SlotSet("last_topic", f"pay {round_}"),
-            BotUttered(f"answer {round_} for {sender}", {"buttons": [{"title": "More", "payload": "/more"}]}),
-            ActionExecuted("action_listen")]
+    return [
+        *start,
+        ActionExecuted("action_listen"),
+        UserUttered(
+            f"{sender} asks {round_}",
+            {"name": "ask_pay", "confidence": 0.93},
+            [{"entity": "pay_statistic", "value": "median", "start": 0, "end": 6}],
+        ),
+        ActionExecuted("action_respond"),
+        SlotSet("last_topic", f"pay {round_}"),
+        BotUttered(f"answer {round_} for {sender}", {"buttons": [{"title": "More", "payload": "/more"}]}),
+        ActionExecuted("action_listen"),
+    ]
 
 
 SENDERS = ["rest:ana", "web:0f3c", "slack:U123"]
@@ -162,8 +178,15 @@ def sqlite_db(folder):
 
 
 def rasa_store_on(server: Postgres) -> SQLTrackerStore:
-    return SQLTrackerStore(DOMAIN, dialect="postgresql", host="127.0.0.1", port=server.port,
-                           db="careerbot", username="careerbot", password=server.password)
+    return SQLTrackerStore(
+        DOMAIN,
+        dialect="postgresql",
+        host="127.0.0.1",
+        port=server.port,
+        db="careerbot",
+        username="careerbot",
+        password=server.password,
+    )
 
 
 def rows(url: str, query: str) -> list:
@@ -183,8 +206,9 @@ def test_migration_copies_every_conversation_in_order_once(postgres, sqlite_db, 
     assert len(source_rows) == sum(map(len, events.values())) == 3 * (2 + 6 + 6)
 
     assert migrate_tracker.main([str(path), postgres.url, "--dry-run"]) == 0
-    assert capsys.readouterr().out == ("3 conversations, 42 events would be copied (dry run, nothing written); "
-                                       "0 skipped (already in the target)\n")
+    assert capsys.readouterr().out == (
+        "3 conversations, 42 events would be copied (dry run, nothing written); 0 skipped (already in the target)\n"
+    )
     assert rows(postgres.url, "SELECT to_regclass('events')") == [(None,)]
 
     assert migrate_tracker.main([str(path), postgres.url]) == 0
@@ -206,8 +230,9 @@ def test_migration_copies_every_conversation_in_order_once(postgres, sqlite_db, 
         store.engine.dispose()
 
     assert migrate_tracker.main([str(path), postgres.url]) == 0
-    assert capsys.readouterr().out == ("0 conversations, 0 events copied; 3 skipped (already in the target): "
-                                       f"{', '.join(sorted(SENDERS))}\n")
+    assert capsys.readouterr().out == (
+        f"0 conversations, 0 events copied; 3 skipped (already in the target): {', '.join(sorted(SENDERS))}\n"
+    )
     assert len(rows(postgres.url, in_order)) == 42 + 1
 
 
@@ -219,8 +244,9 @@ def test_a_missing_or_unreadable_sqlite_file_is_named(folder, postgres, capsys):
     garbage = folder / "garbage.db"
     garbage.write_bytes(b"not a database at all, " * 100)
     assert migrate_tracker.main([str(garbage), postgres.url]) == 1
-    assert capsys.readouterr().err == (f"migrate_tracker: cannot read {garbage} as a SQLite database: "
-                                       f"file is not a database\n")
+    assert capsys.readouterr().err == (
+        f"migrate_tracker: cannot read {garbage} as a SQLite database: file is not a database\n"
+    )
 
     other = folder / "other.db"
     with sa.create_engine(f"sqlite:///{other}").begin() as connection:
@@ -240,5 +266,8 @@ def test_a_missing_target_or_a_refusing_one_is_said(sqlite_db, postgres, monkeyp
     wrong = postgres.url.replace(postgres.password, "wrong")
     assert migrate_tracker.main([str(path), wrong]) == 1
     error = capsys.readouterr().err
-    assert error.startswith("migrate_tracker: postgresql://careerbot:***@127.0.0.1:") and \
-        'password authentication failed for user "careerbot"' in error and "wrong" not in error
+    assert (
+        error.startswith("migrate_tracker: postgresql://careerbot:***@127.0.0.1:")
+        and 'password authentication failed for user "careerbot"' in error
+        and "wrong" not in error
+    )

@@ -1,6 +1,7 @@
 """Fix 9 (bot/server/patches.py, bot/server/recent.py): a message is handled on the
 conversation's last turns kept in memory, and the bot says and stores exactly what stock
 Rasa does."""
+
 import asyncio
 import json
 import re
@@ -9,9 +10,17 @@ import pytest
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, BotUttered, ConversationPaused, ConversationResumed,
-                                     Restarted, SessionStarted, SlotSet, UserUttered,
-                                     UserUtteranceReverted)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import PROJECT_ROOT
@@ -23,9 +32,13 @@ DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
 def turn(number, *after):
-    return [ActionExecuted("action_listen"),
-            UserUttered(f"question {number}", {"name": "ask_pay", "confidence": 0.9}),
-            ActionExecuted("action_respond"), *after, BotUttered(f"answer {number}")]
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(f"question {number}", {"name": "ask_pay", "confidence": 0.9}),
+        ActionExecuted("action_respond"),
+        *after,
+        BotUttered(f"answer {number}"),
+    ]
 
 
 def long_conversation():
@@ -45,8 +58,7 @@ def long_conversation():
         if number == 30:
             after.append(ConversationPaused())
         events += turn(number, *after)
-    events += [ActionExecuted("action_listen"), UserUttered("undo me", {"name": "greet"}),
-               UserUtteranceReverted()]
+    events += [ActionExecuted("action_listen"), UserUttered("undo me", {"name": "greet"}), UserUtteranceReverted()]
     return events
 
 
@@ -55,9 +67,13 @@ def replayed(events):
 
 
 def state(tracker):
-    return ({name: slot.value for name, slot in tracker.slots.items()}, tracker.is_paused(),
-            tracker.latest_message.text, tracker.latest_action_name,
-            [e.as_dict() for e in tracker.applied_events()][-12:])
+    return (
+        {name: slot.value for name, slot in tracker.slots.items()},
+        tracker.is_paused(),
+        tracker.latest_message.text,
+        tracker.latest_action_name,
+        [e.as_dict() for e in tracker.applied_events()][-12:],
+    )
 
 
 def test_the_cut_keeps_the_last_turns_from_the_listen_before_them():
@@ -86,28 +102,47 @@ def test_keeping_turn_after_turn_gives_the_state_of_the_whole_conversation():
     kept = recent.Kept(0)
     for end in range(0, len(events), 9):
         built, prefix = recent.build("c", DOMAIN.slots, kept)
-        for event in events[end:end + 9]:
+        for event in events[end : end + 9]:
             built.update(event)
         kept = recent.keep(built, end, kept, skip=prefix)
-        assert state(recent.build("c", DOMAIN.slots, kept)[0]) == state(replayed(events[:end + 9]))
+        assert state(recent.build("c", DOMAIN.slots, kept)[0]) == state(replayed(events[: end + 9]))
     assert kept.paused and kept.slots["asked_topics"] == ["pay"]
 
 
 def test_only_a_domain_whose_slots_no_policy_sees_is_handled_on_kept_turns():
     assert recent.usable(DOMAIN)
-    featurised = Domain.from_dict({"slots": {"plan": {"type": "text", "influence_conversation": True,
-                                                      "mappings": [{"type": "custom"}]}}})
+    featurised = Domain.from_dict(
+        {"slots": {"plan": {"type": "text", "influence_conversation": True, "mappings": [{"type": "custom"}]}}}
+    )
     assert not recent.usable(featurised)
 
 
 # --- the agent, in this process, with the SQLite store and the real action server ---
 
-CONVERSATION = ["hi", "what does a machine learning engineer do?", "what do they earn?", "why?",
-                "and the average?", "where is that from?", "how old is that figure?",
-                "what's the job outlook?", "by how much?", "/restart", "why?",
-                "how do I get started?", "do I need a degree?", "what about a master's?",
-                "which skills matter?", "any courses?", "is it for beginners?", "thanks",
-                "what's the median pay?", "source?", "how many postings?", "bye"]
+CONVERSATION = [
+    "hi",
+    "what does a machine learning engineer do?",
+    "what do they earn?",
+    "why?",
+    "and the average?",
+    "where is that from?",
+    "how old is that figure?",
+    "what's the job outlook?",
+    "by how much?",
+    "/restart",
+    "why?",
+    "how do I get started?",
+    "do I need a degree?",
+    "what about a master's?",
+    "which skills matter?",
+    "any courses?",
+    "is it for beginners?",
+    "thanks",
+    "what's the median pay?",
+    "source?",
+    "how many postings?",
+    "bye",
+]
 
 
 @pytest.fixture(scope="module")
@@ -127,14 +162,18 @@ def agent(servers, tmp_path):
 
 def stock(monkeypatch):
     """Rasa's own path: the functions fix 9 wraps, unwrapped."""
-    for cls, name in ((MessageProcessor, "handle_message"), (MessageProcessor, "get_tracker"),
-                      (SQLTrackerStore, "save")):
+    for cls, name in (
+        (MessageProcessor, "handle_message"),
+        (MessageProcessor, "get_tracker"),
+        (SQLTrackerStore, "save"),
+    ):
         monkeypatch.setattr(cls, name, getattr(cls, name).__wrapped__)
 
 
 def talk(agent, sender, texts):
     async def run():
         return [[m.get("text") for m in await agent.handle_text(text, sender_id=sender)] for text in texts]
+
     return asyncio.run(run())
 
 
@@ -145,14 +184,23 @@ def stored(agent, sender):
     answers = {}
 
     def numbered(found):
-        return '"answer %d"' % answers.setdefault(found.group(1), len(answers) + 1)
+        return f'"answer {answers.setdefault(found.group(1), len(answers) + 1)}"'
 
     with store.session_scope() as session:
         rows = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender).order_by(store.SQLEvent.id)
-        return [(row.type_name, row.intent_name, row.action_name, type(row.timestamp),
-                 json.loads(re.sub(r'"([0-9a-f]{12})"', numbered, row.data),
-                            object_hook=lambda d: {k: v for k, v in d.items() if k not in ("timestamp", "message_id")}))
-                for row in rows]
+        return [
+            (
+                row.type_name,
+                row.intent_name,
+                row.action_name,
+                type(row.timestamp),
+                json.loads(
+                    re.sub(r'"([0-9a-f]{12})"', numbered, row.data),
+                    object_hook=lambda d: {k: v for k, v in d.items() if k not in ("timestamp", "message_id")},
+                ),
+            )
+            for row in rows
+        ]
 
 
 def test_the_bot_says_and_stores_what_stock_rasa_does(agent, monkeypatch):
@@ -162,7 +210,9 @@ def test_the_bot_says_and_stores_what_stock_rasa_does(agent, monkeypatch):
     assert sum(isinstance(e, UserUttered) for e in kept.events) == recent.KEPT_TURNS
     with monkeypatch.context() as m:
         stock(m)
-        assert MessageProcessor.get_tracker.__name__ == "get_tracker" and not hasattr(MessageProcessor.get_tracker, "__wrapped__")
+        assert MessageProcessor.get_tracker.__name__ == "get_tracker" and not hasattr(
+            MessageProcessor.get_tracker, "__wrapped__"
+        )
         unpatched = talk(agent, "stock", texts)
     assert patched == unpatched
     assert all(patched)

@@ -1,6 +1,7 @@
 """`make report` (bot/tools/report) on tracker stores written here as Rasa writes them
 (bot/tools/report_data.py Store): grouping, counts, first and last seen, filters,
 hashed senders, escaping, an empty store, a missing one, and PostgreSQL."""
+
 import re
 import time
 from datetime import datetime, timezone
@@ -16,8 +17,7 @@ from bot.tools.report_data import Reply, Store
 KEY = "test-key"
 DAY1 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc).timestamp()
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(2)> bootcamp price?"
-BOOTCAMP = ["how much does an ML bootcamp cost", "price of machine learning bootcamps", "bootcamp cost for ml",
-            HOSTILE]
+BOOTCAMP = ["how much does an ML bootcamp cost", "price of machine learning bootcamps", "bootcamp cost for ml", HOSTILE]
 REMOTE = ["are there remote ML jobs?", "Remote ml jobs??"]
 DECLINE = Reply("Sorry, that's outside what my sources cover.", "decline")
 
@@ -35,8 +35,12 @@ def write_store(url):
         web.say(BOOTCAMP[0], DECLINE, "out_of_scope", 0.8)
         rated = web.say("what's the median pay?", answer("pay_median"))
         web.rate(rated, "down", "I wanted the starting salary")
-        web.say(REMOTE[0], Reply("My sources don't cover remote work.", "gap", ["role_overview"], "role",
-                                 ["remote_work"]), "ask_role", 0.9)
+        web.say(
+            REMOTE[0],
+            Reply("My sources don't cover remote work.", "gap", ["role_overview"], "role", ["remote_work"]),
+            "ask_role",
+            0.9,
+        )
         rest = store.conversation("rest:ana@example.com", "rest", DAY1 + 86400)
         rest.say(BOOTCAMP[1], DECLINE, "ask_courses", 0.3, [("ask_courses", 0.3), ("ask_pay", 0.2)])
         rest.say(HOSTILE, DECLINE, "out_of_scope", 0.9)
@@ -115,8 +119,10 @@ def test_questions_are_grouped_with_counts_first_last_seen_and_channels(sqlite_u
     assert "3 conversations" in section
     remote = re.search(r'<section class=group data-count="2".*?</section>', html, re.S).group(0)
     assert "gap 1" in remote and "low confidence 1" in remote
-    assert "3 conversations, 14 user messages; 6 to look at (4 declined, 1 with a gap, 1 answered with low " \
-           "confidence) in 2 groups" in out
+    assert (
+        "3 conversations, 14 user messages; 6 to look at (4 declined, 1 with a gap, 1 answered with low "
+        "confidence) in 2 groups" in out
+    )
 
 
 def test_a_group_gets_its_closest_facts_intent_and_a_yaml_suggestion(sqlite_url, tmp_path, capsys):
@@ -131,18 +137,36 @@ def test_a_group_gets_its_closest_facts_intent_and_a_yaml_suggestion(sqlite_url,
 
 
 def test_questions_declined_for_scope_are_one_group_per_reason_naming_the_subjects(sqlite_url, tmp_path, capsys):
-    """"ML pay in Germany" shares its words with "what do they earn?" once the place is left
+    """ "ML pay in Germany" shares its words with "what do they earn?" once the place is left
     out: declines for scope are grouped by their reason, apart from the wording."""
     store = Store(sqlite_url)
     try:
         talk = store.conversation("rest:abroad", "rest", DAY1)
-        for text, subject in (("ml engineer pay in germany", "Germany"), ("ml engineer salary in the uk", "the UK"),
-                              ("what do ml engineers earn in germany?", "Germany")):
-            talk.say(text, Reply("My sources only cover US figures.", "decline",
-                                 scope={"reason": "out_of_region", "subject": subject}), "ask_pay", 0.9)
-        talk.say("how much do nurses earn", Reply("My sources only cover ML engineers.", "decline",
-                                                  scope={"reason": "other_occupation", "subject": "nurses"}),
-                 "out_of_scope", 0.9)
+        for text, subject in (
+            ("ml engineer pay in germany", "Germany"),
+            ("ml engineer salary in the uk", "the UK"),
+            ("what do ml engineers earn in germany?", "Germany"),
+        ):
+            talk.say(
+                text,
+                Reply(
+                    "My sources only cover US figures.",
+                    "decline",
+                    scope={"reason": "out_of_region", "subject": subject},
+                ),
+                "ask_pay",
+                0.9,
+            )
+        talk.say(
+            "how much do nurses earn",
+            Reply(
+                "My sources only cover ML engineers.",
+                "decline",
+                scope={"reason": "other_occupation", "subject": "nurses"},
+            ),
+            "out_of_scope",
+            0.9,
+        )
         talk.say("and what do they earn", answer("pay_median"), "ask_pay", 0.5)
     finally:
         store.close()
@@ -158,8 +182,10 @@ def test_questions_declined_for_scope_are_one_group_per_reason_naming_the_subjec
 def test_low_confidence_is_the_classifiers_own_first_intent_under_0_6(tmp_path):
     from bot.tools.report.store import own_intent, reason_for
 
-    fallback = {"intent": {"name": "nlu_fallback", "confidence": 0.4},
-                "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_pay", "confidence": 0.35}]}
+    fallback = {
+        "intent": {"name": "nlu_fallback", "confidence": 0.4},
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_pay", "confidence": 0.35}],
+    }
     assert own_intent(fallback) == ("ask_pay", 0.35)
     assert reason_for("answer", "what do they earn", 0.59) == "low confidence"
     assert reason_for("answer", "what do they earn", 0.6) is None
@@ -182,7 +208,7 @@ def test_filters_by_day_and_channel(sqlite_url, tmp_path, capsys):
     assert "No messages on channel 'teams' in this selection (channels there: rest, slack, socketio)." in out
     assert "No messages on channel" in html
     _, html, out, _ = run(tmp_path, capsys, "--since", "2027-01-01")
-    assert "No messages in this selection." in out and 'id=empty' in html
+    assert "No messages in this selection." in out and "id=empty" in html
 
 
 def test_ratings_by_fact_with_comments(sqlite_url, tmp_path, capsys):
@@ -204,10 +230,43 @@ def test_senders_appear_only_hashed_and_text_is_escaped(sqlite_url, tmp_path, ca
             assert sender not in shown and sender.split(":")[1] not in shown
     assert tracker_db.sender_hash("web:session-one", KEY.encode()) in html  # the comment's conversation
     parsed = Groups(html)
-    assert parsed.tags <= {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "code",
-                           "div", "b", "span", "figure", "figcaption", "svg", "desc", "line", "text", "rect",
-                           "details", "summary", "table", "caption", "thead", "tbody", "tr", "th", "td", "section",
-                           "ul", "li", "pre"}, parsed.tags
+    assert parsed.tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "code",
+        "div",
+        "b",
+        "span",
+        "figure",
+        "figcaption",
+        "svg",
+        "desc",
+        "line",
+        "text",
+        "rect",
+        "details",
+        "summary",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "section",
+        "ul",
+        "li",
+        "pre",
+    }, parsed.tags
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     assert HOSTILE in parsed.group_of(HOSTILE[:20])[1][0] or any(HOSTILE in a for a in parsed.group_of(BOOTCAMP[0])[1])
@@ -224,12 +283,19 @@ def test_an_empty_store_says_so(sqlite_url, tmp_path, capsys):
 def test_a_missing_database_is_named_and_exits_1(sqlite_url, tmp_path, capsys):
     code, html, out, err = run(tmp_path, capsys)
     assert code == 1 and not html and not out
-    assert err == f"report: no tracker database at {tmp_path / 'tracker.db'} (the bot has not stored a " \
-                  "conversation yet?)\n"
+    assert (
+        err == f"report: no tracker database at {tmp_path / 'tracker.db'} (the bot has not stored a "
+        "conversation yet?)\n"
+    )
 
 
-@pytest.mark.parametrize("args, says", [(["--since", "2026-13-01"], "not a date (YYYY-MM-DD): '2026-13-01'"),
-                                        (["--since", "2026-11-03", "--until", "2026-11-02"], "--until is before --since")])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--since", "2026-13-01"], "not a date (YYYY-MM-DD): '2026-13-01'"),
+        (["--since", "2026-11-03", "--until", "2026-11-02"], "--until is before --since"),
+    ],
+)
 def test_bad_dates_are_named(sqlite_url, tmp_path, capsys, args, says):
     with pytest.raises(SystemExit) as exit_:
         report.main(args)
@@ -239,14 +305,23 @@ def test_bad_dates_are_named(sqlite_url, tmp_path, capsys, args, says):
 def test_grouping_keeps_rephrasings_together_and_apart():
     from bot.tools.report.store import Question
 
-    asked = {"bootcamp": ["how much does an ML bootcamp cost", "price of machine learning bootcamps",
-                          "bootcamp cost for ml"],
-             "visa": ["do companies sponsor H1B for ML engineers?", "will employers sponsor my visa",
-                      "visa sponsorship for machine learning jobs"],
-             "weather": ["what's the weather like today", "whats the weather", "weather in boston tomorrow"],
-             "hours": ["do ml engineers work long hours?", "ml engineer working hours"]}
-    questions = [Question(text, time.time(), "h", "rest", "declined", None, 0.0)
-                 for texts in asked.values() for text in texts]
+    asked = {
+        "bootcamp": [
+            "how much does an ML bootcamp cost",
+            "price of machine learning bootcamps",
+            "bootcamp cost for ml",
+        ],
+        "visa": [
+            "do companies sponsor H1B for ML engineers?",
+            "will employers sponsor my visa",
+            "visa sponsorship for machine learning jobs",
+        ],
+        "weather": ["what's the weather like today", "whats the weather", "weather in boston tomorrow"],
+        "hours": ["do ml engineers work long hours?", "ml engineer working hours"],
+    }
+    questions = [
+        Question(text, time.time(), "h", "rest", "declined", None, 0.0) for texts in asked.values() for text in texts
+    ]
     label = {text: name for name, texts in asked.items() for text in texts}
     groups = Grouper().group(questions)
     for group in groups:
@@ -270,12 +345,15 @@ def test_the_same_report_from_a_postgresql_store(postgres_server, sqlite_url, tm
     assert Groups(html).groups == Groups(sqlite_html).groups
 
 
-@pytest.mark.parametrize("value, said", [
-    (None, "TRACKER_RETENTION_DAYS is not set: conversations are kept until deleted."),
-    ("30", "Conversations idle for more than 30 days are deleted (TRACKER_RETENTION_DAYS=30)."),
-    ("0.5", "more than 0.5 days"),
-    ("a month", "must be a positive number of days"),
-])
+@pytest.mark.parametrize(
+    "value, said",
+    [
+        (None, "TRACKER_RETENTION_DAYS is not set: conversations are kept until deleted."),
+        ("30", "Conversations idle for more than 30 days are deleted (TRACKER_RETENTION_DAYS=30)."),
+        ("0.5", "more than 0.5 days"),
+        ("a month", "must be a positive number of days"),
+    ],
+)
 def test_the_report_says_how_long_conversations_are_kept(value, said):
     from bot.tools.report import retention_note
 

@@ -11,6 +11,7 @@ count. The full report (all days) is the one opened for the charts and the scree
 (test-output/report/report.png, and report-questions.png at the questions; copied over
 docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 """
+
 import os
 import shutil
 import subprocess
@@ -27,8 +28,11 @@ from tests.webchat_support import AXE, DOC_SCREENSHOTS, chromium
 
 OUTPUT = PROJECT_ROOT / "test-output" / "report"
 DECLINED = ["what's the weather like in Boston?", "what is the weather in boston today", "weather in Boston?"]
-GAP = ["which programming language should I learn", "what programming language should i learn first?",
-       "which programming language is best to learn"]
+GAP = [
+    "which programming language should I learn",
+    "what programming language should i learn first?",
+    "which programming language is best to learn",
+]
 UNSURE = ["tell me about pay", "talk about pay", "what about salary stuff", "any salary info"]  # answered, < 0.6
 RATED = "what's the median salary for ML engineers?"
 COMMENT = "not what I asked, too vague"
@@ -58,8 +62,14 @@ def make_report(state, path, *args):
     """`make report ARGS=...` (without make's set-up steps, as every test runs make) on the store."""
     out = state / f"report-{len(args)}.html"
     env = {**launcher_env(state), "TRACKER_DB": str(path), "SENDER_HASH_KEY": "e2e"}
-    run = subprocess.run([*MAKE_ONLY, "report", f"ARGS={' '.join(args)} --out {out}"], cwd=PROJECT_ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [*MAKE_ONLY, "report", f"ARGS={' '.join(args)} --out {out}"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     return out, run.stdout
 

@@ -1,5 +1,6 @@
 """The retriever over the knowledge file: terms, both rankers, and `asks` that make a fact
 findable without code or retraining."""
+
 import copy
 
 import pytest
@@ -33,19 +34,24 @@ def test_terms_are_lemmas_without_stop_words(text, terms):
     assert ANALYZER.terms(text) == terms
 
 
-@pytest.mark.parametrize("text, terms", [("how many ppl signed up", ["people", "enroll"]),
-                                         ("what do they make per hr", ["pay", "hour"]),
-                                         ("is ml basically ai?", ["intelligence"]),
-                                         ("has the cs field been growing", ["computer", "field", "grow"]),
-                                         # a phrase of a group is one term; its words alone are not
-                                         ("have job ads grown?", ["posting", "grow"]),
-                                         ("facebook ads", ["facebook", "ad"])])
+@pytest.mark.parametrize(
+    "text, terms",
+    [
+        ("how many ppl signed up", ["people", "enroll"]),
+        ("what do they make per hr", ["pay", "hour"]),
+        ("is ml basically ai?", ["intelligence"]),
+        ("has the cs field been growing", ["computer", "field", "grow"]),
+        # a phrase of a group is one term; its words alone are not
+        ("have job ads grown?", ["posting", "grow"]),
+        ("facebook ads", ["facebook", "ad"]),
+    ],
+)
 def test_the_knowledge_files_synonyms_read_chat_words(text, terms):
     assert Analyzer(NLP, KB.synonym_map()).terms(text) == terms
 
 
 def test_among_entries_holding_as_much_of_a_question_the_closest_phrase_comes_first():
-    """"is it any good?" is held by the fact calling the Stanford course "a good
+    """ "is it any good?" is held by the fact calling the Stanford course "a good
     introduction" and by the rating fact, whose asks say it: the rating fact leads."""
     retriever = Retriever(KB, Analyzer(NLP, KB.synonym_map()), "bm25")
     terms = retriever.analyzer.terms("is it any good?")
@@ -98,8 +104,9 @@ def test_gaps_are_ranked_too():
 def test_training_examples_lend_their_intent():
     examples = load_examples(PROJECT_ROOT / "data" / "nlu")
     retriever = Retriever(KB, ANALYZER, examples=examples)
-    intent, phrase = next((i, p) for i, ps in examples.items() if i in KB.routes
-                          for p in ps if len(ANALYZER.terms(p)) >= 2)
+    intent, phrase = next(
+        (i, p) for i, ps in examples.items() if i in KB.routes for p in ps if len(ANALYZER.terms(p)) >= 2
+    )
     hit = retriever.intent(ANALYZER.terms(phrase))
     assert hit.entry.id == intent and hit.coverage == 1.0
     assert hit.entry.topics == (KB.routes[intent].topic,)

@@ -1,12 +1,12 @@
 """The Rasa shell (`make shell`), driven like a person would: a question and its cited
 answer, then each way out (/stop, Ctrl-D, Ctrl-C, SIGTERM): a goodbye, exit 0, both
 servers gone with their ports, and no file left behind."""
+
 import os
 import re
 import signal
 import sys
 from pathlib import Path
-from typing import Dict, List
 
 import pexpect
 import pytest
@@ -22,9 +22,9 @@ START = 240  # seconds until the first prompt (15-40 s on a 2-core machine, more
 QUESTION = "what is the median salary for ML engineers?"
 
 
-def descendants(pid: int) -> List[int]:
+def descendants(pid: int) -> list[int]:
     """The processes below `pid` (children, their children, ...), from /proc."""
-    children: Dict[int, List[int]] = {}
+    children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
@@ -49,10 +49,11 @@ class Shell:
         args = MAKE_ONLY + ["shell"] if make else [sys.executable, "-m", "bot.server.launcher", "shell"]
         self.log_path = tmp_path / "shell.log"
         self.log = open(self.log_path, "w")
-        self.child = pexpect.spawn(args[0], args[1:], cwd=str(PROJECT_ROOT), env=env, encoding="utf-8",
-                                   timeout=START, dimensions=(50, 200))
+        self.child = pexpect.spawn(
+            args[0], args[1:], cwd=str(PROJECT_ROOT), env=env, encoding="utf-8", timeout=START, dimensions=(50, 200)
+        )
         self.child.logfile_read = self.log
-        self.servers: Dict[int, List[str]] = {}  # pid -> command line, once prompting
+        self.servers: dict[int, list[str]] = {}  # pid -> command line, once prompting
 
     def wait_for(self, pattern: str) -> None:
         """Wait until `pattern` shows; then note the processes it runs (both servers)."""
@@ -64,7 +65,7 @@ class Shell:
         self.wait_for(PROMPT)
 
     @property
-    def rasa_args(self) -> List[str]:
+    def rasa_args(self) -> list[str]:
         return next(cmd for cmd in self.servers.values() if "bot.server.serve" in cmd)
 
     def ask(self, text: str, until: str) -> str:

@@ -6,13 +6,13 @@ The channel answers in a background task, after the webhook has returned, so the
 wait (with a deadline) for posts instead of expecting them when the request returns.
 That no further post comes is shown with a barrier, not a pause: see posts_before_barrier.
 """
+
 import json
 import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import List, Optional, Tuple
 
 import pytest
 import yaml
@@ -20,8 +20,21 @@ import yaml
 from bot import PROJECT_ROOT
 from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS, action_server_down
-from tests.slack_fake import (BOT_USER, NO_PROXY_OPENER, dm, event, eventually, mention,
-                              mention_and_message, post, send, slack, start_bot, unique, unique_ts)
+from tests.slack_fake import (
+    BOT_USER,
+    NO_PROXY_OPENER,
+    dm,
+    event,
+    eventually,
+    mention,
+    mention_and_message,
+    post,
+    send,
+    slack,
+    start_bot,
+    unique,
+    unique_ts,
+)
 from tests.tracker_rows import feedback_of, stored_events
 
 __all__ = ["slack"]  # a fixture from tests/slack_fake.py
@@ -44,20 +57,19 @@ def bot(slack, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def median_pay(answers) -> Tuple[str, str]:
+def median_pay(answers) -> tuple[str, str]:
     """The median-pay figure and the address of its source, read from data/knowledge.yml.
     Every pay question the tests ask is answered with that fact (the first pay answer
     shows it, and it is the answer to "the median pay")."""
     fact = answers.kb.fact(answers.kb.routes["ask_pay_median"].facts[0])
-    assert fact in answers.kb.facts_of("pay")[:answers.kb.topic("pay").first]
+    assert fact in answers.kb.facts_of("pay")[: answers.kb.topic("pay").first]
     figure = re.findall(r"\$[\d,]+", fact.text)[-1]
     return figure, answers.kb.source(fact.sources[0]).url
 
 
 # where a record of the bot's log starts: a dated line (Rasa's format), or the line
 # Sanic writes, undated, before the traceback of an error in a request handler
-LOG_RECORD = re.compile(r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d |Exception occurred while handling uri)",
-                        re.MULTILINE)
+LOG_RECORD = re.compile(r"^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d |Exception occurred while handling uri)", re.MULTILINE)
 
 
 def log_of(bot) -> str:
@@ -67,19 +79,21 @@ def log_of(bot) -> str:
 def wait_for_log(bot, marker: str, *then: str) -> str:
     """The record of the bot's log (a dated line and the lines under it, such as a
     traceback) that contains `marker` and all of `then`, once it has been written."""
+
     def record() -> str:
         found = [r for r in LOG_RECORD.split(log_of(bot)) if marker in r]
         return found[-1] if found and all(t in found[-1] for t in then) else ""
+
     return eventually(record, f"a log record with {(marker,) + then}")
 
 
-def stored_user_texts(bot, user: str) -> List[str]:
+def stored_user_texts(bot, user: str) -> list[str]:
     """User messages the tracker store (SQLite) holds for a Slack user's conversation
     (its id is kept apart from other channels': "slack:<user>")."""
     return [e.get("text") for e in stored_events(bot.tracker_db, conversation_id("slack", user), "user")]
 
 
-def posts_before_barrier(bot, slack, channel: str, *users: str) -> List[dict]:
+def posts_before_barrier(bot, slack, channel: str, *users: str) -> list[dict]:
     """Every post to `channel`, once all that `users` sent before has been answered.
 
     Each user sends a fresh message (the barrier), in a thread of its own; when every
@@ -98,10 +112,12 @@ def posts_before_barrier(bot, slack, channel: str, *users: str) -> List[dict]:
         else:
             send(bot, dm(BARRIER, channel, user, thread_ts=threads[-1]))
     for thread in threads:
-        eventually(lambda: any(p.get("thread_ts") == thread for p in slack.posts_to(channel)),
-                   f"the answer to the barrier in thread {thread} of {channel}")
+        eventually(
+            lambda thread=thread: any(p.get("thread_ts") == thread for p in slack.posts_to(channel)),
+            f"the answer to the barrier in thread {thread} of {channel}",
+        )
     for user in users:
-        eventually(lambda: BARRIER in stored_user_texts(bot, user), f"{user}'s barrier stored")
+        eventually(lambda user=user: BARRIER in stored_user_texts(bot, user), f"{user}'s barrier stored")
     return [p for p in slack.posts_to(channel) if p.get("thread_ts") not in threads]
 
 
@@ -125,8 +141,7 @@ def test_dm_question_gets_one_cited_answer_in_slack_format(bot, slack, median_pa
     assert "*Sources:*" in answer["text"]
     assert "thread_ts" not in answer  # a top-level DM gets a top-level answer
     assert answer["_authorization"] == "Bearer xoxb-test"
-    assert stored_user_texts(bot, user) == [
-        "what is the median pay for machine learning engineers?", BARRIER]
+    assert stored_user_texts(bot, user) == ["what is the median pay for machine learning engineers?", BARRIER]
 
 
 def test_mention_in_a_channel_is_answered_in_a_thread_under_it(bot, slack, median_pay):
@@ -187,24 +202,32 @@ def test_a_bare_mention_is_a_greeting(bot, slack):
     assert any(b["type"] == "actions" for b in answer["blocks"])
 
 
-def click(user: str, channel: str, value: str, thread: Optional[str] = None) -> bytes:
+def click(user: str, channel: str, value: str, thread: str | None = None) -> bytes:
     """The form Slack posts when `user` clicks a suggestion button in `channel`."""
-    container = {"type": "message", "message_ts": unique_ts(), "channel_id": channel,
-                 "is_ephemeral": False}
-    message = {"type": "message", "ts": container["message_ts"], "bot_id": "B0BOT",
-               "text": "Suggested questions"}
+    container = {"type": "message", "message_ts": unique_ts(), "channel_id": channel, "is_ephemeral": False}
+    message = {"type": "message", "ts": container["message_ts"], "bot_id": "B0BOT", "text": "Suggested questions"}
     if thread:
         container["thread_ts"] = message["thread_ts"] = thread
     payload = {
-        "type": "block_actions", "team": {"id": "T0TEAM"}, "api_app_id": "A0APP",
+        "type": "block_actions",
+        "team": {"id": "T0TEAM"},
+        "api_app_id": "A0APP",
         "user": {"id": user, "username": "someone", "team_id": "T0TEAM"},
         "channel": {"id": channel, "name": "directmessage"},
-        "container": container, "message": message,
+        "container": container,
+        "message": message,
         "response_url": "https://hooks.slack.com/actions/T0TEAM/1/x",
         "trigger_id": "1.2.3",
-        "actions": [{"type": "button", "action_id": "suggestion_0", "block_id": "b1",
-                     "value": value, "action_ts": unique_ts(),
-                     "text": {"type": "plain_text", "text": "a suggested question"}}],
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "suggestion_0",
+                "block_id": "b1",
+                "value": value,
+                "action_ts": unique_ts(),
+                "text": {"type": "plain_text", "text": "a suggested question"},
+            }
+        ],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
 
@@ -212,8 +235,7 @@ def click(user: str, channel: str, value: str, thread: Optional[str] = None) -> 
 def test_button_click_is_answered(bot, slack, median_pay):
     figure, source_url = median_pay
     channel, user = unique("D"), unique("U")
-    status, _ = post(bot, click(user, channel, "/ask_pay"),
-                     content_type="application/x-www-form-urlencoded")
+    status, _ = post(bot, click(user, channel, "/ask_pay"), content_type="application/x-www-form-urlencoded")
     assert status == 200
     answer = exactly_one_post(bot, slack, channel, user)
     assert figure in answer["text"] and f"<{source_url}|" in answer["text"]
@@ -235,7 +257,9 @@ def test_thumbs_down_button_then_a_comment_are_stored_with_the_answer(bot, slack
     after = answers.kb.after_answer
     buttons = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [(e["text"]["text"], e["value"]) for e in buttons[-2:]] == [
-        (after.helpful.title, after.helpful.payload), (after.unhelpful.title, after.unhelpful.payload)]
+        (after.helpful.title, after.helpful.payload),
+        (after.unhelpful.title, after.unhelpful.payload),
+    ]
     post(bot, click(user, channel, after.unhelpful.payload), content_type="application/x-www-form-urlencoded")
     assert next_post(2)["text"] == answers.kb.messages["feedback_ask"]
     send(bot, dm("i wanted something else", channel, user))
@@ -245,8 +269,14 @@ def test_thumbs_down_button_then_a_comment_are_stored_with_the_answer(bot, slack
     assert rated["kind"] == "answer" and rated["answer"] and rated["facts"]
     assert feedback_of(bot.tracker_db, sender) == [
         {"rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay", "comment": None},
-        {"rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay",
-         "comment": "i wanted something else"}]
+        {
+            "rating": "down",
+            "answer": rated["answer"],
+            "facts": rated["facts"],
+            "topic": "pay",
+            "comment": "i wanted something else",
+        },
+    ]
     assert len(slack.posts_to(channel)) == 3
 
 
@@ -269,8 +299,9 @@ def test_bad_signature_is_rejected_and_nothing_happens(bot, slack):
 def test_unsigned_request_is_rejected(bot, slack):
     channel, user = unique("D"), unique("U")
     body = json.dumps(dm("hello", channel, user)).encode()
-    request = urllib.request.Request(f"{bot.url}/webhooks/slack/webhook", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{bot.url}/webhooks/slack/webhook", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(urllib.error.HTTPError) as error:
         NO_PROXY_OPENER.open(request, timeout=30)
     assert 400 <= error.value.code < 500
@@ -287,8 +318,7 @@ def test_timestamp_older_than_five_minutes_is_rejected(bot, slack):
     assert stored_user_texts(bot, user) == [BARRIER]
 
 
-RETRY_REASONS = ["http_timeout", "http_error", "connection_failed", "too_many_redirects",
-                 "unknown_error"]
+RETRY_REASONS = ["http_timeout", "http_error", "connection_failed", "too_many_redirects", "unknown_error"]
 
 
 def retry(number: int, reason: str = "http_timeout") -> dict:
@@ -330,8 +360,9 @@ def test_failed_post_is_logged_and_a_retry_is_answered_once(bot, slack, median_p
     slack.fail_next_posts(channel)
     send(bot, body)
     # the failure, with its traceback (SlackApiError carries Slack's error code)
-    wait_for_log(bot, f"Answering Slack delivery {body['event_id']} failed",
-                 "Traceback", "SlackApiError", "fatal_error")
+    wait_for_log(
+        bot, f"Answering Slack delivery {body['event_id']} failed", "Traceback", "SlackApiError", "fatal_error"
+    )
     send(bot, body, headers=retry(1))  # answered this time
     slack.wait_for_posts(channel)
     send(bot, body, headers=retry(2))  # answered already: not again
@@ -342,8 +373,7 @@ def test_failed_post_is_logged_and_a_retry_is_answered_once(bot, slack, median_p
     assert stored_user_texts(bot, user) == [question, BARRIER]
 
 
-def test_a_failing_action_server_gets_the_user_an_apology_and_the_next_question_is_answered(
-        bot, slack, median_pay):
+def test_a_failing_action_server_gets_the_user_an_apology_and_the_next_question_is_answered(bot, slack, median_pay):
     # Rasa 3.6 would log and swallow the failure and post nothing; bot.server.patches
     # turns it into the knowledge file's apology, posted once
     channel, user = unique("D"), unique("U")
@@ -396,8 +426,11 @@ def test_a_bug_in_a_handler_is_a_server_error_with_a_traceback(bot, bug):
 
 
 def test_url_verification_returns_the_challenge(bot):
-    body = {"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-            "type": "url_verification"}
+    body = {
+        "token": "legacy",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
     status, text = post(bot, json.dumps(body).encode())
     assert status == 200
     assert json.loads(text) == {"challenge": body["challenge"]}
@@ -405,8 +438,11 @@ def test_url_verification_returns_the_challenge(bot):
 
 def test_json_with_a_charset_is_handled(bot, slack, median_pay):
     channel, user = unique("D"), unique("U")
-    send(bot, dm("what do machine learning engineers earn?", channel, user),
-         content_type="application/json; charset=utf-8")
+    send(
+        bot,
+        dm("what do machine learning engineers earn?", channel, user),
+        content_type="application/json; charset=utf-8",
+    )
     assert median_pay[0] in exactly_one_post(bot, slack, channel, user)["text"]
 
 

@@ -1,20 +1,20 @@
 """The Slack channel's pure parts: Markdown -> mrkdwn, buttons -> blocks, text cleaning,
 de-duplication memory, and the credentials entry the launcher reads."""
+
 from pathlib import Path
 
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.channels.slack import (Deliveries, Seen, buttons_to_blocks, clean_user_text,
-                                fallback_text, markdown_to_mrkdwn)
+from bot.channels.slack import Deliveries, Seen, buttons_to_blocks, clean_user_text, fallback_text, markdown_to_mrkdwn
 from bot.server.launcher import channel_credentials
 
 
 def test_markdown_links_become_slack_links():
     text = "[1] Indeed: [Machine Learning Engineer Salary](https://www.indeed.com/career/x), accessed November 8, 2022"
     assert markdown_to_mrkdwn(text) == (
-        "[1] Indeed: <https://www.indeed.com/career/x|Machine Learning Engineer Salary>, "
-        "accessed November 8, 2022")
+        "[1] Indeed: <https://www.indeed.com/career/x|Machine Learning Engineer Salary>, accessed November 8, 2022"
+    )
 
 
 def test_bold_italic_and_headings():
@@ -54,8 +54,10 @@ def test_every_source_line_of_the_knowledge_file_converts(answers):
 
 
 def test_buttons_become_a_section_and_an_actions_block():
-    buttons = [{"title": "What do ML engineers earn?", "payload": "/ask_pay"},
-               {"title": "What's the job outlook?", "payload": "/ask_outlook"}]
+    buttons = [
+        {"title": "What do ML engineers earn?", "payload": "/ask_pay"},
+        {"title": "What's the job outlook?", "payload": "/ask_outlook"},
+    ]
     blocks = buttons_to_blocks("Hi! I answer **questions**.", buttons)
     assert blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": "Hi! I answer *questions*."}}
     assert blocks[1]["type"] == "actions"
@@ -63,7 +65,8 @@ def test_buttons_become_a_section_and_an_actions_block():
     assert [e["value"] for e in elements] == ["/ask_pay", "/ask_outlook"]
     assert [e["text"] for e in elements] == [
         {"type": "plain_text", "text": "What do ML engineers earn?", "emoji": True},
-        {"type": "plain_text", "text": "What's the job outlook?", "emoji": True}]
+        {"type": "plain_text", "text": "What's the job outlook?", "emoji": True},
+    ]
     assert len({e["action_id"] for e in elements}) == 2  # unique within the block
     assert all(e["type"] == "button" for e in elements)
 
@@ -92,14 +95,21 @@ def test_suggestion_buttons_of_the_knowledge_file(answers):
     assert not set("&<>*_[]#\n") & set(decline) and len(decline) <= 3000
     assert 0 < len(suggestions) <= 25 and all(len(s.title) <= 75 for s in suggestions)
     reply = answers.decline()
-    blocks = buttons_to_blocks(reply.text, [{"title": b.title, "payload": b.payload}
-                                            for b in reply.buttons])
+    blocks = buttons_to_blocks(reply.text, [{"title": b.title, "payload": b.payload} for b in reply.buttons])
     assert blocks == [
         {"type": "section", "text": {"type": "mrkdwn", "text": decline}},
-        {"type": "actions", "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": s.title, "emoji": True},
-             "value": s.payload, "action_id": f"suggestion_{i}"}
-            for i, s in enumerate(suggestions)]},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": s.title, "emoji": True},
+                    "value": s.payload,
+                    "action_id": f"suggestion_{i}",
+                }
+                for i, s in enumerate(suggestions)
+            ],
+        },
     ]
 
 
@@ -158,7 +168,8 @@ def test_credentials_read_slack_secrets_from_the_environment_only(tmp_path: Path
 
     notices = channel_credentials(source, tmp_path / "off.yml", {})
     assert [n for n in notices if n.startswith("Slack:")] == [
-        "Slack: off (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN not set; see README)."]
+        "Slack: off (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN not set; see README)."
+    ]
     assert "bot.channels.slack.Slack" not in yaml.safe_load((tmp_path / "off.yml").read_text())
 
     env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}

@@ -12,11 +12,11 @@ loaded, so each test takes well under a second.
 That no further post comes is shown by waiting until no server has an answer in the
 making (their channels' background tasks are done), not by a pause.
 """
+
 import asyncio
 import logging
 import threading
 import uuid
-from typing import List
 
 import pytest
 from rasa.core.channels.channel import UserMessage, register
@@ -24,8 +24,7 @@ from sanic import Sanic
 
 from bot.channels.slack import Deliveries, RedisDeliveries, SlackAppInput
 from bot.server.launcher import free_port
-from tests.slack_fake import (PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message,
-                              send, slack, unique)
+from tests.slack_fake import PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message, send, slack, unique
 
 __all__ = ["slack"]  # a fixture from tests/slack_fake.py
 
@@ -43,14 +42,12 @@ class Agent:
 
     async def handle_message(self, message: UserMessage) -> None:
         await asyncio.sleep(ANSWER_TIME)
-        await message.output_channel.send_response(
-            message.sender_id, {"text": f"An answer to: {message.text}"})
+        await message.output_channel.send_response(message.sender_id, {"text": f"An answer to: {message.text}"})
 
 
 def make_channel(slack, redis_url=None) -> SlackAppInput:
     """The channel as credentials.yml makes it (redis_url None: REDIS_URL decides)."""
-    return SlackAppInput("xoxb-test", slack_signing_secret=SECRET, api_url=slack.api_url,
-                         redis_url=redis_url)
+    return SlackAppInput("xoxb-test", slack_signing_secret=SECRET, api_url=slack.api_url, redis_url=redis_url)
 
 
 class Server:
@@ -72,8 +69,9 @@ class Server:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.server = self.loop.run_until_complete(self.app.create_server(
-            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False))
+        self.server = self.loop.run_until_complete(
+            self.app.create_server(host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False)
+        )
         self.loop.run_until_complete(self.server.startup())
         self.loop.run_until_complete(self.server.before_start())
         self.loop.run_until_complete(self.server.after_start())
@@ -121,7 +119,7 @@ def servers(slack, redis_url):
         server.stop()
 
 
-def answers_to(slack, channel: str, *servers: Server) -> List[dict]:
+def answers_to(slack, channel: str, *servers: Server) -> list[dict]:
     """The posts to `channel`, once no server is making an answer any more."""
     eventually(lambda: all(s.idle() for s in servers), "the answers to be made", WAIT)
     return slack.posts_to(channel)
@@ -158,28 +156,28 @@ def test_a_retry_reaching_another_server_while_the_first_is_answered(servers, sl
     assert len(answers_to(slack, channel, a, b)) == 1
 
 
-def test_the_same_delivery_reaching_two_servers_at_the_same_moment_is_answered_once(
-        servers, slack):
+def test_the_same_delivery_reaching_two_servers_at_the_same_moment_is_answered_once(servers, slack):
     channel = unique("D")
     bodies = [dm(f"what skills do I need? ({n})", channel, unique("U")) for n in range(10)]
     statuses = []
     for body in bodies:
         go = threading.Barrier(2)
 
-        def deliver(server, headers):
+        def deliver(server, headers, go=go, body=body):
             go.wait()
             statuses.append(send(server, body, headers=headers))
 
-        together = [threading.Thread(target=deliver, args=(servers[0], {})),
-                    threading.Thread(target=deliver, args=(servers[1], retry(1)))]
+        together = [
+            threading.Thread(target=deliver, args=(servers[0], {})),
+            threading.Thread(target=deliver, args=(servers[1], retry(1))),
+        ]
         for thread in together:
             thread.start()
         for thread in together:
             thread.join(WAIT)
     posts = answers_to(slack, channel, *servers)
     assert len(statuses) == 2 * len(bodies)
-    assert sorted(p["text"] for p in posts) == sorted(
-        f"An answer to: {b['event']['text']}" for b in bodies)
+    assert sorted(p["text"] for p in posts) == sorted(f"An answer to: {b['event']['text']}" for b in bodies)
     assert sorted(statuses) == sorted([""] * len(bodies) + ["Already handled."] * len(bodies))
 
 
@@ -199,8 +197,7 @@ def test_a_retry_of_a_failed_answer_is_answered_by_another_server(servers, slack
     assert len(answers_to(slack, channel, a, b)) == 1
 
 
-def test_a_mention_delivered_also_as_a_channel_message_to_another_server_is_answered_once(
-        servers, slack):
+def test_a_mention_delivered_also_as_a_channel_message_to_another_server_is_answered_once(servers, slack):
     a, b = servers
     channel, user = unique("C"), unique("U")
     first, second = mention_and_message("what do machine learning engineers earn?", channel, user)
@@ -216,8 +213,7 @@ def test_redis_holds_the_marks_with_their_lifetimes(servers, slack, redis_url):
     deliveries = a.channel.deliveries
     channel, user = unique("D"), unique("U")
     body = dm("hello", channel, user)
-    keys = [deliveries.redis_key(body["event_id"]),
-            deliveries.redis_key((channel, body["event"]["ts"]))]
+    keys = [deliveries.redis_key(body["event_id"]), deliveries.redis_key((channel, body["event"]["ts"]))]
     assert keys[1] == f'careerbot:slack:["{channel}","{body["event"]["ts"]}"]'
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     send(a, body)
@@ -228,8 +224,7 @@ def test_redis_holds_the_marks_with_their_lifetimes(servers, slack, redis_url):
     assert all(3_590_000 < client.pttl(k) <= 3_600_000 for k in keys)
 
 
-def test_a_delivery_left_in_flight_by_a_dead_server_is_answered_once_its_marks_expire(
-        redis_url):
+def test_a_delivery_left_in_flight_by_a_dead_server_is_answered_once_its_marks_expire(redis_url):
     dead = RedisDeliveries(redis_url, in_flight_ttl=0.2)  # killed before it could finish
     alive = RedisDeliveries(redis_url)
 

@@ -4,6 +4,7 @@ One bot (action server + `rasa run`) on free loopback ports with a fresh tracker
 serves every test here; the browser and the screenshots are described in webchat_support.
 The embeddable bubble (/chat/widget.js) on other sites is tested in test_webchat_widget.py.
 """
+
 import asyncio
 import threading
 import time
@@ -16,10 +17,19 @@ from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS
 from tests.slack_fake import eventually
 from tests.tracker_rows import feedback_of, stored_events
-from tests.webchat_support import browser  # noqa: F401 - the module's chromium (a fixture)
-from tests.webchat_support import (BLS, COURSERA, GREETING, PAY_QUESTION, SOURCE_QUESTION,
-                                   TIMEOUT_MS, Chat, assert_source_link, get, publish,
-                                   running_bot)
+from tests.webchat_support import (
+    BLS,
+    COURSERA,
+    GREETING,
+    PAY_QUESTION,
+    SOURCE_QUESTION,
+    TIMEOUT_MS,
+    Chat,
+    assert_source_link,
+    get,
+    publish,
+    running_bot,
+)
 
 SOCKET_DEADLINE = 60  # seconds for one socket.io exchange: connect, join, replies, disconnect
 
@@ -31,6 +41,7 @@ def bot(tmp_path_factory):
 
 
 # -- the /chat routes ------------------------------------------------------------------
+
 
 def test_chat_page_is_served_by_the_bot_itself(bot):
     status, headers, body = get(bot.url + "/chat")
@@ -46,11 +57,20 @@ def test_chat_page_is_served_by_the_bot_itself(bot):
     assert slash_body == body
 
 
-@pytest.mark.parametrize("name, content_type", [
-    ("webchat.js", "text/javascript"), ("chat.js", "text/javascript"), ("chat.css", "text/css"),
-    ("page.js", "text/javascript"), ("page.css", "text/css"), ("widget.js", "text/javascript"),
-    ("widget.css", "text/css"), ("demo.css", "text/css"), ("favicon.svg", "image/svg+xml"),
-])
+@pytest.mark.parametrize(
+    "name, content_type",
+    [
+        ("webchat.js", "text/javascript"),
+        ("chat.js", "text/javascript"),
+        ("chat.css", "text/css"),
+        ("page.js", "text/javascript"),
+        ("page.css", "text/css"),
+        ("widget.js", "text/javascript"),
+        ("widget.css", "text/css"),
+        ("demo.css", "text/css"),
+        ("favicon.svg", "image/svg+xml"),
+    ],
+)
 def test_page_files_have_their_content_types(bot, name, content_type):
     status, headers, body = get(f"{bot.url}/chat/{name}")
     assert status == 200, f"/chat/{name}: {body[:200]!r} (did `npm ci --prefix web` run?)"
@@ -80,6 +100,7 @@ def test_nothing_else_is_served_under_chat(bot):
 
 # -- socket.io: session persistence (rasa#13027) -----------------------------------------
 
+
 async def say(url, session_id, text, replies=1, timeout=30.0):
     """Connect, join `session_id`, say `text`, return the bot's messages, disconnect."""
     import socketio
@@ -97,8 +118,7 @@ async def say(url, session_id, text, replies=1, timeout=30.0):
     try:
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), timeout)
-        await client.emit("user_uttered", {"message": text, "session_id": session_id,
-                                           "customData": {"language": "en"}})
+        await client.emit("user_uttered", {"message": text, "session_id": session_id, "customData": {"language": "en"}})
         return [await asyncio.wait_for(received.get(), timeout) for _ in range(replies)]
     finally:
         await client.eio.disconnect(abort=True)  # a clean polling close waits ~25 s
@@ -151,6 +171,7 @@ def test_greeting_comes_with_suggestions_as_quick_replies(bot):
 
 
 # -- the browser --------------------------------------------------------------------------
+
 
 def test_a_conversation_with_sources_survives_a_reload(browser, bot):
     started = time.monotonic()
@@ -239,12 +260,27 @@ def test_thumbs_down_then_a_comment_are_stored_with_the_rated_answer(browser, bo
         chat.wait_for_response(4, "")
         sender = conversation_id("web", chat.session_id())
         stored = eventually(lambda: feedback_of(bot.tracker_db, sender)[1:], "the comment stored")
-        rated = [e["metadata"]["careerbot"] for e in stored_events(bot.tracker_db, sender, "bot")
-                 if e["metadata"]["careerbot"]["answer"]][0]
+        rated = [
+            e["metadata"]["careerbot"]
+            for e in stored_events(bot.tracker_db, sender, "bot")
+            if e["metadata"]["careerbot"]["answer"]
+        ][0]
         assert feedback_of(bot.tracker_db, sender)[0] == {
-            "rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay", "comment": None}
-        assert stored == [{"rating": "down", "answer": rated["answer"], "facts": rated["facts"], "topic": "pay",
-                           "comment": "numbers for new grads"}]
+            "rating": "down",
+            "answer": rated["answer"],
+            "facts": rated["facts"],
+            "topic": "pay",
+            "comment": None,
+        }
+        assert stored == [
+            {
+                "rating": "down",
+                "answer": rated["answer"],
+                "facts": rated["facts"],
+                "topic": "pay",
+                "comment": "numbers for new grads",
+            }
+        ]
         assert chat.errors == [] and chat.outside == []
     finally:
         chat.close()
@@ -307,8 +343,11 @@ def test_a_full_session_is_quick_quiet_and_stays_on_the_bots_origin(browser, bot
         chat.page.locator(".rw-replies .rw-reply", has_text="What do ML engineers earn?").click()
         chat.wait_for_response(2, "$131,490")
         enter_to_answer = []
-        for question, expected in [(PAY_QUESTION, "$131,490"), (SKILLS_QUESTION, "Sources:"),
-                                   (SOURCE_QUESTION, "That answer came from:")]:
+        for question, expected in [
+            (PAY_QUESTION, "$131,490"),
+            (SKILLS_QUESTION, "Sources:"),
+            (SOURCE_QUESTION, "That answer came from:"),
+        ]:
             before = chat.responses().count()
             chat.say(question)
             chat.wait_for_response(before + 1, "")
@@ -318,8 +357,11 @@ def test_a_full_session_is_quick_quiet_and_stays_on_the_bots_origin(browser, bot
         chat.page.locator("#new-conversation").click()
         chat.wait_for_response(1, GREETING)
         expect(chat.page.locator(".rw-client")).to_have_count(0)
-        print(f"\nload to greeting {to_greeting:.2f} s; Enter to answer "
-              + ", ".join(f"{t:.2f}" for t in enter_to_answer) + " s")
+        print(
+            f"\nload to greeting {to_greeting:.2f} s; Enter to answer "
+            + ", ".join(f"{t:.2f}" for t in enter_to_answer)
+            + " s"
+        )
         assert to_greeting < 2.0
         assert max(enter_to_answer) < 2.0
         assert chat.errors == [], "console errors"

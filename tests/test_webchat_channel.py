@@ -1,6 +1,7 @@
 """The web chat channels without servers: reply shapes and the session fix.
 
 The /chat routes are tested against a running bot in test_webchat.py."""
+
 import asyncio
 import json
 import re
@@ -9,9 +10,17 @@ from importlib.metadata import version
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.channels.webchat import (PAGE_FILES, WEB_DIR, WIDGET_BUNDLE, WebchatOutput,
-                                  WebchatSocketIOInput, demo_page, hard_breaks, webchat_markdown,
-                                  without_outside_imports)
+from bot.channels.webchat import (
+    PAGE_FILES,
+    WEB_DIR,
+    WIDGET_BUNDLE,
+    WebchatOutput,
+    WebchatSocketIOInput,
+    demo_page,
+    hard_breaks,
+    webchat_markdown,
+    without_outside_imports,
+)
 
 
 class FakeSio:
@@ -31,8 +40,7 @@ def emitted(coroutine_factory):
 
 
 # A made-up reply in the formatter's shape (not from the knowledge file).
-SAMPLE = ("Pay is $100 [1].\nSources:\n"
-          "[1] A Publisher: [A Title](https://example.org/a), accessed May 1, 2020")
+SAMPLE = "Pay is $100 [1].\nSources:\n[1] A Publisher: [A Title](https://example.org/a), accessed May 1, 2020"
 
 
 def test_single_newlines_become_markdown_hard_breaks():
@@ -43,16 +51,25 @@ def test_single_newlines_become_markdown_hard_breaks():
 def test_citation_markers_are_escaped_and_links_kept():
     text = "Pay is $1 [1][2].\n[1] A: [Title](https://a.example), accessed\n[2] B: [1](https://b)"
     assert webchat_markdown(text) == (
-        "Pay is $1 \\[1\\]\\[2\\].  \n\\[1\\] A: [Title](https://a.example), accessed  \n"
-        "\\[2\\] B: [1](https://b)")
+        "Pay is $1 \\[1\\]\\[2\\].  \n\\[1\\] A: [Title](https://a.example), accessed  \n\\[2\\] B: [1](https://b)"
+    )
 
 
 def test_text_reply_is_one_message_with_kept_line_breaks():
     sent = emitted(lambda out: out.send_text_message("s1", SAMPLE))
-    assert sent == [("bot_uttered", {"text": (
-        "Pay is $100 \\[1\\].  \n"
-        "Sources:  \n"
-        "\\[1\\] A Publisher: [A Title](https://example.org/a), accessed May 1, 2020")}, "s1")]
+    assert sent == [
+        (
+            "bot_uttered",
+            {
+                "text": (
+                    "Pay is $100 \\[1\\].  \n"
+                    "Sources:  \n"
+                    "\\[1\\] A Publisher: [A Title](https://example.org/a), accessed May 1, 2020"
+                )
+            },
+            "s1",
+        )
+    ]
 
 
 def test_an_answer_from_the_knowledge_file_keeps_its_lines_markers_and_links(answers):
@@ -89,12 +106,12 @@ def test_buttons_become_quick_replies_on_the_last_message(answers):
     message = sent[0][1]
     assert message["text"] == "Hi!  \nPick one:"
     assert message["quick_replies"] == [
-        {"content_type": "text", "title": s.title, "payload": s.payload} for s in suggestions]
+        {"content_type": "text", "title": s.title, "payload": s.payload} for s in suggestions
+    ]
 
 
 def test_blank_lines_still_split_into_messages_like_rasa():
-    sent = emitted(lambda out: out.send_text_with_buttons(
-        "s1", "first\n\nsecond", [{"title": "t", "payload": "/p"}]))
+    sent = emitted(lambda out: out.send_text_with_buttons("s1", "first\n\nsecond", [{"title": "t", "payload": "/p"}]))
     assert [m[1]["text"] for m in sent] == ["first", "second"]
     assert "quick_replies" not in sent[0][1] and sent[1][1]["quick_replies"]
 
@@ -108,8 +125,13 @@ def test_credentials_use_the_events_and_metadata_key_of_the_installed_widget():
     bundle = WIDGET_BUNDLE.read_text(encoding="utf-8")
     user_event, bot_event = socketio["user_message_evt"], socketio["bot_message_evt"]
     # The widget emits {message, customData, session_id} and listens for the bot's event.
-    sends = re.compile(r'\.emit\("' + re.escape(user_event) + r'",\{message:\w+,'
-                       + re.escape(socketio["metadata_key"]) + r':[\w.]+,session_id:')
+    sends = re.compile(
+        r'\.emit\("'
+        + re.escape(user_event)
+        + r'",\{message:\w+,'
+        + re.escape(socketio["metadata_key"])
+        + r":[\w.]+,session_id:"
+    )
     assert sends.search(bundle), f"the widget never emits {user_event!r} with its metadata key"
     assert f'.on("{bot_event}",' in bundle, f"the widget never listens for {bot_event!r}"
 
@@ -123,12 +145,14 @@ def test_the_served_bundle_is_the_pinned_one_and_speaks_the_servers_protocol():
     for package in ("rasa-webchat", "socket.io-client"):
         installed = version_in(WEB_DIR / "node_modules" / package / "package.json")
         assert installed == lock[f"node_modules/{package}"]["version"], (
-            f"{package} {installed} is not the locked version: run `npm ci --prefix web`")
+            f"{package} {installed} is not the locked version: run `npm ci --prefix web`"
+        )
     # package.json pins exact versions (no range), the ones the lock file installs.
     assert pinned["dependencies"]["rasa-webchat"] == lock["node_modules/rasa-webchat"]["version"]
     assert pinned["devDependencies"]["axe-core"] == lock["node_modules/axe-core"]["version"]
-    assert version_in(WEB_DIR / "node_modules" / "axe-core" / "package.json") == \
-        lock["node_modules/axe-core"]["version"]
+    assert (
+        version_in(WEB_DIR / "node_modules" / "axe-core" / "package.json") == lock["node_modules/axe-core"]["version"]
+    )
     # python-socketio 5 speaks the Socket.IO 5 protocol of the JavaScript clients 3 and 4.
     client = lock["node_modules/socket.io-client"]["version"]
     assert version("python-socketio").split(".")[0] == "5"
@@ -192,8 +216,11 @@ def test_the_bundle_is_served_without_the_google_fonts_import():
     assert "fonts.googleapis.com" not in served and "@import" not in served
     assert served == bundle.replace(font_import, "")  # and nothing else
     # Any other origin's stylesheet, quoted or not; a local one stays.
-    for css in ['@import url("https://cdn.example/a.css");', "@import url('//cdn.example/b.css');",
-                "@import url( http://cdn.example/c.css ) ;"]:
+    for css in [
+        '@import url("https://cdn.example/a.css");',
+        "@import url('//cdn.example/b.css');",
+        "@import url( http://cdn.example/c.css ) ;",
+    ]:
         assert without_outside_imports(f"a{{}}{css}b{{}}") == "a{}b{}", css
     assert without_outside_imports("@import url(local.css);") == "@import url(local.css);"
 

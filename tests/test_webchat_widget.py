@@ -5,6 +5,7 @@ A tiny static server on its own port stands for a site owner's page: the demo pa
 that page's origin, http://127.0.0.1:HOST_PORT, in WEB_ALLOWED_ORIGINS. The same page
 opened as http://localhost:HOST_PORT is another origin, which the bot does not allow.
 """
+
 import http.server
 import threading
 
@@ -14,9 +15,17 @@ from playwright.sync_api import expect
 from bot import PROJECT_ROOT
 from bot.channels.webchat import demo_page
 from bot.server.launcher import free_port
-from tests.webchat_support import browser  # noqa: F401 - the module's chromium (a fixture)
-from tests.webchat_support import (BLS, GREETING, PAY_QUESTION, SOURCE_QUESTION, Chat,
-                                   assert_source_link, get, publish, running_bot)
+from tests.webchat_support import (
+    BLS,
+    GREETING,
+    PAY_QUESTION,
+    SOURCE_QUESTION,
+    Chat,
+    assert_source_link,
+    get,
+    publish,
+    running_bot,
+)
 
 HOST_PORT = free_port()
 ALLOWED = f"http://127.0.0.1:{HOST_PORT}"
@@ -33,8 +42,7 @@ def bot(tmp_path_factory):
 @pytest.fixture(scope="module")
 def host_site(bot):
     """Someone else's site: serves the demo page, embedding the bot's widget, at "/"."""
-    page = demo_page((PROJECT_ROOT / "web" / "demo.html").read_text(encoding="utf-8"),
-                     bot.url).encode("utf-8")
+    page = demo_page((PROJECT_ROOT / "web" / "demo.html").read_text(encoding="utf-8"), bot.url).encode("utf-8")
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -58,6 +66,7 @@ def host_site(bot):
 
 
 # -- what the bot serves --------------------------------------------------------------------
+
 
 def test_the_widget_script_finds_the_bot_from_its_own_address(bot):
     status, headers, body = get(bot.url + "/chat/widget.js")
@@ -90,6 +99,7 @@ def test_socketio_polling_answers_allowed_origins_with_cors_headers(bot):
 
 # -- in a browser -----------------------------------------------------------------------------
 
+
 def open_bubble(chat):
     """Load the host page, wait for the bubble and open it."""
     chat.page.goto(chat.url)
@@ -102,8 +112,13 @@ def open_bubble(chat):
 def test_the_bubble_on_an_allowed_site(browser, bot, host_site):
     chat = Chat(browser, ALLOWED + "/", origins=[bot.url])
     socket_requests = []  # (method, transport)
-    chat.page.on("request", lambda r: "/socket.io/" in r.url and socket_requests.append(
-        (r.method, "websocket" if "transport=websocket" in r.url else "polling")))
+    chat.page.on(
+        "request",
+        lambda r: (
+            "/socket.io/" in r.url
+            and socket_requests.append((r.method, "websocket" if "transport=websocket" in r.url else "polling"))
+        ),
+    )
     try:
         chat.page.goto(chat.url)
         launcher = chat.page.get_by_role("button", name="Chat with the career bot")

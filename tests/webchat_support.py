@@ -7,6 +7,7 @@ console errors and the requests that leave the origins it is allowed to talk to.
 Screenshots go to test-output/webchat/ (git-ignored). Only with UPDATE_SCREENSHOTS=1
 (`make screenshots`) are the README's ones also copied over docs/screenshots/.
 """
+
 import os
 import shutil
 import urllib.error
@@ -22,9 +23,17 @@ from bot import PROJECT_ROOT
 from bot.server.launcher import Servers, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+]
 OUTPUT = PROJECT_ROOT / "test-output" / "webchat"
 DOC_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -42,25 +51,29 @@ SESSION_ID = "() => (JSON.parse(localStorage.getItem('chat_session') || '{}')).s
 
 # Injected before the page's own scripts: when Enter was pressed and when each bot message
 # appeared, in ms since the page started loading (performance.now()).
-TIMING_PROBE = """
-window.__chatTimes = {enter: [], responses: []};
-document.addEventListener('keydown', event => {
+TIMING_PROBE = f"""
+window.__chatTimes = {{enter: [], responses: []}};
+document.addEventListener('keydown', event => {{
   if (event.key === 'Enter') window.__chatTimes.enter.push(performance.now());
-}, true);
-new MutationObserver(() => {
-  const shown = document.querySelectorAll('%s').length, times = window.__chatTimes.responses;
+}}, true);
+new MutationObserver(() => {{
+  const shown = document.querySelectorAll('{RESPONSE}').length, times = window.__chatTimes.responses;
   while (times.length < shown) times.push(performance.now());
-}).observe(document, {childList: true, subtree: true});
-""" % RESPONSE
+}}).observe(document, {{childList: true, subtree: true}});
+"""
 
 
 @contextmanager
 def running_bot(tmp_path_factory, name, extra_env=None):
     """Action server + `rasa run` on free loopback ports with a fresh tracker database."""
     state = tmp_path_factory.mktemp(name)
-    servers = Servers(bot_port=free_port(), action_port=free_port(),
-                      tracker_db=state / "tracker.db", log_dir=state / "logs",
-                      extra_env=extra_env)
+    servers = Servers(
+        bot_port=free_port(),
+        action_port=free_port(),
+        tracker_db=state / "tracker.db",
+        log_dir=state / "logs",
+        extra_env=extra_env,
+    )
     with servers:
         yield servers
     for log in ("rasa.log", "actions.log"):
@@ -72,23 +85,17 @@ def running_bot(tmp_path_factory, name, extra_env=None):
 def chromium():
     expect.set_options(timeout=TIMEOUT_MS)
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-                    "(apt-get install -y chromium). Playwright's own browsers are not used.",
-                    pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(apt-get install -y chromium). Playwright's own browsers are not used.",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One chromium for a test module (import this fixture into it)."""
-    with chromium() as browser:
-        yield browser
 
 
 def get(url, headers=None, method="GET"):
@@ -121,8 +128,7 @@ class Chat:
     """
 
     def __init__(self, browser, url, width=1280, height=800, origins=(), bypass_csp=False):
-        self.context = browser.new_context(viewport={"width": width, "height": height},
-                                           bypass_csp=bypass_csp)
+        self.context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.context.route("**/*", loopback_only)
         self.context.add_init_script(TIMING_PROBE)
@@ -159,7 +165,8 @@ class Chat:
         self.page.wait_for_function(
             "([selector, n, text]) => { const r = document.querySelectorAll(selector);"
             " return r.length >= n && r[r.length - 1].innerText.includes(text); }",
-            arg=[RESPONSE, count, containing])
+            arg=[RESPONSE, count, containing],
+        )
         return self.responses().nth(count - 1)
 
     def say(self, text):

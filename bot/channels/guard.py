@@ -16,12 +16,13 @@ The same rules on REST, the web chat (socket.io) and Slack:
   UTF-8, the tracker store and spaCy refuse (an id holding one made Rasa's SQL tracker
   store exit the server). In a message it becomes U+FFFD; an id holding one is not an id.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any
 
 LOG_CHARS = 200
 REQUEST_MAX_BYTES = 64 * 1024  # larger request bodies get 413 (a message is at most a few KB)
@@ -54,17 +55,16 @@ def conversation_id(channel: str, raw_id: str) -> str:
 
 @dataclass
 class Checked:
-    text: str                      # what is stored (cut to the limit)
-    refused: Optional[str] = None  # "too_long" or "empty": answered without NLU
+    text: str  # what is stored (cut to the limit)
+    refused: str | None = None  # "too_long" or "empty": answered without NLU
 
-    def parse_data(self) -> Optional[Dict[str, Any]]:
+    def parse_data(self) -> dict[str, Any] | None:
         """Rasa parse data for a refused message (no NLU runs on it), else None."""
         if self.refused is None:
             return None
-        return {"text": self.text, "intent": {"name": "nlu_fallback", "confidence": 1.0},
-                "entities": []}
+        return {"text": self.text, "intent": {"name": "nlu_fallback", "confidence": 1.0}, "entities": []}
 
-    def metadata(self, metadata: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    def metadata(self, metadata: dict[str, Any] | None) -> dict[str, Any] | None:
         """The client's metadata with our mark; a client cannot set the mark itself."""
         kept = {k: v for k, v in (metadata or {}).items() if k != "refused"}
         if self.refused is None:

@@ -16,12 +16,14 @@ body with a 500 and a traceback, or a 200 with `[]` and an exception in the log:
 - a failure while handling still returns 200 with what was collected, and logs one short
   line (the user's text cut, no traceback).
 """
+
 from __future__ import annotations
 
 import json
 import logging
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -39,7 +41,7 @@ def bad_request(error: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": error}, status=status)
 
 
-def read_body(request: Request) -> Dict[str, Any]:
+def read_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, or ValueError with a one-line reason."""
     try:
         body = json.loads(request.body or b"")
@@ -63,7 +65,7 @@ def read_body(request: Request) -> Dict[str, Any]:
 
 class StrictRestInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -82,9 +84,13 @@ class StrictRestInput(InputChannel):
             checked = check_text(body["message"])
             collector = CollectingOutputChannel()
             message = UserMessage(
-                checked.text, collector, conversation_id(self.name(), body["sender"]),
-                parse_data=checked.parse_data(), input_channel=self.name(),
-                metadata=checked.metadata(body.get("metadata")))
+                checked.text,
+                collector,
+                conversation_id(self.name(), body["sender"]),
+                parse_data=checked.parse_data(),
+                input_channel=self.name(),
+                metadata=checked.metadata(body.get("metadata")),
+            )
             try:
                 await on_new_message(message)
             except CancelledError:
@@ -96,5 +102,5 @@ class StrictRestInput(InputChannel):
         return webhook
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls()

@@ -38,6 +38,7 @@ logged and the message is answered anyway (at least once), this server's own mem
 standing in. Without REDIS_URL the memory lives in the process (Deliveries), enough for
 Rasa's one Sanic worker.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,9 +51,9 @@ import re
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from http import HTTPStatus
-from typing import (Any, Awaitable, Callable, Dict, Hashable, Iterable, List, Optional, Set,
-                    Text, Tuple)
+from typing import Any
 from urllib.parse import parse_qs
 
 import redis.asyncio
@@ -104,9 +105,9 @@ def markdown_to_mrkdwn(text: str) -> str:
     "# heading" and label lines such as "Sources:" -> bold. Citation markers [n] and
     line breaks are kept; &, < and > in the text are escaped as Slack requires.
     """
-    links: List[str] = []
+    links: list[str] = []
 
-    def keep_link(match: "re.Match") -> str:
+    def keep_link(match: re.Match) -> str:
         title, url = match.group(1), match.group(2)
         links.append(f"<{url.replace('|', '%7C').replace('>', '%3E')}|{escape(title)}>")
         return _PLACEHOLDER.format(len(links) - 1)
@@ -127,7 +128,7 @@ def markdown_to_mrkdwn(text: str) -> str:
     return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
 
 
-def _chunks(text: str, size: int) -> List[str]:
+def _chunks(text: str, size: int) -> list[str]:
     """Split a long text at line breaks into pieces of at most `size` characters."""
     pieces, current = [], ""
     for line in text.split("\n"):
@@ -148,10 +149,10 @@ def _chunks(text: str, size: int) -> List[str]:
     return pieces
 
 
-def buttons_to_blocks(text: str, buttons: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def buttons_to_blocks(text: str, buttons: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """A section with the (mrkdwn) text, then actions blocks of buttons whose values are
     the payloads. Titles are plain text, cut to Slack's 75 characters."""
-    blocks: List[Dict[str, Any]] = []
+    blocks: list[dict[str, Any]] = []
     mrkdwn = markdown_to_mrkdwn(text).strip() if text else ""
     for piece in _chunks(mrkdwn, MAX_SECTION_TEXT) if mrkdwn else []:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
@@ -160,18 +161,20 @@ def buttons_to_blocks(text: str, buttons: Iterable[Dict[str, Any]]) -> List[Dict
         title = str(button.get("title") or button.get("payload") or "")
         if len(title) > MAX_BUTTON_TEXT:
             title = title[: MAX_BUTTON_TEXT - 1] + "…"
-        elements.append({
-            "type": "button",
-            "text": {"type": "plain_text", "text": title, "emoji": True},
-            "value": str(button.get("payload") or title),
-            "action_id": f"suggestion_{index}",
-        })
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": title, "emoji": True},
+                "value": str(button.get("payload") or title),
+                "action_id": f"suggestion_{index}",
+            }
+        )
     for start in range(0, len(elements), MAX_BUTTONS_PER_BLOCK):
-        blocks.append({"type": "actions", "elements": elements[start:start + MAX_BUTTONS_PER_BLOCK]})
+        blocks.append({"type": "actions", "elements": elements[start : start + MAX_BUTTONS_PER_BLOCK]})
     return blocks
 
 
-def fallback_text(text: str, buttons: Iterable[Dict[str, Any]]) -> str:
+def fallback_text(text: str, buttons: Iterable[dict[str, Any]]) -> str:
     """The `text` of a blocks message (notifications, screen readers)."""
     if text and text.strip():
         return markdown_to_mrkdwn(text).strip()
@@ -205,7 +208,7 @@ ANSWERED_TTL = 3600.0  # seconds an answered delivery is remembered (Slack retri
 IN_FLIGHT_TTL = 120.0  # seconds a delivery stays in flight in Redis unless finished first
 
 
-def _usable(keys: Iterable[Optional[Hashable]]) -> tuple:
+def _usable(keys: Iterable[Hashable | None]) -> tuple:
     """The keys that name something: not empty, and no empty part in a tuple key."""
     return tuple(k for k in keys if k and all(_parts(k)))
 
@@ -219,7 +222,7 @@ class Seen:
 
     def __init__(self, ttl: float = ANSWERED_TTL, limit: int = 10000):
         self.ttl, self.limit = ttl, limit
-        self._keys: "OrderedDict[Hashable, float]" = OrderedDict()
+        self._keys: OrderedDict[Hashable, float] = OrderedDict()
 
     def _expire(self, now: float) -> None:
         while self._keys:
@@ -228,12 +231,12 @@ class Seen:
                 break
             self._keys.popitem(last=False)
 
-    def contains(self, *keys: Optional[Hashable]) -> bool:
+    def contains(self, *keys: Hashable | None) -> bool:
         """True if any of the (non-empty) keys was added and has not expired."""
         self._expire(time.monotonic())
         return any(k in self._keys for k in _usable(keys))
 
-    def add(self, *keys: Optional[Hashable]) -> None:
+    def add(self, *keys: Hashable | None) -> None:
         """Remember the (non-empty) keys from now on."""
         now = time.monotonic()
         for key in _usable(keys):
@@ -253,11 +256,11 @@ class Deliveries:
     awaits, so no lock is needed.
     """
 
-    def __init__(self, answered: Optional[Seen] = None):
+    def __init__(self, answered: Seen | None = None):
         self.answered = answered if answered is not None else Seen()
-        self.in_flight: Set[Hashable] = set()
+        self.in_flight: set[Hashable] = set()
 
-    def start(self, *keys: Optional[Hashable]) -> bool:
+    def start(self, *keys: Hashable | None) -> bool:
         """Mark the delivery in flight; False if it is in flight or answered already."""
         keys = _usable(keys)
         if any(k in self.in_flight for k in keys) or self.answered.contains(*keys):
@@ -265,7 +268,7 @@ class Deliveries:
         self.in_flight.update(keys)
         return True
 
-    def finish(self, keys: Iterable[Optional[Hashable]], answered: bool) -> None:
+    def finish(self, keys: Iterable[Hashable | None], answered: bool) -> None:
         """The delivery is no longer in flight; remember it if it was answered."""
         keys = _usable(keys)
         self.in_flight.difference_update(keys)
@@ -320,12 +323,16 @@ class RedisDeliveries:
 
     answered_mark = "answered"
 
-    def __init__(self, url: Text, in_flight_ttl: float = IN_FLIGHT_TTL,
-                 answered_ttl: float = ANSWERED_TTL, prefix: Text = "careerbot:slack:",
-                 timeout: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        in_flight_ttl: float = IN_FLIGHT_TTL,
+        answered_ttl: float = ANSWERED_TTL,
+        prefix: str = "careerbot:slack:",
+        timeout: float = 1.0,
+    ) -> None:
         # no connection yet: from_url only reads the URL (a malformed one fails here)
-        self.redis = redis.asyncio.from_url(url, socket_timeout=timeout,
-                                            socket_connect_timeout=timeout)
+        self.redis = redis.asyncio.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.in_flight_ttl, self.answered_ttl, self.prefix = in_flight_ttl, answered_ttl, prefix
         self.in_flight_mark = f"in-flight {uuid.uuid4().hex}"  # this server's
         self.local = Deliveries(Seen(answered_ttl))
@@ -334,30 +341,37 @@ class RedisDeliveries:
         self._drop = self.redis.register_script(DROP_SCRIPT)
 
     @property
-    def where(self) -> Text:
+    def where(self) -> str:
         """host:port/db of the Redis (the URL without its password)."""
         found = self.redis.connection_pool.connection_kwargs
         return f"{found.get('host')}:{found.get('port')}/{found.get('db', 0)}"
 
-    def redis_key(self, key: Hashable) -> Text:
+    def redis_key(self, key: Hashable) -> str:
         return self.prefix + json.dumps(key, separators=(",", ":"))
 
-    async def start(self, *keys: Optional[Hashable]) -> bool:
+    async def start(self, *keys: Hashable | None) -> bool:
         """Mark the delivery in flight; False if it is in flight or answered already,
         on this server or another one."""
         keys = _usable(keys)
         if not keys:
             return True
         try:
-            return bool(await self._start(keys=[self.redis_key(k) for k in keys],
-                                          args=[self.in_flight_mark, _ms(self.in_flight_ttl)]))
+            return bool(
+                await self._start(
+                    keys=[self.redis_key(k) for k in keys], args=[self.in_flight_mark, _ms(self.in_flight_ttl)]
+                )
+            )
         except REDIS_ERRORS as error:
-            logger.error("Redis (%s) is unreachable: %s. Slack delivery %s is checked against "
-                         "this server's memory only; another server may answer it too.",
-                         self.where, _said(error), keys[0])
+            logger.error(
+                "Redis (%s) is unreachable: %s. Slack delivery %s is checked against "
+                "this server's memory only; another server may answer it too.",
+                self.where,
+                _said(error),
+                keys[0],
+            )
             return self.local.start(*keys)
 
-    async def finish(self, keys: Iterable[Optional[Hashable]], answered: bool) -> None:
+    async def finish(self, keys: Iterable[Hashable | None], answered: bool) -> None:
         """The delivery is no longer in flight; remember it if it was answered."""
         keys = _usable(keys)
         self.local.finish(keys, answered)
@@ -370,9 +384,13 @@ class RedisDeliveries:
             else:
                 await self._drop(keys=redis_keys, args=[self.in_flight_mark])
         except REDIS_ERRORS as error:
-            logger.error("Redis (%s) is unreachable: %s. Slack delivery %s could not be "
-                         "recorded as %s.", self.where, _said(error), keys[0],
-                         "answered" if answered else "unanswered")
+            logger.error(
+                "Redis (%s) is unreachable: %s. Slack delivery %s could not be recorded as %s.",
+                self.where,
+                _said(error),
+                keys[0],
+                "answered" if answered else "unanswered",
+            )
 
 
 async def _settled(value: Any) -> Any:
@@ -381,7 +399,7 @@ async def _settled(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def _said(error: BaseException) -> Text:
+def _said(error: BaseException) -> str:
     return str(error) or type(error).__name__  # asyncio.TimeoutError says nothing
 
 
@@ -389,15 +407,14 @@ def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-def memory_of_deliveries(redis_url: Optional[Text] = None) -> "Deliveries | RedisDeliveries":
+def memory_of_deliveries(redis_url: str | None = None) -> Deliveries | RedisDeliveries:
     """The memory of deliveries: in Redis if `redis_url` (default: the environment's
     REDIS_URL) is not empty, else in the process."""
     url = (os.environ.get("REDIS_URL", "") if redis_url is None else redis_url).strip()
     if not url:
         return Deliveries()
     shared = RedisDeliveries(url)
-    logger.info("Slack deliveries are remembered in Redis (%s), shared by every server.",
-                shared.where)
+    logger.info("Slack deliveries are remembered in Redis (%s), shared by every server.", shared.where)
     return shared
 
 
@@ -410,12 +427,17 @@ class SlackOutput(SlackBot):
     """
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "slack"
 
-    def __init__(self, token: Text, slack_channel: Optional[Text] = None,
-                 thread_id: Optional[Text] = None, proxy: Optional[Text] = None,
-                 base_url: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        slack_channel: str | None = None,
+        thread_id: str | None = None,
+        proxy: str | None = None,
+        base_url: str | None = None,
+    ) -> None:
         OutputChannel.__init__(self)
         self.slack_channel = slack_channel
         self.thread_id = thread_id
@@ -429,7 +451,7 @@ class SlackOutput(SlackBot):
         """At least one message was posted, and no post failed."""
         return self.posts > 0 and self.failed_posts == 0
 
-    async def _post_message(self, channel: Text, **kwargs: Any) -> None:
+    async def _post_message(self, channel: str, **kwargs: Any) -> None:
         if self.thread_id:
             kwargs["thread_ts"] = self.thread_id
         try:
@@ -441,27 +463,33 @@ class SlackOutput(SlackBot):
             raise
         self.posts += 1
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         recipient = self.slack_channel or recipient_id
         # a blank line separates messages, as in Rasa's own channels; the bot's
         # answers use single line breaks, so an answer is one message
         for part in text.strip().split("\n\n"):
             if part.strip():
-                await self._post_message(channel=recipient, text=markdown_to_mrkdwn(part),
-                                         mrkdwn=True, unfurl_links=False)
+                await self._post_message(
+                    channel=recipient, text=markdown_to_mrkdwn(part), mrkdwn=True, unfurl_links=False
+                )
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         recipient = self.slack_channel or recipient_id
-        await self._post_message(channel=recipient, text=fallback_text(text, buttons),
-                                 blocks=buttons_to_blocks(text, buttons), unfurl_links=False)
+        await self._post_message(
+            channel=recipient,
+            text=fallback_text(text, buttons),
+            blocks=buttons_to_blocks(text, buttons),
+            unfurl_links=False,
+        )
 
-    async def send_quick_replies(self, recipient_id: Text, text: Text,
-                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
-                               **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         message = dict(json_message)
         channel = message.pop("channel", None) or self.slack_channel or recipient_id
         message.pop("as_user", None)
@@ -473,7 +501,7 @@ class UnreadableRequest(ValueError):
     """A request body that is not what Slack sends."""
 
 
-def _json_object(raw: Any) -> Dict[Text, Any]:
+def _json_object(raw: Any) -> dict[str, Any]:
     """JSON text (str or UTF-8 bytes) that must hold an object."""
     try:
         value = json.loads(raw)
@@ -484,12 +512,12 @@ def _json_object(raw: Any) -> Dict[Text, Any]:
     return value
 
 
-def read_event_body(body: bytes) -> Dict[Text, Any]:
+def read_event_body(body: bytes) -> dict[str, Any]:
     """An Events API request (application/json): the JSON object."""
     return _json_object(body or b"{}")
 
 
-def read_interaction_payload(body: bytes) -> Dict[Text, Any]:
+def read_interaction_payload(body: bytes) -> dict[str, Any]:
     """An interactivity request (a form): the JSON object in its `payload` field."""
     try:
         form = parse_qs(body.decode("utf-8"))
@@ -505,11 +533,11 @@ class SlackAppInput(SlackInput):
     """Slack Events API + interactivity on /webhooks/slack/webhook."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "slack"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
         return cls(
@@ -520,25 +548,34 @@ class SlackAppInput(SlackInput):
             conversation_granularity=credentials.get("conversation_granularity", "sender"),
         )
 
-    def __init__(self, slack_token: Text, slack_channel: Optional[Text] = None,
-                 proxy: Optional[Text] = None, slack_signing_secret: Text = "",
-                 conversation_granularity: Optional[Text] = "sender",
-                 api_url: Optional[Text] = None, redis_url: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        slack_token: str,
+        slack_channel: str | None = None,
+        proxy: str | None = None,
+        slack_signing_secret: str = "",
+        conversation_granularity: str | None = "sender",
+        api_url: str | None = None,
+        redis_url: str | None = None,
+    ) -> None:
         super().__init__(
-            slack_token, slack_channel=slack_channel, proxy=proxy,
+            slack_token,
+            slack_channel=slack_channel,
+            proxy=proxy,
             slack_retry_reason_header="x-slack-retry-reason",
             slack_retry_number_header="x-slack-retry-num",
-            use_threads=True, slack_signing_secret=slack_signing_secret,
+            use_threads=True,
+            slack_signing_secret=slack_signing_secret,
             conversation_granularity=conversation_granularity,
         )
         self.api_url = api_url or slack_api_url()
         # redis_url None: REDIS_URL from the environment; "": in the process
         self.deliveries = memory_of_deliveries(redis_url)
 
-    def get_output_channel(self, channel: Optional[Text] = None,
-                           thread_id: Optional[Text] = None) -> OutputChannel:
-        return SlackOutput(self.slack_token, channel or self.slack_channel, thread_id,
-                           self.proxy, base_url=self.api_url)
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
+        return SlackOutput(
+            self.slack_token, channel or self.slack_channel, thread_id, self.proxy, base_url=self.api_url
+        )
 
     # -- parsing ---------------------------------------------------------------
     @staticmethod
@@ -546,19 +583,26 @@ class SlackAppInput(SlackInput):
         return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
     @staticmethod
-    def _bot_ids(body: Dict[Text, Any]) -> List[str]:
+    def _bot_ids(body: dict[str, Any]) -> list[str]:
         ids = [a.get("user_id") for a in body.get("authorizations") or [] if a.get("is_bot", True)]
         return [i for i in ids if i]
 
-    def _reply_thread(self, event: Dict[Text, Any], is_dm: bool) -> Optional[Text]:
+    def _reply_thread(self, event: dict[str, Any], is_dm: bool) -> str | None:
         """In a thread: that thread. A mention in a channel: a thread under it. Else none."""
         if event.get("thread_ts"):
             return event["thread_ts"]
         return None if is_dm else event.get("ts")
 
-    async def _start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                     text: Text, user: Text, channel: Text, thread: Optional[Text],
-                     metadata: Dict, keys: Tuple[Optional[Hashable], ...]) -> HTTPResponse:
+    async def _start(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        user: str,
+        channel: str,
+        thread: str | None,
+        metadata: dict,
+        keys: tuple[Hashable | None, ...],
+    ) -> HTTPResponse:
         """Answer the message in the background, unless this delivery (named by `keys`)
         is being answered or was answered already.
 
@@ -568,21 +612,29 @@ class SlackAppInput(SlackInput):
         later, but would count against the app's delivery failure rate.
         """
         if not await _settled(self.deliveries.start(*keys)):
-            logger.info("Slack delivery %s is being or was answered; not answering twice.",
-                        keys[0])
+            logger.info("Slack delivery %s is being or was answered; not answering twice.", keys[0])
             return response.text("Already handled.", headers={"X-Slack-No-Retry": "1"})
         sender = conversation_id("slack", self._get_conversation_id(user, channel, thread))
         checked = check_text(text)  # long or blank: a polite reply without NLU
-        message = UserMessage(checked.text, self.get_output_channel(channel, thread), sender,
-                              parse_data=checked.parse_data(), input_channel=self.name(),
-                              metadata=checked.metadata(metadata))
+        message = UserMessage(
+            checked.text,
+            self.get_output_channel(channel, thread),
+            sender,
+            parse_data=checked.parse_data(),
+            input_channel=self.name(),
+            metadata=checked.metadata(metadata),
+        )
         task = asyncio.create_task(self._answer(on_new_message, message, keys))
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
         return response.text("")
 
-    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                      message: UserMessage, keys: Tuple[Optional[Hashable], ...]) -> None:
+    async def _answer(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        message: UserMessage,
+        keys: tuple[Hashable | None, ...],
+    ) -> None:
         """Run Rasa on the message; the delivery counts as answered only if the answer
         went out, and every failure is logged with its traceback.
 
@@ -601,16 +653,19 @@ class SlackAppInput(SlackInput):
             await on_new_message(message)
             answered = message.output_channel.delivered
             if not answered:
-                logger.warning("No answer was posted to Slack for delivery %s (see the errors "
-                               "above); a retry of it will be answered.", keys[0])
+                logger.warning(
+                    "No answer was posted to Slack for delivery %s (see the errors "
+                    "above); a retry of it will be answered.",
+                    keys[0],
+                )
         except Exception:
-            logger.exception("Answering Slack delivery %s failed; a retry of it will be "
-                             "answered.", keys[0])
+            logger.exception("Answering Slack delivery %s failed; a retry of it will be answered.", keys[0])
         finally:
             await _settled(self.deliveries.finish(keys, answered))
 
-    async def _handle_callback(self, body: Dict[Text, Any],
-                               on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def _handle_callback(
+        self, body: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
         """An Events API request: the URL check, or an event."""
         if body.get("type") == "url_verification":
             return response.json({"challenge": body.get("challenge", "")})
@@ -618,8 +673,9 @@ class SlackAppInput(SlackInput):
             return response.text("Ignored.")
         return await self._handle_event(body, on_new_message)
 
-    async def _handle_event(self, body: Dict[Text, Any],
-                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def _handle_event(
+        self, body: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
         event = body.get("event") or {}
         kind, channel_type = event.get("type"), event.get("channel_type")
         is_dm = kind == "message" and channel_type == "im"
@@ -628,21 +684,29 @@ class SlackAppInput(SlackInput):
             # subscribes to it) are not for the bot; mentions arrive as app_mention
             return response.text("Not for the bot.")
         bot_ids = self._bot_ids(body)
-        if (event.get("bot_id") or event.get("subtype") not in USER_SUBTYPES
-                or not event.get("user") or event.get("user") in bot_ids):
+        if (
+            event.get("bot_id")
+            or event.get("subtype") not in USER_SUBTYPES
+            or not event.get("user")
+            or event.get("user") in bot_ids
+        ):
             return response.text("Bot message delivered.")
         channel = event.get("channel")
-        text = clean_user_text(event.get("text") or "", bot_ids,
-                               leading_mention=kind == "app_mention") or GREETING
+        text = clean_user_text(event.get("text") or "", bot_ids, leading_mention=kind == "app_mention") or GREETING
         thread = self._reply_thread(event, is_dm)
-        metadata = {"out_channel": channel, "thread_id": thread, "users": bot_ids,
-                    "event_id": body.get("event_id"), "ts": event.get("ts")}
+        metadata = {
+            "out_channel": channel,
+            "thread_id": thread,
+            "users": bot_ids,
+            "event_id": body.get("event_id"),
+            "ts": event.get("ts"),
+        }
         keys = (body.get("event_id"), (channel, event.get("ts")))
-        return await self._start(on_new_message, text, event["user"], channel, thread, metadata,
-                                 keys)
+        return await self._start(on_new_message, text, event["user"], channel, thread, metadata, keys)
 
-    async def _handle_interaction(self, payload: Dict[Text, Any],
-                                  on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def _handle_interaction(
+        self, payload: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
         if not self._is_interactive_message(payload):
             return response.text("Interaction ignored.")
         action = payload["actions"][0]
@@ -656,8 +720,7 @@ class SlackAppInput(SlackInput):
         if not user or not channel:
             return response.text("Interaction without user or channel.", status=HTTPStatus.BAD_REQUEST)
         thread = message.get("thread_ts") or container.get("thread_ts")
-        metadata = {"out_channel": channel, "thread_id": thread, "users": [user],
-                    "action_ts": action.get("action_ts")}
+        metadata = {"out_channel": channel, "thread_id": thread, "users": [user], "action_ts": action.get("action_ts")}
         keys = (("action", user, action.get("action_ts"), action.get("action_id")),)
         return await self._start(on_new_message, text, user, channel, thread, metadata, keys)
 
@@ -677,20 +740,19 @@ class SlackAppInput(SlackInput):
         @slack_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             if not self.is_request_from_slack_authentic(request):
-                return response.text("Request is not signed with a valid X-Slack-Signature.",
-                                     status=HTTPStatus.UNAUTHORIZED)
+                return response.text(
+                    "Request is not signed with a valid X-Slack-Signature.", status=HTTPStatus.UNAUTHORIZED
+                )
             retry = request.headers.get(self.retry_num_header)
             if retry:
                 # Slack retries when it saw no 2xx within 3 s, whatever the reason
                 # (http_timeout, http_error, connection_failed, ...). A retry of an event
                 # being answered or answered is dropped by self.deliveries in _start; one
                 # whose first delivery never arrived, or whose answer failed, is answered.
-                logger.info("Slack retry #%s (%s) of a delivery.", retry,
-                            request.headers.get(self.retry_reason_header))
+                logger.info("Slack retry #%s (%s) of a delivery.", retry, request.headers.get(self.retry_reason_header))
             kind = kinds.get(self._media_type(request))
             if kind is None:
-                return response.text("Unsupported content type.",
-                                     status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+                return response.text("Unsupported content type.", status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
             read, handle = kind
             try:
                 content = read(request.body)

@@ -22,6 +22,7 @@ WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
     Markdown (the widget renders Markdown) folds into a space, so they are sent as hard
     breaks ("  \\n"); citation markers "[1]" are escaped so they are not taken for links.
 """
+
 from __future__ import annotations
 
 import html
@@ -30,8 +31,9 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -60,13 +62,13 @@ CONTENT_SECURITY_POLICY = (
 CITATION_MARKER = re.compile(r"\[(\d+)\](?![(:])")
 
 
-def hard_breaks(text: Text) -> Text:
+def hard_breaks(text: str) -> str:
     """Markdown for a text whose lines are separated by single newlines: keep the breaks."""
     lines = text.split("\n")
     return "  \n".join(line.rstrip() for line in lines)
 
 
-def webchat_markdown(text: Text) -> Text:
+def webchat_markdown(text: str) -> str:
     """A reply for the widget's Markdown renderer, shown the way it reads in plain text.
 
     Citation markers are escaped (react-markdown would turn "[1]" into an empty link
@@ -79,40 +81,40 @@ class WebchatOutput(SocketIOOutput):
     """Socket.io replies for rasa-webchat: Markdown text with kept line breaks, quick replies."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     @staticmethod
-    def _parts(text: Text) -> List[Text]:
+    def _parts(text: str) -> list[str]:
         # Like Rasa: a blank line starts a new message bubble.
         parts = [webchat_markdown(part.strip("\n")) for part in (text or "").strip().split("\n\n")]
         return [part for part in parts if part.strip()]
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in self._parts(text):
             await self._send_message(recipient_id, {"text": part})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
-        messages: List[Dict[Text, Any]] = [{"text": part} for part in self._parts(text)]
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        messages: list[dict[str, Any]] = [{"text": part} for part in self._parts(text)]
         if not messages:
             messages = [{"text": ""}]
         messages[-1]["quick_replies"] = [
-            {"content_type": "text", "title": button["title"], "payload": button["payload"]}
-            for button in buttons
+            {"content_type": "text", "title": button["title"], "payload": button["payload"]} for button in buttons
         ]
         for message in messages:
             await self._send_message(recipient_id, message)
 
 
-def allowed_origins() -> List[Text]:
+def allowed_origins() -> list[str]:
     """Origins besides the bot's own that may open the web chat (WEB_ALLOWED_ORIGINS)."""
     import os
 
     return [o.strip().rstrip("/") for o in os.environ.get("WEB_ALLOWED_ORIGINS", "").split(",") if o.strip()]
 
 
-def origin_allowed(origin: Optional[Text], environ: Dict[Text, Any]) -> bool:
+def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
     """engine.io's check: the page's Origin is the bot's own or an allowed one."""
     if not origin:
         return True  # not a browser page (browsers always send Origin here)
@@ -121,7 +123,7 @@ def origin_allowed(origin: Optional[Text], environ: Dict[Text, Any]) -> bool:
     return origin.rstrip("/") in own or origin.rstrip("/") in allowed_origins()
 
 
-def _text_of(value: Any) -> Optional[Text]:
+def _text_of(value: Any) -> str | None:
     return value if is_text(value) else None
 
 
@@ -130,10 +132,10 @@ class WebchatSocketIOInput(SocketIOInput):
     strict input, its own conversation ids and an Origin check."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
             return super().get_output_channel()
         return WebchatOutput(self.sio, self.bot_message_evt)
@@ -148,7 +150,7 @@ class WebchatSocketIOInput(SocketIOInput):
         # An event may come with no data (`emit(event)`, or null) or several arguments:
         # the handlers take what comes (a missing `data` was a TypeError and a traceback).
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any = None, *_: Any) -> None:
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session = _text_of(data.get("session_id"))
             if not session or len(session) > 128:
@@ -157,12 +159,11 @@ class WebchatSocketIOInput(SocketIOInput):
                 entered = sio.enter_room(sid, conversation_id("web", session), namespace=self.namespace)
                 if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
                     await entered
-            await sio.emit("session_confirm", data["session_id"], room=sid,
-                           namespace=self.namespace)
+            await sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace)
             logger.debug(f"User {sid} joined session {data['session_id']}.")
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any = None, *_: Any) -> None:
+        async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 logger.warning("socket.io: a message event without a text message was ignored")
                 return
@@ -170,8 +171,10 @@ class WebchatSocketIOInput(SocketIOInput):
             if self.session_persistence:
                 session = _text_of(data.get("session_id"))
                 if not session or len(session) > 128:
-                    logger.warning("socket.io: a message without a valid session_id was ignored "
-                                   "(with session persistence the client sends session_request first)")
+                    logger.warning(
+                        "socket.io: a message without a valid session_id was ignored "
+                        "(with session persistence the client sends session_request first)"
+                    )
                     return
                 sender_id = conversation_id("web", session)
             else:
@@ -189,8 +192,12 @@ class WebchatSocketIOInput(SocketIOInput):
                 metadata = {}
             checked = check_text(data["message"])
             message = UserMessage(
-                checked.text, output_channel, sender_id, parse_data=checked.parse_data(),
-                input_channel=self.name(), metadata=checked.metadata(metadata),
+                checked.text,
+                output_channel,
+                sender_id,
+                parse_data=checked.parse_data(),
+                input_channel=self.name(),
+                metadata=checked.metadata(metadata),
             )
             try:
                 await on_new_message(message)
@@ -208,7 +215,7 @@ class WebchatSocketIOInput(SocketIOInput):
 OUTSIDE_IMPORT = re.compile(r"""@import\s+url\(\s*["']?(?:https?:)?//[^)]*\)\s*;?""")
 
 
-def without_outside_imports(bundle: Text) -> Text:
+def without_outside_imports(bundle: str) -> str:
     """The widget bundle without CSS @imports of other origins' stylesheets."""
     return OUTSIDE_IMPORT.sub("", bundle)
 
@@ -218,20 +225,20 @@ HTML = "text/html; charset=utf-8"
 # Files served under /chat/, by the name in the URL: (file in web/, content type).
 # The widget bundle ("webchat.js") is served from node_modules, see ChatPageInput.
 PAGE_FILES = {
-    "chat.js": ("chat.js", JS),         # CareerChat: the widget with our settings and fixes
-    "chat.css": ("chat.css", CSS),      # how the widget looks, on the page and in the bubble
-    "page.js": ("page.js", JS),         # starts the chat on /chat
-    "page.css": ("page.css", CSS),      # the /chat page around it
-    "widget.js": ("widget.js", JS),     # the embeddable bubble: <script src=".../chat/widget.js">
+    "chat.js": ("chat.js", JS),  # CareerChat: the widget with our settings and fixes
+    "chat.css": ("chat.css", CSS),  # how the widget looks, on the page and in the bubble
+    "page.js": ("page.js", JS),  # starts the chat on /chat
+    "page.css": ("page.css", CSS),  # the /chat page around it
+    "widget.js": ("widget.js", JS),  # the embeddable bubble: <script src=".../chat/widget.js">
     "widget.css": ("widget.css", CSS),  # its button and panel
-    "demo.css": ("demo.css", CSS),      # the demo host page (/chat/demo, from demo.html)
+    "demo.css": ("demo.css", CSS),  # the demo host page (/chat/demo, from demo.html)
     "favicon.svg": ("favicon.svg", "image/svg+xml"),
 }
 # Where the demo page puts the bot's origin (scheme://host:port) in its embed snippet.
 BOT_ORIGIN_MARK = "{{BOT_ORIGIN}}"
 
 
-def demo_page(template: Text, bot_origin: Text) -> Text:
+def demo_page(template: str, bot_origin: str) -> str:
     """The demo host page (web/demo.html) embedding the widget from `bot_origin`."""
     return template.replace(BOT_ORIGIN_MARK, html.escape(bot_origin, quote=True))
 
@@ -252,18 +259,18 @@ class ChatPageInput(InputChannel):
     """
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "chat"
 
-    def url_prefix(self) -> Text:
+    def url_prefix(self) -> str:
         return "/"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         return cls(web_dir=credentials.get("web_dir"), bundle=credentials.get("bundle"))
 
-    def __init__(self, web_dir: Optional[Text] = None, bundle: Optional[Text] = None) -> None:
+    def __init__(self, web_dir: str | None = None, bundle: str | None = None) -> None:
         self.web_dir = Path(web_dir) if web_dir else WEB_DIR
         if not self.web_dir.is_absolute():
             self.web_dir = PROJECT_ROOT / self.web_dir
@@ -271,11 +278,13 @@ class ChatPageInput(InputChannel):
         if not self.bundle.is_absolute():
             self.bundle = PROJECT_ROOT / self.bundle
         if not self.bundle.is_file():
-            logger.warning(f"The chat widget is not installed ({self.bundle} is missing): "
-                           "run `npm ci --prefix web` (make does it).")
-        self._bundle_cache: Optional[tuple] = None  # (mtime, served bytes)
+            logger.warning(
+                f"The chat widget is not installed ({self.bundle} is missing): "
+                "run `npm ci --prefix web` (make does it)."
+            )
+        self._bundle_cache: tuple | None = None  # (mtime, served bytes)
 
-    def bundle_bytes(self) -> Optional[bytes]:
+    def bundle_bytes(self) -> bytes | None:
         """The widget bundle as served (read again when the file changes); None if missing."""
         try:
             mtime = self.bundle.stat().st_mtime_ns
@@ -305,11 +314,10 @@ class ChatPageInput(InputChannel):
 
         @chat_page.route("/favicon.ico", methods=["GET", "HEAD"])
         async def favicon(_: Request) -> HTTPResponse:
-            return await response.file(self.web_dir / "favicon.ico", headers=headers,
-                                       mime_type="image/x-icon")
+            return await response.file(self.web_dir / "favicon.ico", headers=headers, mime_type="image/x-icon")
 
         @chat_page.route("/chat/<name:str>", methods=["GET", "HEAD"])
-        async def asset(request: Request, name: Text) -> HTTPResponse:
+        async def asset(request: Request, name: str) -> HTTPResponse:
             if not name:  # /chat/: Sanic 21.12 routes it here with an empty name, not to page()
                 return await send_page()
             if name == "webchat.js":

@@ -5,6 +5,7 @@ command, which imports all of Rasa and with it TensorFlow and JAX although no ac
 them. spaCy's thinc imports TensorFlow too whenever it is installed; here it reads it as
 not installed (bot.server.serve.leave_out). docs/performance.md has what this saves.
 """
+
 from __future__ import annotations
 
 import sys

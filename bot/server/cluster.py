@@ -26,18 +26,34 @@ Redis's locks make one conversation's messages wait for each other whichever ser
 reach. Only socket.io is sticky: its polling transport keeps a session in one server's
 memory.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Optional, Sequence
 
-from bot.server.launcher import (DEFAULT_MODEL, LABELS, START_TIMEOUT, STATE_DIR, Servers, Watch,
-                                 _check_ready, answers, banner, cmdline_of, free_port, pid_file_for,
-                                 stop_leftovers, stop_on_signals, supervise, until_stopped,
-                                 wait_until_up)
+from bot.server.launcher import (
+    DEFAULT_MODEL,
+    LABELS,
+    START_TIMEOUT,
+    STATE_DIR,
+    Servers,
+    Watch,
+    _check_ready,
+    answers,
+    banner,
+    cmdline_of,
+    free_port,
+    pid_file_for,
+    stop_leftovers,
+    stop_on_signals,
+    supervise,
+    until_stopped,
+    wait_until_up,
+)
 from bot.server.retention import Retention
 from bot.server.services import Postgres, Redis, Service, program
 
@@ -46,14 +62,18 @@ COOKIE = "CAREERBOT_SERVER"  # which Rasa server holds a browser's socket.io ses
 HEALTH = "/lb-health"  # answered by HAProxy itself
 
 
-def haproxy_config(bind: str, rasa: Sequence[str], actions: Sequence[str] = (),
-                   actions_bind: str = "127.0.0.1:5055") -> str:
+def haproxy_config(
+    bind: str, rasa: Sequence[str], actions: Sequence[str] = (), actions_bind: str = "127.0.0.1:5055"
+) -> str:
     """HAProxy's configuration: the bot on `bind` over the Rasa servers `rasa` (host:port),
     and, if any, the action servers `actions` on `actions_bind` (what ACTION_URL points
     at; without them each bot host runs its own, as `make run` does)."""
-    def servers(prefix: str, addresses: Sequence[str], extra: str = "") -> List[str]:
-        return [f"    server {prefix}{n} {address}{extra.format(n=n, prefix=prefix)}"
-                for n, address in enumerate(addresses, 1)]
+
+    def servers(prefix: str, addresses: Sequence[str], extra: str = "") -> list[str]:
+        return [
+            f"    server {prefix}{n} {address}{extra.format(n=n, prefix=prefix)}"
+            for n, address in enumerate(addresses, 1)
+        ]
 
     lines = [
         "# HAProxy in front of the career bot (bot/server/cluster.py writes this file;",
@@ -119,11 +139,11 @@ class HAProxy(Service):
 
     name = "HAProxy"
 
-    def __init__(self, config: Path, port: int, host: str = "127.0.0.1", log: Optional[Path] = None):
+    def __init__(self, config: Path, port: int, host: str = "127.0.0.1", log: Path | None = None):
         super().__init__(port, log)
         self.config, self.host = config, host
 
-    def command(self) -> List[str]:
+    def command(self) -> list[str]:
         return [program("haproxy", ["/usr/sbin"]), "-db", "-f", str(self.config)]
 
     def ready(self) -> bool:
@@ -136,16 +156,24 @@ class HAProxy(Service):
 class Cluster:
     """The services, the action servers, the Rasa servers and the load balancer."""
 
-    def __init__(self, bot_port: int, host: str = "127.0.0.1", rasa_servers: int = 2,
-                 action_servers: int = 2, workers: int = 1, directory: Path = DEFAULT_DIR,
-                 model: Path = DEFAULT_MODEL, extra_env: Optional[dict] = None,
-                 credentials: Optional[Path] = None):
+    def __init__(
+        self,
+        bot_port: int,
+        host: str = "127.0.0.1",
+        rasa_servers: int = 2,
+        action_servers: int = 2,
+        workers: int = 1,
+        directory: Path = DEFAULT_DIR,
+        model: Path = DEFAULT_MODEL,
+        extra_env: dict | None = None,
+        credentials: Path | None = None,
+    ):
         if rasa_servers < 1 or action_servers < 1 or workers < 1:
             raise ValueError("RASA_SERVERS, ACTION_SERVERS and SANIC_WORKERS must each be at least 1")
         self.bot_port, self.host, self.directory = bot_port, host, Path(directory).absolute()
         self.logs = self.directory / "logs"
         env = {**os.environ, **(extra_env or {})}
-        self.services: List[Service] = []
+        self.services: list[Service] = []
         self.tracker_db_url, self.redis_url = env.get("TRACKER_DB_URL"), env.get("REDIS_URL")
         if not self.redis_url:
             redis = Redis(free_port(), log=self.logs / "redis.log")
@@ -155,15 +183,25 @@ class Cluster:
             self.postgres = Postgres(self.directory / "postgres", free_port(), log=self.logs / "postgres.log")
             self.services.append(self.postgres)
         self.action_port = free_port()  # the load balancer's, for the Rasa servers
-        shared = {**(extra_env or {}), "REDIS_URL": self.redis_url, "SANIC_WORKERS": str(workers),
-                  "ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook"}
+        shared = {
+            **(extra_env or {}),
+            "REDIS_URL": self.redis_url,
+            "SANIC_WORKERS": str(workers),
+            "ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+        }
 
         def member(number: int, kind: str) -> Servers:
             # one server of `kind`; its per-port endpoints and credentials go in `directory`
             # (next to its tracker_db, which with TRACKER_DB_URL set is never created)
-            servers = Servers(free_port(), free_port(), tracker_db=self.directory / "unused.db",
-                              model=model, credentials=credentials, extra_env=dict(shared),
-                              log_dir=self.logs / f"{kind}-{number}")
+            servers = Servers(
+                free_port(),
+                free_port(),
+                tracker_db=self.directory / "unused.db",
+                model=model,
+                credentials=credentials,
+                extra_env=dict(shared),
+                log_dir=self.logs / f"{kind}-{number}",
+            )
             port = servers.bot_port if kind == "rasa" else servers.action_port
             servers.label = f" {number} (port {port})"
             return servers
@@ -172,7 +210,7 @@ class Cluster:
         self.actions = [member(n, "actions") for n in range(1, action_servers + 1)]
         config = self.directory / "haproxy.cfg"
         self.balancer = HAProxy(config, bot_port, host, log=self.logs / "haproxy.log")
-        self.pid_file: Optional[Path] = None
+        self.pid_file: Path | None = None
 
     @property
     def url(self) -> str:
@@ -180,11 +218,13 @@ class Cluster:
 
     @property
     def children(self):
-        return [s.process for s in self.services if s.process] + \
-            [p for group in self.actions + self.rasa for p in group.processes] + \
-            ([self.balancer.process] if self.balancer.process else [])
+        return (
+            [s.process for s in self.services if s.process]
+            + [p for group in self.actions + self.rasa for p in group.processes]
+            + ([self.balancer.process] if self.balancer.process else [])
+        )
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         """Everything, the servers side by side; returns once the load balancer answers."""
         try:
             for service in self.services:
@@ -200,25 +240,36 @@ class Cluster:
             for servers in self.actions + self.rasa:
                 for process in servers.processes:
                     name = "actions" if servers in self.actions else "rasa"
-                    wait_until_up(servers.health_url(name), process, START_TIMEOUT[name],
-                                  LABELS[name] + servers.label)
-            self.balancer.config.write_text(haproxy_config(
-                f"{self.host}:{self.bot_port}", [f"127.0.0.1:{s.bot_port}" for s in self.rasa],
-                [f"127.0.0.1:{s.action_port}" for s in self.actions],
-                actions_bind=f"127.0.0.1:{self.action_port}"), encoding="utf-8")
+                    wait_until_up(servers.health_url(name), process, START_TIMEOUT[name], LABELS[name] + servers.label)
+            self.balancer.config.write_text(
+                haproxy_config(
+                    f"{self.host}:{self.bot_port}",
+                    [f"127.0.0.1:{s.bot_port}" for s in self.rasa],
+                    [f"127.0.0.1:{s.action_port}" for s in self.actions],
+                    actions_bind=f"127.0.0.1:{self.action_port}",
+                ),
+                encoding="utf-8",
+            )
             self.balancer.start()
         except BaseException:
             self.stop()
             raise
         return self
 
-    def watch_all(self) -> List[Watch]:
+    def watch_all(self) -> list[Watch]:
         """Watches for every child: a service that exits is started again like a server,
         and the pid file is rewritten with each new child."""
         watches = [watch for group in self.actions + self.rasa for watch in group.watches()]
         for service in self.services + [self.balancer]:
-            watches.append(Watch(service.name, service.process, lambda old, s=service: s.spawn(),
-                                 service.ready, service.start_timeout))
+            watches.append(
+                Watch(
+                    service.name,
+                    service.process,
+                    lambda old, s=service: s.spawn(),
+                    service.ready,
+                    service.start_timeout,
+                )
+            )
         for watch in watches:
             watch.respawn = self._recorded(watch.respawn)
         return watches
@@ -251,10 +302,14 @@ class Cluster:
         pid_file = self.pid_file
         children = [{"name": "cluster", "pid": p.pid, "cmdline": cmdline_of(p.pid)} for p in self.children]
         pid_file.parent.mkdir(parents=True, exist_ok=True)
-        pid_file.write_text(json.dumps({"launcher": {"pid": os.getpid(), "cmdline": cmdline_of(os.getpid())},
-                                        "children": children}, indent=1), encoding="utf-8")
+        pid_file.write_text(
+            json.dumps(
+                {"launcher": {"pid": os.getpid(), "cmdline": cmdline_of(os.getpid())}, "children": children}, indent=1
+            ),
+            encoding="utf-8",
+        )
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -271,35 +326,49 @@ def setting(name: str, default: int) -> int:
 
 def run() -> int:
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
-    started: List[Cluster] = []
-    sweeping: List[Retention] = []
+    started: list[Cluster] = []
+    sweeping: list[Retention] = []
 
     def work() -> None:
         retention = Retention.from_env()  # a bad TRACKER_RETENTION_DAYS: Cannot start
         model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
         _check_ready(model)
         pid_file = pid_file_for(setting("BOT_PORT", 5005))
-        cluster = Cluster(setting("BOT_PORT", 5005), os.environ.get("BOT_HOST", "127.0.0.1"),
-                          rasa_servers=setting("RASA_SERVERS", 2), action_servers=setting("ACTION_SERVERS", 2),
-                          workers=setting("SANIC_WORKERS", 1),
-                          directory=Path(os.environ.get("CLUSTER_DIR", DEFAULT_DIR)), model=model)
+        cluster = Cluster(
+            setting("BOT_PORT", 5005),
+            os.environ.get("BOT_HOST", "127.0.0.1"),
+            rasa_servers=setting("RASA_SERVERS", 2),
+            action_servers=setting("ACTION_SERVERS", 2),
+            workers=setting("SANIC_WORKERS", 1),
+            directory=Path(os.environ.get("CLUSTER_DIR", DEFAULT_DIR)),
+            model=model,
+        )
         for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
             print(notice, flush=True)
         started.append(cluster)
         cluster.pid_file = pid_file
         began = time.monotonic()
-        print(f"Starting {len(cluster.services)} services, {len(cluster.actions)} action servers, "
-              f"{len(cluster.rasa)} Rasa servers and HAProxy (logs in {cluster.logs}) ...", flush=True)
+        print(
+            f"Starting {len(cluster.services)} services, {len(cluster.actions)} action servers, "
+            f"{len(cluster.rasa)} Rasa servers and HAProxy (logs in {cluster.logs}) ...",
+            flush=True,
+        )
         cluster.start()
         cluster.record()
         for notice in cluster.rasa[0].notices:
             print(notice, flush=True)
-        print(banner(cluster.url, cluster.rasa[0].notices,
-                     f"{len(cluster.actions)} action servers behind HAProxy on port {cluster.action_port}",
-                     what=f"The career bot is up as a cluster, in {time.monotonic() - began:.1f} s: "
-                          f"{len(cluster.rasa)} Rasa servers behind HAProxy, conversations in "
-                          f"{'PostgreSQL' if not os.environ.get('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
-                          f"locks in Redis."), flush=True)
+        print(
+            banner(
+                cluster.url,
+                cluster.rasa[0].notices,
+                f"{len(cluster.actions)} action servers behind HAProxy on port {cluster.action_port}",
+                what=f"The career bot is up as a cluster, in {time.monotonic() - began:.1f} s: "
+                f"{len(cluster.rasa)} Rasa servers behind HAProxy, conversations in "
+                f"{'PostgreSQL' if not os.environ.get('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
+                f"locks in Redis.",
+            ),
+            flush=True,
+        )
         if retention is not None:
             sweeping.append(retention.start(cluster.tracker_db_url))
         supervise(cluster.watch_all())
@@ -313,7 +382,7 @@ def run() -> int:
     return until_stopped(work, cleanup)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m bot.server.cluster", description=__doc__.split("\n")[0])
@@ -322,11 +391,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     config = commands.add_parser("haproxy-config", help="print HAProxy's configuration for given hosts")
     config.add_argument("--bind", default="0.0.0.0:5005", help="where the bot answers (host:port)")
     config.add_argument("--rasa", nargs="+", required=True, help="the Rasa servers (host:port)")
-    config.add_argument("--actions", nargs="+", default=[],
-                        help="action servers (host:port) to balance too (default: none, each bot "
-                             "host runs its own)")
-    config.add_argument("--actions-bind", default="127.0.0.1:5055",
-                        help="where HAProxy offers the action servers (the Rasa servers' ACTION_URL)")
+    config.add_argument(
+        "--actions",
+        nargs="+",
+        default=[],
+        help="action servers (host:port) to balance too (default: none, each bot host runs its own)",
+    )
+    config.add_argument(
+        "--actions-bind",
+        default="127.0.0.1:5055",
+        help="where HAProxy offers the action servers (the Rasa servers' ACTION_URL)",
+    )
     args = parser.parse_args(argv)
     if args.command == "haproxy-config":
         print(haproxy_config(args.bind, args.rasa, args.actions, args.actions_bind), end="")

@@ -24,6 +24,7 @@ servers stop and it exits 0. The terminal chat takes no credentials, so it write
 
 Tests use `Servers` directly, on free ports with their own tracker database (no supervision).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -38,10 +39,10 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
 
 from bot import PROJECT_ROOT
 from bot.server.retention import Retention
@@ -64,7 +65,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def base_env(action_port: int, tracker_db: Path, extra: Optional[dict] = None) -> dict:
+def base_env(action_port: int, tracker_db: Path, extra: dict | None = None) -> dict:
     """The servers' environment: this one with `extra`, and the defaults endpoints.yml's
     ${VARS} need (TRACKER_DB_URL: the SQLite file `tracker_db`; ACTION_URL: the local
     action server)."""
@@ -96,16 +97,16 @@ def local_action_url(action_port: int) -> str:
     return f"http://127.0.0.1:{action_port}/webhook"
 
 
-def sqlite_path(tracker_db_url: str) -> Optional[Path]:
+def sqlite_path(tracker_db_url: str) -> Path | None:
     """The file of an sqlite:/// URL (None for another database)."""
     prefix = "sqlite:///"
-    return Path(tracker_db_url[len(prefix):]) if tracker_db_url.startswith(prefix) else None
+    return Path(tracker_db_url[len(prefix) :]) if tracker_db_url.startswith(prefix) else None
 
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def without_unset(source: Path, target: Path, env: dict) -> Dict[str, List[str]]:
+def without_unset(source: Path, target: Path, env: dict) -> dict[str, list[str]]:
     """Copy the YAML file `source` (sections at the top) to `target` without the sections
     that name a ${VAR} unset in `env`, so that Rasa neither fails on an unresolved
     placeholder nor half-configures something. Returns {section left out: its unset vars}."""
@@ -124,14 +125,16 @@ def without_unset(source: Path, target: Path, env: dict) -> Dict[str, List[str]]
     return left_out
 
 
-def channel_credentials(source: Path, target: Path, env: dict) -> List[str]:
+def channel_credentials(source: Path, target: Path, env: dict) -> list[str]:
     """Copy credentials.yml to `target` without the channels whose ${VARS} are unset.
 
     A channel that needs secrets (Slack) is simply off until they are set. Returns one
     notice per channel left out.
     """
-    return [f"{name.rsplit('.', 1)[-1]}: off ({' and '.join(missing)} not set; see README)."
-            for name, missing in without_unset(source, target, env).items()]
+    return [
+        f"{name.rsplit('.', 1)[-1]}: off ({' and '.join(missing)} not set; see README)."
+        for name, missing in without_unset(source, target, env).items()
+    ]
 
 
 # -- dying with the launcher --------------------------------------------------------------
@@ -144,7 +147,7 @@ PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 
 
-def die_with_parent() -> Optional[Callable[[], None]]:
+def die_with_parent() -> Callable[[], None] | None:
     """A preexec_fn making the child get SIGTERM when this thread exits (None if unsupported)."""
     if _prctl is None or threading.current_thread() is not threading.main_thread():
         return None
@@ -158,8 +161,9 @@ def die_with_parent() -> Optional[Callable[[], None]]:
     return preexec
 
 
-def ignoring_sigint(then: Optional[Callable[[], None]]) -> Callable[[], None]:
+def ignoring_sigint(then: Callable[[], None] | None) -> Callable[[], None]:
     """A preexec_fn starting the child with SIGINT ignored, then doing `then` (if any)."""
+
     def preexec() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if then is not None:
@@ -168,7 +172,7 @@ def ignoring_sigint(then: Optional[Callable[[], None]]) -> Callable[[], None]:
     return preexec
 
 
-def cmdline_of(pid: int) -> List[str]:
+def cmdline_of(pid: int) -> list[str]:
     """The process's command line from /proc ([] if it is gone or a zombie)."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -177,17 +181,17 @@ def cmdline_of(pid: int) -> List[str]:
     return raw.decode(errors="replace").split("\0")[:-1]
 
 
-def runs(pid: int, args: List[str]) -> bool:
+def runs(pid: int, args: list[str]) -> bool:
     """Whether `pid` is alive and running `args` (a shebang may put an interpreter before them)."""
     cmdline = cmdline_of(pid)
-    return bool(args) and cmdline[-len(args):] == list(args)
+    return bool(args) and cmdline[-len(args) :] == list(args)
 
 
 def pid_file_for(bot_port: int) -> Path:
     return STATE_DIR / f"launcher.{bot_port}.pids"
 
 
-def stop_leftovers(pid_file: Path, grace: float = GRACE) -> List[str]:
+def stop_leftovers(pid_file: Path, grace: float = GRACE) -> list[str]:
     """Stop the servers a dead launcher recorded in `pid_file`, then remove it.
 
     Only processes still running the recorded command line are signalled (a pid may have
@@ -203,14 +207,17 @@ def stop_leftovers(pid_file: Path, grace: float = GRACE) -> List[str]:
         pid_file.unlink(missing_ok=True)  # unreadable: nothing to act on safely
         return []
     if launcher["pid"] != os.getpid() and runs(launcher["pid"], launcher["cmdline"]):
-        raise RuntimeError(f"another launcher (pid {launcher['pid']}) is already running on this "
-                           f"port (see {pid_file}); stop it first.")
+        raise RuntimeError(
+            f"another launcher (pid {launcher['pid']}) is already running on this port (see {pid_file}); stop it first."
+        )
     left = [c for c in children if runs(c["pid"], c["cmdline"])]
     notices = []
     for child in left:
         os.kill(child["pid"], signal.SIGTERM)
-        notices.append(f"Stopped the {LABELS.get(child['name'], child['name'])} (pid {child['pid']}) "
-                       f"left running by a launcher that died (pid {launcher['pid']}).")
+        notices.append(
+            f"Stopped the {LABELS.get(child['name'], child['name'])} (pid {child['pid']}) "
+            f"left running by a launcher that died (pid {launcher['pid']})."
+        )
     deadline = time.monotonic() + grace
     while left and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -221,7 +228,7 @@ def stop_leftovers(pid_file: Path, grace: float = GRACE) -> List[str]:
     return notices
 
 
-def terminate(processes: List[subprocess.Popen], grace: float = GRACE) -> None:
+def terminate(processes: list[subprocess.Popen], grace: float = GRACE) -> None:
     """SIGTERM every process, wait up to `grace` seconds in all, then kill the rest."""
     for process in processes:
         if process.poll() is None:
@@ -240,8 +247,10 @@ def post_rest(url: str, sender: str, text: str, timeout: float = 60) -> list:
     import json
 
     request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"})
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.load(response)
 
@@ -286,7 +295,7 @@ class Watch:
     delay: float = FIRST_DELAY
 
 
-def supervise(watches: List[Watch], poll: float = 0.5, log: Optional[Callable[[str], None]] = None) -> None:
+def supervise(watches: list[Watch], poll: float = 0.5, log: Callable[[str], None] | None = None) -> None:
     """Keep the started children up until interrupted (KeyboardInterrupt); never returns.
 
     A child that exits is restarted on its own after a delay that doubles with each
@@ -340,27 +349,35 @@ class Servers:
     and `stop()` removes it.
     """
 
-    def __init__(self, bot_port: int, action_port: int, host: str = "127.0.0.1",
-                 tracker_db: Path = DEFAULT_TRACKER_DB, model: Path = DEFAULT_MODEL,
-                 credentials: Optional[Path] = None, log_dir: Optional[Path] = None,
-                 extra_env: Optional[dict] = None, pid_file: Optional[Path] = None,
-                 endpoints: Path = PROJECT_ROOT / "endpoints.yml"):
+    def __init__(
+        self,
+        bot_port: int,
+        action_port: int,
+        host: str = "127.0.0.1",
+        tracker_db: Path = DEFAULT_TRACKER_DB,
+        model: Path = DEFAULT_MODEL,
+        credentials: Path | None = None,
+        log_dir: Path | None = None,
+        extra_env: dict | None = None,
+        pid_file: Path | None = None,
+        endpoints: Path = PROJECT_ROOT / "endpoints.yml",
+    ):
         self.bot_port, self.action_port, self.host = bot_port, action_port, host
         self.endpoints = endpoints  # the source of the per-port copy the server reads
         self.tracker_db, self.model = Path(tracker_db), Path(model)
         self.credentials_source = credentials or PROJECT_ROOT / "credentials.yml"
-        self.notices: List[str] = []
+        self.notices: list[str] = []
         self.label = ""  # after "Rasa server" / "action server" in the log (the cluster numbers them)
         self.log_dir = log_dir
         self.pid_file = pid_file
         self.env = base_env(action_port, self.tracker_db, extra_env)
         # ACTION_URL set elsewhere: the actions run there, and only Rasa starts here
         self.local_actions = self.env["ACTION_URL"] == local_action_url(action_port)
-        self.processes: List[subprocess.Popen] = []
-        self._names: Dict[subprocess.Popen, str] = {}  # child -> "actions", "rasa", "shell"
-        self._args: Dict[subprocess.Popen, List[str]] = {}
-        self._logs: List = []  # open log files, closed by stop()
-        self._written: List[Path] = []  # per-port credentials and endpoints, removed by stop()
+        self.processes: list[subprocess.Popen] = []
+        self._names: dict[subprocess.Popen, str] = {}  # child -> "actions", "rasa", "shell"
+        self._args: dict[subprocess.Popen, list[str]] = {}
+        self._logs: list = []  # open log files, closed by stop()
+        self._written: list[Path] = []  # per-port credentials and endpoints, removed by stop()
 
     @property
     def url(self) -> str:
@@ -371,8 +388,9 @@ class Servers:
             return f"http://127.0.0.1:{self.action_port}/health"
         return f"http://127.0.0.1:{self.bot_port}/"  # Rasa listens once the model is loaded
 
-    def _spawn(self, name: str, args: List[str], interactive: bool = False,
-               replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
+    def _spawn(
+        self, name: str, args: list[str], interactive: bool = False, replacing: subprocess.Popen | None = None
+    ) -> subprocess.Popen:
         """Start a child; it takes `replacing`'s place in `processes` if given, else goes last.
 
         An interactive child shares the terminal, so Ctrl-C signals it along with the
@@ -385,7 +403,10 @@ class Servers:
             out = open(self.log_dir / f"{name}.log", "ab")
             self._logs.append(out)
         process = subprocess.Popen(
-            args, cwd=PROJECT_ROOT, env=self.env, stdout=out,
+            args,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=out,
             stderr=subprocess.STDOUT if out else None,
             start_new_session=not interactive,
             preexec_fn=ignoring_sigint(die_with_parent()) if interactive else die_with_parent(),
@@ -405,20 +426,21 @@ class Servers:
             return
         record = {
             "launcher": {"pid": os.getpid(), "cmdline": cmdline_of(os.getpid())},
-            "children": [{"name": self._names.get(p, "?"), "pid": p.pid, "cmdline": self._args.get(p, [])}
-                         for p in self.processes],
+            "children": [
+                {"name": self._names.get(p, "?"), "pid": p.pid, "cmdline": self._args.get(p, [])}
+                for p in self.processes
+            ],
         }
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         partial = self.pid_file.with_name(self.pid_file.name + ".new")
         partial.write_text(json.dumps(record, indent=1), encoding="utf-8")
         partial.replace(self.pid_file)
 
-    def actions_args(self) -> List[str]:
+    def actions_args(self) -> list[str]:
         """The action server (bot/server/actions.py: rasa_sdk's, without TensorFlow)."""
-        return [sys.executable, "-m", "bot.server.actions", "--actions", "actions",
-                "--port", str(self.action_port)]
+        return [sys.executable, "-m", "bot.server.actions", "--actions", "actions", "--port", str(self.action_port)]
 
-    def spawn_actions(self, replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
+    def spawn_actions(self, replacing: subprocess.Popen | None = None) -> subprocess.Popen:
         return self._spawn("actions", self.actions_args(), replacing=replacing)
 
     def start_actions(self, timeout: float = START_TIMEOUT["actions"]) -> None:
@@ -431,7 +453,7 @@ class Servers:
             self._written.append(path)
         return path
 
-    def rasa_args(self, command: str, port: int, host: str) -> List[str]:
+    def rasa_args(self, command: str, port: int, host: str) -> list[str]:
         """Arguments for `rasa run` or `rasa shell`, with per-port copies of endpoints.yml
         and (for `run`) credentials.yml holding only the sections whose variables are set;
         stop() removes them. The terminal chat takes no credentials."""
@@ -447,12 +469,23 @@ class Servers:
         if sqlite is not None:
             write_ahead(sqlite)
         return [
-            sys.executable, "-m", "bot.server.serve", command, "--model", str(self.model),
-            "--endpoints", str(endpoints), "--credentials", str(credentials),
-            "--port", str(port), "--interface", host,
+            sys.executable,
+            "-m",
+            "bot.server.serve",
+            command,
+            "--model",
+            str(self.model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+            "--port",
+            str(port),
+            "--interface",
+            host,
         ]
 
-    def spawn_bot(self, replacing: Optional[subprocess.Popen] = None) -> subprocess.Popen:
+    def spawn_bot(self, replacing: subprocess.Popen | None = None) -> subprocess.Popen:
         return self._spawn("rasa", self.rasa_args("run", self.bot_port, self.host), replacing=replacing)
 
     def start_bot(self, timeout: float = START_TIMEOUT["rasa"]) -> None:
@@ -464,7 +497,7 @@ class Servers:
         terminate([self.processes.pop()])
         self.start_bot()
 
-    def start(self) -> "Servers":
+    def start(self) -> Servers:
         """Both servers (Rasa alone with ACTION_URL set), started side by side (Rasa calls
         the action server only when a message comes); returns once they answer their
         health checks."""
@@ -479,17 +512,25 @@ class Servers:
             raise
         return self
 
-    def watches(self) -> List[Watch]:
+    def watches(self) -> list[Watch]:
         """One Watch per started child, restarting it in its place."""
+
         def respawner(name: str) -> Callable[[subprocess.Popen], subprocess.Popen]:
             spawn = self.spawn_actions if name == "actions" else self.spawn_bot
             return lambda old: spawn(replacing=old)
 
-        return [Watch(LABELS[self._names[p]] + self.label, p, respawner(self._names[p]),
-                      partial(answers, self.health_url(self._names[p])), START_TIMEOUT[self._names[p]])
-                for p in self.processes]
+        return [
+            Watch(
+                LABELS[self._names[p]] + self.label,
+                p,
+                respawner(self._names[p]),
+                partial(answers, self.health_url(self._names[p])),
+                START_TIMEOUT[self._names[p]],
+            )
+            for p in self.processes
+        ]
 
-    def supervise(self, poll: float = 0.5, log: Optional[Callable[[str], None]] = None) -> None:
+    def supervise(self, poll: float = 0.5, log: Callable[[str], None] | None = None) -> None:
         """Keep the started servers up until interrupted (see `supervise`); never returns."""
         supervise(self.watches(), poll, log)
 
@@ -507,7 +548,7 @@ class Servers:
         if self.pid_file is not None:
             self.pid_file.unlink(missing_ok=True)
 
-    def __enter__(self) -> "Servers":
+    def __enter__(self) -> Servers:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -549,6 +590,7 @@ def ignore_stop_signals() -> None:
 def stop_on_signals() -> None:
     """The first Ctrl-C, SIGTERM or SIGHUP (a closed terminal) raises KeyboardInterrupt,
     later ones are ignored. SIGHUP ignored from the start (nohup) stays ignored."""
+
     def on_signal(signum, frame):
         ignore_stop_signals()
         raise KeyboardInterrupt
@@ -558,7 +600,7 @@ def stop_on_signals() -> None:
             signal.signal(signum, on_signal)
 
 
-def banner(url: str, notices: List[str], actions: str, what: str = "The career bot is up.") -> str:
+def banner(url: str, notices: list[str], actions: str, what: str = "The career bot is up.") -> str:
     """What `make run` and `make cluster` print once the bot answers at `url`."""
     lines = [
         "",
@@ -566,16 +608,14 @@ def banner(url: str, notices: List[str], actions: str, what: str = "The career b
         f"  Chat page: {url}/chat",
         f'  Embed:     <script src="{url}/chat/widget.js"></script>  '
         f"(demo: {url}/chat/demo; other sites need WEB_ALLOWED_ORIGINS)",
-        f"  REST:      POST {url}/webhooks/rest/webhook  "
-        '{"sender": "me", "message": "what do ML engineers earn?"}',
+        f'  REST:      POST {url}/webhooks/rest/webhook  {{"sender": "me", "message": "what do ML engineers earn?"}}',
     ]
     if not any(n.startswith("Slack") for n in notices):
         lines.append(f"  Slack:     POST {url}/webhooks/slack/webhook  (events and interactivity)")
     return "\n".join(lines + [f"  Actions:   {actions}", "Press Ctrl-C to stop."])
 
 
-def until_stopped(work: Callable[[], Optional[int]], cleanup: Callable[[], None],
-                  say_stopping: bool = True) -> int:
+def until_stopped(work: Callable[[], int | None], cleanup: Callable[[], None], say_stopping: bool = True) -> int:
     """Run `work`: it starts the servers and supervises them until Ctrl-C, SIGTERM or
     SIGHUP (KeyboardInterrupt, see stop_on_signals), or returns an exit code. Stopped that
     way: "Stopping ..." (if `say_stopping`) and 0; a server that did not come up, a port
@@ -596,16 +636,16 @@ def until_stopped(work: Callable[[], Optional[int]], cleanup: Callable[[], None]
         print("Stopped.", flush=True)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "run"
     if command not in ("run", "shell"):
         sys.exit("usage: python -m bot.server.launcher [run|shell]")
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
-    started: List[Servers] = []
-    sweeping: List[Retention] = []
+    started: list[Servers] = []
+    sweeping: list[Retention] = []
 
-    def work() -> Optional[int]:
+    def work() -> int | None:
         retention = Retention.from_env() if command == "run" else None  # a bad value: Cannot start
         model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
         _check_ready(model)
@@ -634,8 +674,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         servers.start()
         for notice in servers.notices:
             print(notice, flush=True)
-        actions = (f"http://127.0.0.1:{servers.action_port}/health" if servers.local_actions
-                   else f"{servers.env['ACTION_URL']} (ACTION_URL)")
+        actions = (
+            f"http://127.0.0.1:{servers.action_port}/health"
+            if servers.local_actions
+            else f"{servers.env['ACTION_URL']} (ACTION_URL)"
+        )
         print(banner(servers.url, servers.notices, actions), flush=True)
         if retention is not None:
             sweeping.append(retention.start(servers.env["TRACKER_DB_URL"]))

@@ -27,13 +27,15 @@ is unset, and Rasa then keeps its locks in the process):
       type: bot.server.lock_store.AtomicRedisLockStore
       url: ${REDIS_URL}        # redis://[user:password@]host[:port][/db], rediss:// for TLS
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Callable, Dict, Optional, Text, Tuple
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock import TicketLock
@@ -41,31 +43,34 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 POLL = 0.05  # seconds between two checks of a queued message (Rasa's: 1)
-Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], Any]]
+Change = Callable[[TicketLock | None], tuple[TicketLock | None, Any]]
 
 
-def redis_settings(url: Text) -> Dict[Text, Any]:
+def redis_settings(url: str) -> dict[str, Any]:
     """RedisLockStore's arguments from a redis:// or rediss:// URL (db 0 unless the path
     names one)."""
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ValueError(f"REDIS_URL must look like redis://host:port/db, not {url!r}")
-    return {"host": parts.hostname, "port": parts.port or 6379,
-            "db": int(parts.path.strip("/") or 0),
-            "username": unquote(parts.username) if parts.username else None,
-            "password": unquote(parts.password) if parts.password else None,
-            "use_ssl": parts.scheme == "rediss"}
+    return {
+        "host": parts.hostname,
+        "port": parts.port or 6379,
+        "db": int(parts.path.strip("/") or 0),
+        "username": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "use_ssl": parts.scheme == "rediss",
+    }
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **settings: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **settings: Any) -> None:
         """From endpoints.yml (Rasa passes `endpoint_config`, whose url is REDIS_URL), or
         from RedisLockStore's own arguments."""
         if endpoint_config is not None:
             settings = {**redis_settings(endpoint_config.url), **endpoint_config.kwargs}
         super().__init__(**settings)
 
-    def atomically(self, conversation_id: Text, change: Change) -> Any:
+    def atomically(self, conversation_id: str, change: Change) -> Any:
         """Apply `change` (old lock or None -> new lock or None to delete it, and a result)
         atomically; return its result."""
         import redis
@@ -88,7 +93,7 @@ class AtomicRedisLockStore(RedisLockStore):
                 except redis.WatchError:  # someone changed the lock meanwhile: again
                     continue
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def take(lock):
             lock = lock or self.create_lock(conversation_id)
             return lock, lock.issue_ticket(lock_lifetime)
@@ -96,9 +101,9 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             return self.atomically(conversation_id, take)
         except Exception as error:  # as Rasa's issue_ticket
-            raise LockError(f"Error while acquiring lock. Error:\n{error}")
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
-    def update_lock(self, conversation_id: Text) -> None:
+    def update_lock(self, conversation_id: str) -> None:
         def drop_expired(lock):
             if lock is not None:
                 lock.remove_expired_tickets()
@@ -106,7 +111,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
         self.atomically(conversation_id, drop_expired)
 
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         def finish(lock):
             if lock is not None:
                 lock.remove_ticket_for(ticket_number)
@@ -114,9 +119,10 @@ class AtomicRedisLockStore(RedisLockStore):
 
         self.atomically(conversation_id, finish)
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Finish serving the ticket, and remove the lock if no one is waiting (Rasa does
         the two in separate steps, so a ticket taken in between could lose its lock)."""
+
         def finish_and_clean(lock):
             if lock is not None:
                 lock.remove_ticket_for(ticket_number)
@@ -127,14 +133,14 @@ class AtomicRedisLockStore(RedisLockStore):
         self.atomically(conversation_id, finish_and_clean)
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = POLL) -> AsyncGenerator[TicketLock, None]:
+    async def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = POLL
+    ) -> AsyncGenerator[TicketLock, None]:
         """Rasa's lock, with the waiting ticket renewed at every check (see above)."""
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         try:
             while True:
-                served, ticket = self.atomically(conversation_id,
-                                                 self._renewal(conversation_id, ticket, lock_lifetime))
+                served, ticket = self.atomically(conversation_id, self._renewal(conversation_id, ticket, lock_lifetime))
                 if served is not None:
                     yield served
                     return
@@ -142,10 +148,11 @@ class AtomicRedisLockStore(RedisLockStore):
         finally:
             self.cleanup(conversation_id, ticket)
 
-    def _renewal(self, conversation_id: Text, ticket: int, lifetime: float) -> Change:
+    def _renewal(self, conversation_id: str, ticket: int, lifetime: float) -> Change:
         """The change that renews `ticket` (or takes a new one if it is gone); its result is
         (the lock if the ticket is now served, else None; the ticket's number)."""
-        def renew(lock: Optional[TicketLock]):
+
+        def renew(lock: TicketLock | None):
             lock = lock or self.create_lock(conversation_id)
             lock.remove_expired_tickets()
             number = ticket

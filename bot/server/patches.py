@@ -85,6 +85,7 @@
    is made once more on a new connection (the action only reads the state it is sent,
    so a second call is harmless) instead of the user getting the apology.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -97,7 +98,7 @@ import re
 import signal
 import sys
 import weakref
-from typing import Any, FrozenSet, Optional
+from typing import Any
 
 from bot.channels import MARKDOWN_LINK
 
@@ -130,7 +131,7 @@ def _knowledge():
     return load_knowledge(KNOWLEDGE_FILE)
 
 
-def own_payloads(kb=None) -> FrozenSet[str]:
+def own_payloads(kb=None) -> frozenset[str]:
     """The payloads of the bot's own buttons: the only typed intents it accepts."""
     return frozenset((kb or _knowledge()).button_payloads())
 
@@ -147,8 +148,7 @@ def _patch_remote_action(apology_text: str) -> None:
 
     async def run(self, output_channel, nlg, tracker, domain):
         try:
-            return await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain),
-                                          action_timeout())
+            return await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain), action_timeout())
         except ActionExecutionRejection:
             raise
         except Exception as error:  # noqa: BLE001 - down, timed out, failed: still a reply
@@ -175,7 +175,7 @@ def event_checks(schema: dict, checker):
     outer = {**item}
     del outer["oneOf"]
     whole = {**schema, "properties": {**schema["properties"], "events": {**events, "items": outer}}}
-    return checker(whole), {name: checker(branch) for name, branch in zip(types, branches)}
+    return checker(whole), {name: checker(branch) for name, branch in zip(types, branches, strict=False)}
 
 
 def _patch_action_result_validation() -> None:
@@ -195,8 +195,9 @@ def _patch_action_result_validation() -> None:
         if checks is None or not checks[0].is_valid(result):
             return False
         by_type = checks[1]
-        return all(event["event"] in by_type and by_type[event["event"]].is_valid(event)
-                   for event in result.get("events", ()))
+        return all(
+            event["event"] in by_type and by_type[event["event"]].is_valid(event) for event in result.get("events", ())
+        )
 
     def _validate_action_result(self, result):
         if fits(result):
@@ -227,8 +228,12 @@ def _patch_action_call() -> None:
     def _action_call_format(self, tracker, domain):
         state = tracker.current_state(EventVerbosity.NONE)
         state["events"] = []  # the action reads slots and the latest message only
-        result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
-                  "version": rasa.__version__}
+        result = {
+            "next_action": self._name,
+            "sender_id": tracker.sender_id,
+            "tracker": state,
+            "version": rasa.__version__,
+        }
         if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
             result["domain"] = domain.as_dict()
         return result
@@ -373,8 +378,9 @@ def run_graph(graph: dict, targets: list) -> list:
         if key not in results:
             task = graph[key]
             if isinstance(task, tuple) and task and callable(task[0]):
-                results[key] = task[0](*(compute(need) if isinstance(need, str) and need in graph else need
-                                         for need in task[1:]))
+                results[key] = task[0](
+                    *(compute(need) if isinstance(need, str) and need in graph else need for need in task[1:])
+                )
             else:
                 results[key] = task
         return results[key]
@@ -434,11 +440,15 @@ def _patch_endpoint_session() -> None:
             del kept[gone]  # a loop that has ended (tests run several)
         found = kept.get(loop)
         if found is None or found.closed:
-            auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
-                    if self.basic_auth else None)  # as Rasa's session()
+            auth = (
+                aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+            )  # as Rasa's session()
             found = kept[loop] = aiohttp.ClientSession(
-                headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-                connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_IDLE))
+                headers=self.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_IDLE),
+            )
         return _Kept(found)
 
     session.__wrapped__ = original
@@ -460,7 +470,7 @@ def _patch_graph_runner() -> None:
     runner.dask = types.SimpleNamespace(get=run_graph, __wrapped__=runner.dask)
 
 
-def readable(text: Any, payloads: FrozenSet[str]) -> Optional[str]:
+def readable(text: Any, payloads: frozenset[str]) -> str | None:
     """The text to give the NLU instead of `text`, or None to leave it as it is: text
     starting with "/" that is not one of the bot's own payloads is read as words."""
     if not isinstance(text, str) or not text.strip().startswith("/") or text.strip() in payloads:
@@ -474,7 +484,7 @@ def readable(text: Any, payloads: FrozenSet[str]) -> Optional[str]:
     return words or "?"  # the NLU fails on empty text; "?" has no word: the bot declines
 
 
-def _patch_parse_message(payloads: FrozenSet[str]) -> None:
+def _patch_parse_message(payloads: frozenset[str]) -> None:
     from rasa.core.processor import MessageProcessor
 
     original = MessageProcessor.parse_message
@@ -520,7 +530,7 @@ def terminal_text(text: str) -> str:
     return MARKDOWN_LINK.sub(r"\1 (\2)", text)
 
 
-_leaving: "weakref.WeakSet[asyncio.Task]" = weakref.WeakSet()  # chats a signal has ended
+_leaving: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()  # chats a signal has ended
 
 
 def _leave_on_signals() -> None:
@@ -567,8 +577,7 @@ def _patch_console() -> None:
         the last reply's buttons were printed as a list (print_bot_output), not a menu."""
         if previous_response is not None:
             console._print_bot_output(previous_response, is_latest_message=True)
-        question = questionary.text("", qmark="Your input ->",
-                                    style=Style([("qmark", "#b373d6"), ("", "#b373d6")]))
+        question = questionary.text("", qmark="Your input ->", style=Style([("qmark", "#b373d6"), ("", "#b373d6")]))
         try:
             response = await question.unsafe_ask_async()  # ask_async swallows Ctrl-C
         except (KeyboardInterrupt, EOFError):
@@ -584,8 +593,7 @@ def _patch_console() -> None:
         original_print(rest, False, color)
         for index, button in enumerate(message.get("buttons") or []):
             # (button_to_string pops the button's keys: give it a copy)
-            console.rasa.shared.utils.cli.print_color(cli_utils.button_to_string(dict(button), index),
-                                                      color=color)
+            console.rasa.shared.utils.cli.print_color(cli_utils.button_to_string(dict(button), index), color=color)
         return None
 
     record_messages.__wrapped__ = original_record

@@ -29,13 +29,15 @@ Why the answers are the same: nothing the bot's dialogue reads reaches further b
 The one thing Rasa allows that would differ: an action reverting events from more than
 KEPT_TURNS user turns ago. No action of this bot reverts anything.
 """
+
 from __future__ import annotations
 
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, SlotSet, UserUttered
@@ -46,7 +48,7 @@ KEPT_TURNS = 6
 KEPT_CONVERSATIONS = 500  # the least recently active are dropped first (about 50 events each)
 HANDED = "_bot_recent"  # the attribute of a tracker built here that holds its Handed
 
-Marker = Optional[int]
+Marker = int | None
 
 
 @dataclass
@@ -54,9 +56,9 @@ class Kept:
     """One conversation's recent turns and the state before them."""
 
     marker: Marker
-    slots: Dict[str, Any] = field(default_factory=dict)  # values that differ from the initial one
+    slots: dict[str, Any] = field(default_factory=dict)  # values that differ from the initial one
     paused: bool = False
-    events: List[Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
 
 @dataclass
@@ -88,17 +90,17 @@ def cut(events: Sequence[Event], turns: int = KEPT_TURNS) -> int:
     return 0
 
 
-def _state(tracker: DialogueStateTracker) -> Tuple[Dict[str, Any], bool]:
+def _state(tracker: DialogueStateTracker) -> tuple[dict[str, Any], bool]:
     slots = {name: slot.value for name, slot in tracker.slots.items() if slot.value != slot.initial_value}
     return slots, tracker.is_paused()
 
 
-def build(sender_id: str, slots, kept: Kept) -> Tuple[DialogueStateTracker, int]:
+def build(sender_id: str, slots, kept: Kept) -> tuple[DialogueStateTracker, int]:
     """A tracker holding the kept state (as events) and then the kept turns; the number of
     events of the state."""
     tracker = DialogueStateTracker(sender_id, slots)
     stamp = kept.events[0].timestamp if kept.events else time.time()
-    prefix: List[Event] = [SlotSet(name, value, timestamp=stamp) for name, value in kept.slots.items()]
+    prefix: list[Event] = [SlotSet(name, value, timestamp=stamp) for name, value in kept.slots.items()]
     if kept.paused:
         prefix.append(ConversationPaused(timestamp=stamp))
     for event in prefix + kept.events:
@@ -125,9 +127,9 @@ class Recent:
 
     def __init__(self, size: int = KEPT_CONVERSATIONS) -> None:
         self.size = size
-        self.kept: "OrderedDict[str, Kept]" = OrderedDict()
+        self.kept: OrderedDict[str, Kept] = OrderedDict()
 
-    def get(self, sender_id: str, marker: Marker) -> Optional[Kept]:
+    def get(self, sender_id: str, marker: Marker) -> Kept | None:
         kept = self.kept.get(sender_id)
         if kept is None or kept.marker != marker:
             return None
@@ -145,6 +147,7 @@ class Recent:
 
 
 # --- the SQL tracker store's side (patches.py binds these to rasa's SQLTrackerStore) ---
+
 
 def recent_of(store) -> Recent:
     found = getattr(store, "_bot_kept", None)
@@ -178,12 +181,17 @@ def marker(store, sender_id: str, connection=None) -> Marker:
     return connection.execute(_statements(store)[0], {"sender_id": sender_id}).scalar()
 
 
-def row(sender_id: str, event: Event) -> Dict[str, Any]:
+def row(sender_id: str, event: Event) -> dict[str, Any]:
     """The row Rasa's SQLTrackerStore.save writes for an event."""
     data = event.as_dict()
-    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
-            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            "action_name": data.get("name"), "data": json.dumps(data)}
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 async def tracker_for(store, sender_id: str) -> DialogueStateTracker:
@@ -203,7 +211,7 @@ async def tracker_for(store, sender_id: str) -> DialogueStateTracker:
     return tracker
 
 
-def handed(tracker) -> Optional[Handed]:
+def handed(tracker) -> Handed | None:
     return getattr(tracker, HANDED, None)
 
 
@@ -218,7 +226,7 @@ def save(store, tracker) -> None:
     events = list(tracker.events)
     with store.engine.begin() as connection:
         current = marker(store, sender_id, connection) == given.marker
-        new = events[given.stored:]
+        new = events[given.stored :]
         if new:
             connection.execute(_statements(store)[1], [row(sender_id, event) for event in new])
         now = marker(store, sender_id, connection)

@@ -13,19 +13,20 @@ conversations per transaction, so the bot keeps writing meanwhile). A sweep that
 (the database is down) says so and the next one comes a day later. Any other value of
 the variable stops start-up with a message naming it.
 """
+
 from __future__ import annotations
 
 import math
 import os
 import sys
 import threading
-from typing import Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
 
 VARIABLE = "TRACKER_RETENTION_DAYS"
 INTERVAL = 24 * 3600.0  # seconds between sweeps
 
 
-def days_from(env: Optional[Mapping[str, str]] = None) -> Optional[float]:
+def days_from(env: Mapping[str, str] | None = None) -> float | None:
     """TRACKER_RETENTION_DAYS as a number of days; None when unset or empty (keep
     everything); ValueError naming the variable and its value for anything but a
     positive number."""
@@ -38,8 +39,9 @@ def days_from(env: Optional[Mapping[str, str]] = None) -> Optional[float]:
     except ValueError:
         days = math.nan
     if not (math.isfinite(days) and days > 0):
-        raise ValueError(f"{VARIABLE} must be a positive number of days (or unset to keep conversations), "
-                         f"not {value!r}")
+        raise ValueError(
+            f"{VARIABLE} must be a positive number of days (or unset to keep conversations), not {value!r}"
+        )
     return days
 
 
@@ -47,15 +49,15 @@ class Retention:
     """Sweeps of the tracker database at `url`: one when started, then every `interval`
     seconds, until stopped."""
 
-    def __init__(self, days: float, interval: float = INTERVAL, log: Optional[Callable[[str], None]] = None):
+    def __init__(self, days: float, interval: float = INTERVAL, log: Callable[[str], None] | None = None):
         self.days, self.interval = days, interval
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.url: Optional[str] = None
+        self.url: str | None = None
         self._stopped = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Optional["Retention"]:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Retention | None:
         """The sweeps TRACKER_RETENTION_DAYS asks for (None when unset); ValueError when
         its value is not a positive number (the launchers then do not start)."""
         days = days_from(env)
@@ -81,7 +83,7 @@ class Retention:
             return
         self.log(f"Retention: deleted {conversations} conversations ({rows} events) idle over {self.days:g} days")
 
-    def start(self, url: str) -> "Retention":
+    def start(self, url: str) -> Retention:
         """Sweep `url` now and then every `interval` seconds, on a daemon thread."""
         self.url = url
         self._thread = threading.Thread(target=self._run, name="retention", daemon=True)

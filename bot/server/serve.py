@@ -6,6 +6,7 @@ The launcher starts the Rasa server this way; the arguments are Rasa's own CLI's
 The fixes themselves, each documented and tested against the pinned Rasa, are in
 bot/server/patches.py.
 """
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ them the same way:
     with Redis(port) as redis, Postgres(data_dir, port) as postgres:
         redis.url, postgres.url    # what REDIS_URL and TRACKER_DB_URL are set to
 """
+
 from __future__ import annotations
 
 import glob
@@ -19,7 +20,6 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import List, Optional
 
 from bot.server.launcher import die_with_parent, terminate
 
@@ -41,13 +41,14 @@ class MissingProgram(RuntimeError):
     pass
 
 
-def program(name: str, extra_dirs: List[str] = ()) -> str:
+def program(name: str, extra_dirs: list[str] = ()) -> str:
     """The path of `name` (on PATH or in `extra_dirs`), or MissingProgram saying what to install."""
-    found = shutil.which(name) or next(
-        (str(p) for d in extra_dirs for p in [Path(d) / name] if p.is_file()), None)
+    found = shutil.which(name) or next((str(p) for d in extra_dirs for p in [Path(d) / name] if p.is_file()), None)
     if found is None:
-        raise MissingProgram(f"{name} is missing: install Debian's {PACKAGES.get(name, name)} package "
-                             f"(apt-get install {PACKAGES.get(name, name)}; `make cluster` and .ci/run do it)")
+        raise MissingProgram(
+            f"{name} is missing: install Debian's {PACKAGES.get(name, name)} package "
+            f"(apt-get install {PACKAGES.get(name, name)}; `make cluster` and .ci/run do it)"
+        )
     return found
 
 
@@ -57,13 +58,13 @@ class Service:
     name = "service"
     start_timeout = 30.0
 
-    def __init__(self, port: int, log: Optional[Path] = None):
+    def __init__(self, port: int, log: Path | None = None):
         self.port = port
         self.log = log
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
         self._log_file = None
 
-    def command(self) -> List[str]:
+    def command(self) -> list[str]:
         raise NotImplementedError
 
     def ready(self) -> bool:
@@ -84,12 +85,18 @@ class Service:
                 self.log.parent.mkdir(parents=True, exist_ok=True)
                 self._log_file = open(self.log, "ab")
             out = self._log_file
-        self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True,
-                                        preexec_fn=die_with_parent(), **self.popen_kwargs())
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(),
+            **self.popen_kwargs(),
+        )
         return self.process
 
-    def start(self) -> "Service":
+    def start(self) -> Service:
         """Start the process and wait until it is ready (RuntimeError if it is not in time)."""
         self.spawn()
         deadline = time.monotonic() + self.start_timeout
@@ -124,9 +131,20 @@ class Redis(Service):
 
     name = "Redis"
 
-    def command(self) -> List[str]:
-        return [program("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no"]
+    def command(self) -> list[str]:
+        return [
+            program("redis-server"),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ]
 
     @property
     def url(self) -> str:
@@ -141,9 +159,11 @@ class Redis(Service):
             return False
 
 
-POSTGRES_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"),  # Debian's, newest first
-                       key=lambda d: [int(n) if n.isdigit() else 0 for n in Path(d).parent.name.split(".")],
-                       reverse=True)
+POSTGRES_DIRS = sorted(
+    glob.glob("/usr/lib/postgresql/*/bin"),  # Debian's, newest first
+    key=lambda d: [int(n) if n.isdigit() else 0 for n in Path(d).parent.name.split(".")],
+    reverse=True,
+)
 DATABASE = USER = "careerbot"  # the database and the role (its owner) the bot uses
 
 
@@ -161,7 +181,7 @@ class Postgres(Service):
 
     name = "PostgreSQL"
 
-    def __init__(self, data_dir: Path, port: int, log: Optional[Path] = None):
+    def __init__(self, data_dir: Path, port: int, log: Path | None = None):
         super().__init__(port, log)
         self.data_dir = Path(data_dir).absolute()
 
@@ -184,15 +204,19 @@ class Postgres(Service):
         try:
             account = pwd.getpwnam("postgres")
         except KeyError:
-            raise MissingProgram("the postgres user is missing: install Debian's postgresql package "
-                                 "(apt-get install postgresql), which creates it") from None
-        return {"user": account.pw_uid, "group": account.pw_gid,
-                "extra_groups": os.getgrouplist("postgres", account.pw_gid)}
+            raise MissingProgram(
+                "the postgres user is missing: install Debian's postgresql package "
+                "(apt-get install postgresql), which creates it"
+            ) from None
+        return {
+            "user": account.pw_uid,
+            "group": account.pw_gid,
+            "extra_groups": os.getgrouplist("postgres", account.pw_gid),
+        }
 
-    def run(self, command: List[str], stdin: str = "") -> str:
+    def run(self, command: list[str], stdin: str = "") -> str:
         """Run one PostgreSQL program to completion, as the server's user; its output."""
-        done = subprocess.run(command, input=stdin, capture_output=True, text=True, cwd="/",
-                              **self.popen_kwargs())
+        done = subprocess.run(command, input=stdin, capture_output=True, text=True, cwd="/", **self.popen_kwargs())
         output = "\n".join(text.strip() for text in (done.stdout, done.stderr) if text.strip())
         if done.returncode != 0 or " ERROR: " in output:
             raise RuntimeError(f"{Path(command[0]).name} failed on {self.data_dir}:\n{output}")
@@ -208,16 +232,32 @@ class Postgres(Service):
             os.chown(self.data_dir, kwargs["user"], kwargs["group"])
         if (self.data_dir / "PG_VERSION").exists():
             if not self.password_file.exists():
-                raise RuntimeError(f"{self.data_dir} holds a database but no {self.password_file.name}: "
-                                   f"its set-up failed or was not ours; remove the folder to start over")
+                raise RuntimeError(
+                    f"{self.data_dir} holds a database but no {self.password_file.name}: "
+                    f"its set-up failed or was not ours; remove the folder to start over"
+                )
             return
-        self.run([initdb, "-D", str(self.data_dir), "-U", "postgres", "-E", "UTF8", "--no-locale",
-                  "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"])
+        self.run(
+            [
+                initdb,
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--no-instructions",
+            ]
+        )
         password = secrets.token_urlsafe(24)
         # Single-user mode: one statement a line, nothing listening while the role is made.
-        self.run([postgres, "--single", "-D", str(self.data_dir), "postgres"],
-                 stdin=f"CREATE ROLE {USER} LOGIN PASSWORD '{password}'\n"
-                       f"CREATE DATABASE {DATABASE} OWNER {USER}\n")
+        self.run(
+            [postgres, "--single", "-D", str(self.data_dir), "postgres"],
+            stdin=f"CREATE ROLE {USER} LOGIN PASSWORD '{password}'\nCREATE DATABASE {DATABASE} OWNER {USER}\n",
+        )
         descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(password + "\n")
@@ -230,13 +270,25 @@ class Postgres(Service):
         if subprocess.run(["test", "-x", str(parent)], cwd="/", **kwargs).returncode != 0:
             raise RuntimeError(
                 f"PostgreSQL runs as the postgres user (we are root), which cannot enter {parent}: "
-                f"put its data directory where every folder above it is open to others (chmod o+x)")
+                f"put its data directory where every folder above it is open to others (chmod o+x)"
+            )
 
-    def command(self) -> List[str]:
+    def command(self) -> list[str]:
         # A socket path (with its .s.PGSQL.<port>.lock) over 107 bytes is refused: then TCP only.
         sockets = str(self.data_dir) if len(str(self.data_dir)) < 85 else ""
-        return [program("postgres", POSTGRES_DIRS), "-D", str(self.data_dir), "-p", str(self.port),
-                "-c", "listen_addresses=127.0.0.1", "-k", sockets, "-c", "max_connections=300"]
+        return [
+            program("postgres", POSTGRES_DIRS),
+            "-D",
+            str(self.data_dir),
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-k",
+            sockets,
+            "-c",
+            "max_connections=300",
+        ]
 
     def ready(self) -> bool:
         import psycopg2

@@ -7,12 +7,13 @@ row of its `events` table (id, sender_id, type_name, timestamp, intent_name, act
 data: the event as JSON); the table is Rasa's own definition, so queries here work on
 both databases.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -23,13 +24,13 @@ class TrackerDBError(RuntimeError):
     """The tracker database cannot be opened or read; the message names it."""
 
 
-def store_url(env: Optional[Mapping[str, str]] = None) -> str:
+def store_url(env: Mapping[str, str] | None = None) -> str:
     """TRACKER_DB_URL, or the SQLite file TRACKER_DB (default state/tracker.db)."""
     env = os.environ if env is None else env
     if env.get("TRACKER_DB_URL"):
         url = env["TRACKER_DB_URL"]
         if url.startswith("postgres://"):  # Heroku's spelling, which SQLAlchemy 1.4 no longer takes
-            url = "postgresql://" + url[len("postgres://"):]
+            url = "postgresql://" + url[len("postgres://") :]
         return url
     return f"sqlite:///{Path(env.get('TRACKER_DB') or DEFAULT_TRACKER_DB).absolute()}"
 
@@ -42,7 +43,7 @@ def shown(url: str) -> str:
         return url
 
 
-_TABLE: Optional[sa.Table] = None
+_TABLE: sa.Table | None = None
 
 
 def reason(error: sa.exc.DBAPIError) -> str:
@@ -58,7 +59,8 @@ def events_table() -> sa.Table:
     global _TABLE
     if _TABLE is None:
         _TABLE = sa.Table(
-            "events", sa.MetaData(),
+            "events",
+            sa.MetaData(),
             sa.Column("id", sa.Integer, sa.Sequence("events_seq", optional=True), primary_key=True),
             sa.Column("sender_id", sa.String(255), nullable=False, index=True),
             sa.Column("type_name", sa.String(255), nullable=False),
@@ -79,7 +81,7 @@ def engine_options(url: str) -> dict:
     return {}
 
 
-def open_store(url: Optional[str] = None, must_exist: bool = True) -> sa.engine.Engine:
+def open_store(url: str | None = None, must_exist: bool = True) -> sa.engine.Engine:
     """An engine on the tracker database at `url` (default: store_url()). With
     `must_exist`, a SQLite file that is missing or has no events table is an error naming
     it, rather than an empty database made on the spot."""
@@ -104,7 +106,7 @@ def open_store(url: Optional[str] = None, must_exist: bool = True) -> sa.engine.
     return engine
 
 
-def hash_key(env: Optional[Mapping[str, str]] = None) -> bytes:
+def hash_key(env: Mapping[str, str] | None = None) -> bytes:
     """The key sender ids are hashed with: SENDER_HASH_KEY, or a random key kept in
     state/sender-hash.key (made on first use, readable by its owner only), so that the
     same sender gets the same hash in every report and `make forget` takes that hash."""
@@ -150,8 +152,9 @@ EXPIRE_CONVERSATIONS = 500  # conversations, at most, per transaction
 EXPIRE_PAUSE = 0.05
 
 
-def expire(engine: sa.engine.Engine, days: float, now: Optional[float] = None,
-           batch: int = EXPIRE_BATCH) -> Tuple[int, int]:
+def expire(
+    engine: sa.engine.Engine, days: float, now: float | None = None, batch: int = EXPIRE_BATCH
+) -> tuple[int, int]:
     """Delete the conversations whose last event is more than `days` days before `now`
     (default: the time now); (conversations, rows) deleted.
 
@@ -165,14 +168,16 @@ def expire(engine: sa.engine.Engine, days: float, now: Optional[float] = None,
     cutoff = (time.time() if now is None else now) - days * 86400
     idle = sa.func.max(table.c.timestamp) < cutoff
     with engine.connect() as connection:
-        listed = connection.execute(sa.select(table.c.sender_id, sa.func.count())
-                                    .group_by(table.c.sender_id).having(idle)).all()
+        listed = connection.execute(
+            sa.select(table.c.sender_id, sa.func.count()).group_by(table.c.sender_id).having(idle)
+        ).all()
     conversations = rows = 0
     for number, chunk in enumerate(_chunks(listed, batch)):
         if number:
             time.sleep(EXPIRE_PAUSE)
-        still_idle = sa.select(table.c.sender_id).where(table.c.sender_id.in_(chunk)) \
-            .group_by(table.c.sender_id).having(idle)
+        still_idle = (
+            sa.select(table.c.sender_id).where(table.c.sender_id.in_(chunk)).group_by(table.c.sender_id).having(idle)
+        )
         left = sa.select(sa.func.count(sa.distinct(table.c.sender_id))).where(table.c.sender_id.in_(chunk))
         with engine.begin() as connection:
             rows += connection.execute(table.delete().where(table.c.sender_id.in_(still_idle))).rowcount
@@ -180,10 +185,10 @@ def expire(engine: sa.engine.Engine, days: float, now: Optional[float] = None,
     return conversations, rows
 
 
-def _chunks(listed, batch: int) -> Iterator[List[str]]:
+def _chunks(listed, batch: int) -> Iterator[list[str]]:
     """The sender ids of (sender_id, rows) pairs, in groups of about `batch` rows and at
     most EXPIRE_CONVERSATIONS conversations."""
-    chunk: List[str] = []
+    chunk: list[str] = []
     size = 0
     for sender_id, count in listed:
         if chunk and (size + count > batch or len(chunk) == EXPIRE_CONVERSATIONS):

@@ -19,6 +19,7 @@ looks like (`expect`), plus strings it must and must not contain (case ignored):
 Every scored turn must also pass the grounding check (bot.grounding). Without --url the
 tool starts its own action server and bot on free loopback ports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,6 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import yaml
 
@@ -44,23 +44,25 @@ EXPECTS = {"answer", "decline", "gap", "challenge", "chitchat", "context"}
 class Turn:
     user: str
     expect: str
-    must: List[str] = field(default_factory=list)
-    must_not: List[str] = field(default_factory=list)
+    must: list[str] = field(default_factory=list)
+    must_not: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Case:
     id: str
     category: str
-    turns: List[Turn]
+    turns: list[Turn]
 
 
-def load_cases(path: Path) -> List[Case]:
+def load_cases(path: Path) -> list[Case]:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     cases = []
     for item in raw["cases"]:
-        turns = [Turn(t["user"], t["expect"], list(t.get("must") or []), list(t.get("must_not") or []))
-                 for t in item["turns"]]
+        turns = [
+            Turn(t["user"], t["expect"], list(t.get("must") or []), list(t.get("must_not") or []))
+            for t in item["turns"]
+        ]
         for turn in turns:
             if turn.expect not in EXPECTS:
                 raise ValueError(f"{path}: case {item['id']}: unknown expect {turn.expect!r}")
@@ -73,7 +75,7 @@ def _static_part(template: str) -> str:
     return template.split("{", 1)[0].strip()
 
 
-def problems(turn: Turn, text: str, kb: Knowledge, buttons: str = "") -> List[str]:
+def problems(turn: Turn, text: str, kb: Knowledge, buttons: str = "") -> list[str]:
     """What is wrong with `text` (and the titles of its quick replies, `buttons`) as the
     reply to `turn` (empty: right). What the reply must say must be in its text: a
     button offering a topic does not answer the question."""
@@ -100,11 +102,11 @@ def problems(turn: Turn, text: str, kb: Knowledge, buttons: str = "") -> List[st
     return found
 
 
-def reply_text(messages: List[dict]) -> str:
+def reply_text(messages: list[dict]) -> str:
     return "\n".join(message.get("text") or "" for message in messages)
 
 
-def button_titles(messages: List[dict]) -> str:
+def button_titles(messages: list[dict]) -> str:
     return "\n".join(b.get("title", "") for m in messages for b in m.get("buttons") or [])
 
 
@@ -113,10 +115,10 @@ class Result:
     case: Case
     turn: Turn
     text: str
-    problems: List[str]
+    problems: list[str]
 
 
-def run(url: str, cases: List[Case], kb: Knowledge) -> List[Result]:
+def run(url: str, cases: list[Case], kb: Knowledge) -> list[Result]:
     from bot.server.launcher import post_rest
 
     results = []
@@ -130,11 +132,10 @@ def run(url: str, cases: List[Case], kb: Knowledge) -> List[Result]:
     return results
 
 
-def run_in_process(model: Path, cases: List[Case], kb: Knowledge, ranker: str = "bm25") -> List[Result]:
+def run_in_process(model: Path, cases: list[Case], kb: Knowledge, ranker: str = "bm25") -> list[Result]:
     """The same conversations without servers: Rasa's NLU in this process, then the
     responder with the slots the action would set (every turn runs action_respond)."""
     import asyncio
-
     import logging
 
     from rasa.core.agent import Agent
@@ -153,37 +154,53 @@ def run_in_process(model: Path, cases: List[Case], kb: Knowledge, ranker: str = 
 
     results = []
     for case in cases:
-        slots: Dict[str, object] = {}
+        slots: dict[str, object] = {}
         for turn in case.turns:
             parse_data = asyncio.run(parse(turn.user))
             intent = parse_data.get("intent") or {}
-            outcome = responder.respond(Turn(
-                turn.user, intent.get("name"), intent.get("confidence") or 0.0,
-                parse_data.get("entities") or [], slots.get("last_topic"),
-                slots.get("last_facts"), slots.get("seen_facts"), asked_topics=slots.get("asked_topics")))
+            outcome = responder.respond(
+                Turn(
+                    turn.user,
+                    intent.get("name"),
+                    intent.get("confidence") or 0.0,
+                    parse_data.get("entities") or [],
+                    slots.get("last_topic"),
+                    slots.get("last_facts"),
+                    slots.get("seen_facts"),
+                    asked_topics=slots.get("asked_topics"),
+                )
+            )
             reply = outcome.reply
             if reply.facts and reply.topic:  # as actions.actions.events_of sets them
-                slots = {"last_topic": reply.topic, "last_facts": reply.facts, "seen_facts": outcome.seen,
-                         "asked_topics": outcome.asked}
+                slots = {
+                    "last_topic": reply.topic,
+                    "last_facts": reply.facts,
+                    "seen_facts": outcome.seen,
+                    "asked_topics": outcome.asked,
+                }
             buttons = "\n".join(b.title for b in reply.buttons)
             if turn.expect != "context":
                 results.append(Result(case, turn, reply.text, problems(turn, reply.text, kb, buttons)))
     return results
 
 
-def summary(results: List[Result]) -> Dict:
-    categories: Dict[str, List[int]] = {}
+def summary(results: list[Result]) -> dict:
+    categories: dict[str, list[int]] = {}
     for result in results:
         tally = categories.setdefault(result.case.category, [0, 0])
         tally[0] += not result.problems
         tally[1] += 1
     passed = sum(p for p, _ in categories.values())
     total = sum(t for _, t in categories.values())
-    return {"score": passed / total if total else 0.0, "passed": passed, "total": total,
-            "categories": {c: {"passed": p, "total": t, "score": p / t} for c, (p, t) in sorted(categories.items())}}
+    return {
+        "score": passed / total if total else 0.0,
+        "passed": passed,
+        "total": total,
+        "categories": {c: {"passed": p, "total": t, "score": p / t} for c, (p, t) in sorted(categories.items())},
+    }
 
 
-def evaluate(name: str, url: Optional[str] = None) -> List[Result]:
+def evaluate(name: str, url: str | None = None) -> list[Result]:
     """Run the set `name` (dev or heldout) against a bot at `url`, or one started here."""
     from bot.answers import load_answers
     from bot.server.launcher import Servers, free_port
@@ -193,8 +210,12 @@ def evaluate(name: str, url: Optional[str] = None) -> List[Result]:
     if url:
         return run(url, cases, kb)
     with tempfile.TemporaryDirectory() as tmp:
-        with Servers(bot_port=free_port(), action_port=free_port(),
-                     tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp) / "logs") as servers:
+        with Servers(
+            bot_port=free_port(),
+            action_port=free_port(),
+            tracker_db=Path(tmp) / "tracker.db",
+            log_dir=Path(tmp) / "logs",
+        ) as servers:
             return run(servers.url, cases, kb)
 
 
@@ -204,12 +225,13 @@ def overlap_with_others(name: str) -> set:
     from bot.tools.nlu_eval import near_duplicates, training_texts
 
     mine = [t.user for c in load_cases(SETS_DIR / f"{name}.yml") for t in c.turns]
-    others = training_texts() + [t.user for p in SETS_DIR.glob("*.yml") if p.stem != name
-                                 for c in load_cases(p) for t in c.turns]
+    others = training_texts() + [
+        t.user for p in SETS_DIR.glob("*.yml") if p.stem != name for c in load_cases(p) for t in c.turns
+    ]
     return {text for text, _ in near_duplicates(mine, others)}
 
 
-def report(name: str, results: List[Result], show_failures: bool) -> Dict:
+def report(name: str, results: list[Result], show_failures: bool) -> dict:
     total = summary(results)
     print(f"{name}: {total['passed']}/{total['total']} = {total['score']:.3f}")
     for category, row in total["categories"].items():
@@ -217,13 +239,17 @@ def report(name: str, results: List[Result], show_failures: bool) -> Dict:
     shared = overlap_with_others(name)
     alone = summary([r for r in results if r.turn.user not in shared])
     total["without_shared_turns"] = alone
-    print(f"{name} without the {total['total'] - alone['total']} turns near another set or the training "
-          f"data: {alone['passed']}/{alone['total']} = {alone['score']:.3f}")
+    print(
+        f"{name} without the {total['total'] - alone['total']} turns near another set or the training "
+        f"data: {alone['passed']}/{alone['total']} = {alone['score']:.3f}"
+    )
     if show_failures:
         for result in results:
             if result.problems:
-                print(f"\n[{result.case.id}] {result.turn.user!r} ({result.turn.expect}): "
-                      f"{'; '.join(result.problems)}\n  -> {result.text[:400]!r}")
+                print(
+                    f"\n[{result.case.id}] {result.turn.user!r} ({result.turn.expect}): "
+                    f"{'; '.join(result.problems)}\n  -> {result.text[:400]!r}"
+                )
     return total
 
 
@@ -231,15 +257,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("set", choices=sorted(p.stem for p in SETS_DIR.glob("*.yml")))
     parser.add_argument("--url", help="a running bot (default: start one on free ports)")
-    parser.add_argument("--in-process", action="store_true",
-                        help="no servers: Rasa NLU and the responder in this process (quicker)")
+    parser.add_argument(
+        "--in-process", action="store_true", help="no servers: Rasa NLU and the responder in this process (quicker)"
+    )
     parser.add_argument("--ranker", default="bm25", help="with --in-process: bm25 or tfidf")
     args = parser.parse_args(argv)
     if args.in_process:
         from bot.answers import load_answers
 
-        results = run_in_process(PROJECT_ROOT / "models" / "career.tar.gz",
-                                 load_cases(SETS_DIR / f"{args.set}.yml"), load_answers().kb, args.ranker)
+        results = run_in_process(
+            PROJECT_ROOT / "models" / "career.tar.gz",
+            load_cases(SETS_DIR / f"{args.set}.yml"),
+            load_answers().kb,
+            args.ranker,
+        )
     else:
         results = evaluate(args.set, args.url)
     total = report(args.set, results, show_failures=args.set not in LOCKED)

@@ -23,6 +23,7 @@ its time and peak memory.
 Results are printed and written to results/bench.json (the scale-out part under
 "scale_out", the report's under "report").
 """
+
 from __future__ import annotations
 
 import statistics
@@ -34,18 +35,26 @@ from pathlib import Path
 
 from bot import save_results
 from bot.answers import load_answers
-from bot.server.launcher import Servers, free_port, post_rest as post
 from bot.responder import Turn, load_responder
+from bot.server.launcher import Servers, free_port
+from bot.server.launcher import post_rest as post
 from bot.tools.answer_eval import SETS_DIR, load_cases
 
 QUESTIONS = [
-    "what's the median salary for ML engineers?", "and the average?", "tell me more",
-    "where does that come from?", "how do I get started", "what's the weather",
-    "is demand growing?", "do i need a masters", "hi", "what skills do I need",
+    "what's the median salary for ML engineers?",
+    "and the average?",
+    "tell me more",
+    "where does that come from?",
+    "how do I get started",
+    "what's the weather",
+    "is demand growing?",
+    "do i need a masters",
+    "hi",
+    "what skills do I need",
 ]
 ROUNDS = 10
 CLIENTS, CONCURRENT_S = 8, 10.0  # answered/s: 8 conversations at once for 10 s
-LONG_TURNS = 300                 # one conversation this long: its first and last 20 turns
+LONG_TURNS = 300  # one conversation this long: its first and last 20 turns
 
 
 def rss_mib(pid: int) -> float:
@@ -93,9 +102,12 @@ def retrieval(answers) -> dict:
 
     retrieve_ms, respond_ms = median_ms(retrieve, texts), median_ms(respond, texts)
     format_ms = median_ms(answers.for_intent, intents)
-    return {"retrieval_ms_median": round(retrieve_ms, 3), "responder_ms_median": round(respond_ms, 3),
-            "formatter_ms_median": round(format_ms, 4),
-            "retrieval_adds_ms_median": round(respond_ms - format_ms, 3)}
+    return {
+        "retrieval_ms_median": round(retrieve_ms, 3),
+        "responder_ms_median": round(respond_ms, 3),
+        "formatter_ms_median": round(format_ms, 4),
+        "retrieval_adds_ms_median": round(respond_ms - format_ms, 3),
+    }
 
 
 def action_validation() -> dict:
@@ -109,15 +121,25 @@ def action_validation() -> dict:
     from actions.actions import ActionRespond
     from bot.server import patches
 
-    tracker = Tracker("bench", {}, {"intent": {"name": "ask_pay", "confidence": 0.9}, "entities": [],
-                                    "text": "what do they earn?"}, [], False, None, {}, "action_listen")
+    tracker = Tracker(
+        "bench",
+        {},
+        {"intent": {"name": "ask_pay", "confidence": 0.9}, "entities": [], "text": "what do they earn?"},
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
     dispatcher = CollectingDispatcher()
     reply = {"events": ActionRespond().run(dispatcher, tracker, {}), "responses": dispatcher.messages}
     stock = getattr(RemoteAction._validate_action_result, "__wrapped__", RemoteAction._validate_action_result)
     patches.apply()
     action = RemoteAction("action_respond", None)
-    return {"action_reply_check_ms_stock": round(median_ms(lambda r: stock(action, r), [reply]), 3),
-            "action_reply_check_ms_patched": round(median_ms(action._validate_action_result, [reply]), 3)}
+    return {
+        "action_reply_check_ms_stock": round(median_ms(lambda r: stock(action, r), [reply]), 3),
+        "action_reply_check_ms_patched": round(median_ms(action._validate_action_result, [reply]), 3),
+    }
 
 
 def served(extra_env: dict) -> dict:
@@ -125,8 +147,9 @@ def served(extra_env: dict) -> dict:
     8 clients at once, and one long conversation; then read both processes' memory."""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        servers = Servers(free_port(), free_port(), tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp),
-                          extra_env=extra_env)
+        servers = Servers(
+            free_port(), free_port(), tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp), extra_env=extra_env
+        )
         started = time.perf_counter()
         with servers:
             post(servers.url, "bench-0", "hello")

@@ -11,12 +11,12 @@ else from the SQLite file TRACKER_DB (default state/tracker.db). It prints what 
 and exits 0; when no conversation matches, or the database cannot be read, it says so
 and exits 1, deleting nothing.
 """
+
 from __future__ import annotations
 
 import argparse
 import re
 import sys
-from typing import List, Optional
 
 import sqlalchemy as sa
 
@@ -25,7 +25,7 @@ from bot.server import tracker_db
 HASH = re.compile(r"[0-9a-f]{12}")
 
 
-def matching(engine: sa.engine.Engine, given: str, key: bytes) -> List[str]:
+def matching(engine: sa.engine.Engine, given: str, key: bytes) -> list[str]:
     """The stored sender ids `given` names: itself if stored, else those whose hash (with
     `key`) it is."""
     table = tracker_db.events_table()
@@ -38,7 +38,7 @@ def matching(engine: sa.engine.Engine, given: str, key: bytes) -> List[str]:
         return [sender for sender in senders if tracker_db.sender_hash(sender, key) == given.lower()]
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tools.forget", description=__doc__.split("\n")[0])
     parser.add_argument("sender", help="the conversation's id as stored, or the 12-hex hash make report shows")
     args = parser.parse_args(argv)
@@ -50,8 +50,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             key = tracker_db.hash_key()
             found = matching(engine, args.sender, key)
             if len(found) > 1:  # two ids with one 48-bit hash: practically never
-                print(f"{len(found)} conversations have the hash {args.sender} in {tracker_db.shown(url)}: "
-                      f"give the conversation's id instead; nothing deleted", file=sys.stderr)
+                print(
+                    f"{len(found)} conversations have the hash {args.sender} in {tracker_db.shown(url)}: "
+                    f"give the conversation's id instead; nothing deleted",
+                    file=sys.stderr,
+                )
                 return 1
             if not found:
                 print(f"No conversation {args.sender} in {tracker_db.shown(url)}", file=sys.stderr)

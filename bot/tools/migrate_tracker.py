@@ -10,6 +10,7 @@ transaction; the target gives the rows new ids (its own sequence), so Rasa's lat
 follow on. A conversation (sender_id) the target already holds is skipped whole and named,
 so a second run copies nothing twice. --dry-run does it all and rolls back.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,6 @@ import sys
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -38,7 +38,7 @@ class MigrationError(RuntimeError):
 class Summary:
     conversations: int = 0
     events: int = 0
-    skipped: List[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def line(self, dry_run: bool = False) -> str:
         copied = "would be copied (dry run, nothing written)" if dry_run else "copied"
@@ -68,7 +68,7 @@ def target_engine(url: str) -> sa.engine.Engine:
     from rasa.core.tracker_store import create_engine_kwargs
 
     if url.startswith("postgres://"):  # Heroku's spelling, which SQLAlchemy 1.4 no longer takes
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     try:
         return sa.create_engine(url, **create_engine_kwargs(url))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
@@ -110,14 +110,21 @@ def migrate(sqlite_path: Path, url: str, dry_run: bool = False) -> Summary:
     return summary
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tools.migrate_tracker", description=__doc__.split("\n")[0])
-    parser.add_argument("sqlite_path", nargs="?", type=Path,
-                        default=Path(os.environ.get("TRACKER_DB") or DEFAULT_TRACKER_DB),
-                        help="the SQLite tracker database (default: TRACKER_DB or state/tracker.db)")
-    parser.add_argument("url", nargs="?", default=os.environ.get("TRACKER_DB_URL"),
-                        help="the PostgreSQL database, postgresql://user:password@host:port/db "
-                             "(default: TRACKER_DB_URL)")
+    parser.add_argument(
+        "sqlite_path",
+        nargs="?",
+        type=Path,
+        default=Path(os.environ.get("TRACKER_DB") or DEFAULT_TRACKER_DB),
+        help="the SQLite tracker database (default: TRACKER_DB or state/tracker.db)",
+    )
+    parser.add_argument(
+        "url",
+        nargs="?",
+        default=os.environ.get("TRACKER_DB_URL"),
+        help="the PostgreSQL database, postgresql://user:password@host:port/db (default: TRACKER_DB_URL)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="copy, count, then roll back")
     args = parser.parse_args(argv)
     sa.util.deprecations.SILENCE_UBER_WARNING = True  # as SQLALCHEMY_SILENCE_UBER_WARNING=1 (make's) does

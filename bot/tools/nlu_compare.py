@@ -5,6 +5,7 @@ classification on tests/nlu/heldout.yml and prints a table (also written to
 results/nlu_compare.json). config.yml is the pipeline in use; the others live in
 tests/nlu/candidates/.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,23 @@ def train_nlu(config: Path, out_dir: Path) -> float:
     """Train the NLU part of `config`; on failure, stop with the end of Rasa's output."""
     started = time.perf_counter()
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config),
-         "--nlu", "data/nlu", "--out", str(out_dir), "--fixed-model-name", "nlu"],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--out",
+            str(out_dir),
+            "--fixed-model-name",
+            "nlu",
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
     )
     if result.returncode != 0:
@@ -45,8 +60,11 @@ def main() -> int:
             seconds = train_nlu(config, out)
             result = evaluate(out / "nlu.tar.gz")
             rows[name] = {"train_seconds": round(seconds, 1), **{k: v for k, v in result.items() if k != "errors"}}
-            print(f"{name}: macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}, "
-                  f"fallbacks {result['fallbacks']}/{result['count']}, NLU training {seconds:.0f} s", flush=True)
+            print(
+                f"{name}: macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}, "
+                f"fallbacks {result['fallbacks']}/{result['count']}, NLU training {seconds:.0f} s",
+                flush=True,
+            )
             for text, want, got in result["errors"]:
                 print(f"    {want:>20} -> {got:<20} {text}")
     save_results("nlu_compare.json", rows)

@@ -3,12 +3,12 @@
 Tooling, not part of the answering core (it imports Rasa). Used by the NLU gate test
 and by `make compare` (bot/tools/nlu_compare.py).
 """
+
 from __future__ import annotations
 
 import asyncio
 import re
 from pathlib import Path
-from typing import Dict, List, Tuple, Union
 
 from bot import PROJECT_ROOT
 
@@ -29,14 +29,14 @@ def acted_on(parse: dict, answers=None) -> str:
     return intent
 
 
-def normalise(text: str) -> Tuple[str, ...]:
+def normalise(text: str) -> tuple[str, ...]:
     """Words of a text without case, punctuation or apostrophes: "What's an MLE do?" ->
     ('whats', 'an', 'mle', 'do')."""
     text = re.sub(r"['’`]", "", text.lower())
     return tuple(re.findall(r"[a-z0-9]+", text))
 
 
-def _one_word_apart(a: Tuple[str, ...], b: Tuple[str, ...]) -> bool:
+def _one_word_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Equal, or equal but for one word added, dropped or replaced while sharing at least
     two ("hi" and "bye" are not one word apart; "what do they earn" and "what do they make" are)."""
     if a == b:
@@ -44,9 +44,9 @@ def _one_word_apart(a: Tuple[str, ...], b: Tuple[str, ...]) -> bool:
     if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) - (len(a) == len(b)) < 2:
         return False
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) <= 1
+        return sum(x != y for x, y in zip(a, b, strict=False)) <= 1
     shorter, longer = sorted((a, b), key=len)
-    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def near_duplicate(a: str, b: str, jaccard: float = 0.8) -> bool:
@@ -59,9 +59,9 @@ def near_duplicate(a: str, b: str, jaccard: float = 0.8) -> bool:
     return bool(set_a | set_b) and len(set_a & set_b) / len(set_a | set_b) >= jaccard
 
 
-def near_duplicates(texts: List[str], training: List[str]) -> List[Tuple[str, str]]:
+def near_duplicates(texts: list[str], training: list[str]) -> list[tuple[str, str]]:
     """(text, training example) pairs that are near-duplicates."""
-    by_word: Dict[str, List[str]] = {}
+    by_word: dict[str, list[str]] = {}
     for example in training:
         for word in set(normalise(example)) or {""}:
             by_word.setdefault(word, []).append(example)
@@ -72,20 +72,20 @@ def near_duplicates(texts: List[str], training: List[str]) -> List[Tuple[str, st
     return pairs
 
 
-def training_texts(nlu_dir: Union[str, Path] = PROJECT_ROOT / "data" / "nlu") -> List[str]:
+def training_texts(nlu_dir: str | Path = PROJECT_ROOT / "data" / "nlu") -> list[str]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     return [m.get("text") for m in load_data(str(nlu_dir)).intent_examples]
 
 
-def load_examples(path: Union[str, Path] = HELDOUT_FILE) -> List[Tuple[str, str]]:
+def load_examples(path: str | Path = HELDOUT_FILE) -> list[tuple[str, str]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(path))
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
-def predict(model_path: Union[str, Path], texts: List[str]) -> List[dict]:
+def predict(model_path: str | Path, texts: list[str]) -> list[dict]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model_path))
@@ -96,17 +96,18 @@ def predict(model_path: Union[str, Path], texts: List[str]) -> List[dict]:
     return asyncio.run(parse_all())
 
 
-def score(examples: List[Tuple[str, str]], parses: List[dict], answers=None) -> Dict:
+def score(examples: list[tuple[str, str]], parses: list[dict], answers=None) -> dict:
     from sklearn.metrics import accuracy_score, f1_score
 
     labels = sorted({intent for _, intent in examples})
     gold = [intent for _, intent in examples]
     predicted = [acted_on(p, answers) for p in parses]
-    errors = [(text, want, got) for (text, want), got in zip(examples, predicted) if want != got]
+    errors = [(text, want, got) for (text, want), got in zip(examples, predicted, strict=False) if want != got]
     return {
         "macro_f1": f1_score(gold, predicted, average="macro", labels=labels, zero_division=0),
-        "per_intent": dict(zip(labels, f1_score(gold, predicted, average=None, labels=labels,
-                                                 zero_division=0).tolist())),
+        "per_intent": dict(
+            zip(labels, f1_score(gold, predicted, average=None, labels=labels, zero_division=0).tolist(), strict=False)
+        ),
         "accuracy": accuracy_score(gold, predicted),
         "fallbacks": sum(p["intent"]["name"] == "nlu_fallback" for p in parses),
         "count": len(examples),
@@ -114,7 +115,7 @@ def score(examples: List[Tuple[str, str]], parses: List[dict], answers=None) -> 
     }
 
 
-def evaluate(model_path: Union[str, Path], heldout: Union[str, Path] = HELDOUT_FILE) -> Dict:
+def evaluate(model_path: str | Path, heldout: str | Path = HELDOUT_FILE) -> dict:
     """Scores of the intent the bot acts on, and under "classifier" of the classifier alone."""
     from bot.answers import load_answers
 

@@ -7,6 +7,7 @@ its first and last 20 turns, and how much of a turn the call to the action serve
 (everything an action answer costs more than a plain response would; `make bench` reports
 it too). docs/performance.md keeps the results.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -102,20 +103,25 @@ def in_process(turns: int, profile: cProfile.Profile) -> tuple:
 def action_share(turns: int = 100) -> dict:
     """Median turn and median time in the action call, over the turns after the first 10."""
     times, calls = in_process(turns, cProfile.Profile())
-    return {"turn_ms_median_in_process": round(statistics.median(times[10:]), 2),
-            "action_call_ms_median": round(statistics.median(calls[10:]), 2),
-            "turn_without_action_call_ms_median": round(statistics.median(
-                [t - c for t, c in zip(times[10:], calls[10:])]), 2)}
+    return {
+        "turn_ms_median_in_process": round(statistics.median(times[10:]), 2),
+        "action_call_ms_median": round(statistics.median(calls[10:]), 2),
+        "turn_without_action_call_ms_median": round(
+            statistics.median([t - c for t, c in zip(times[10:], calls[10:], strict=False)]), 2
+        ),
+    }
 
 
 def main(turns: int = TURNS, top: int = 20) -> int:
     profile = cProfile.Profile()
     times, calls = in_process(turns, profile)
-    print(f"speed fixes: {'on' if patches.speedups() else 'off'}; turns 1-20 median "
-          f"{statistics.median(times[:20]):.1f} ms, turns {turns - 19}-{turns} median "
-          f"{statistics.median(times[-20:]):.1f} ms (profiled); the action call: median "
-          f"{statistics.median(calls[10:-20]):.1f} ms of a {statistics.median(times[10:-20]):.1f} ms turn "
-          f"(turns 11-{turns - 20}, not profiled)")
+    print(
+        f"speed fixes: {'on' if patches.speedups() else 'off'}; turns 1-20 median "
+        f"{statistics.median(times[:20]):.1f} ms, turns {turns - 19}-{turns} median "
+        f"{statistics.median(times[-20:]):.1f} ms (profiled); the action call: median "
+        f"{statistics.median(calls[10:-20]):.1f} ms of a {statistics.median(times[10:-20]):.1f} ms turn "
+        f"(turns 11-{turns - 20}, not profiled)"
+    )
     for key in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).strip_dirs().sort_stats(key).print_stats(top)

@@ -16,24 +16,32 @@ pipeline's features and model, and Rasa's fallback rule at 0.4), some with a �
 and a comment after an answer, then replayed by many senders on several channels over a
 few weeks, with small changes of wording (case, punctuation, a greeting word before).
 """
+
 from __future__ import annotations
 
 import random
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
 MODEL_ID, ASSISTANT_ID = "5c1e0b2f9a7d4e63b8f0c2d1a4e5f607", "ml-career-bot"
 FALLBACK_THRESHOLD = 0.4  # config.yml's FallbackClassifier
 CHANNELS = [("socketio", "web:", 0.5), ("rest", "rest:", 0.3), ("slack", "slack:", 0.15), ("cmdline", "", 0.05)]
-COMMENTS = ["I wanted the starting salary, not the median", "this doesn't answer my question",
-            "what about remote jobs?", "too vague", "I asked about Europe", "numbers look old",
-            "i was looking for bootcamp prices", "not what I asked"]
+COMMENTS = [
+    "I wanted the starting salary, not the median",
+    "this doesn't answer my question",
+    "what about remote jobs?",
+    "too vague",
+    "I asked about Europe",
+    "numbers look old",
+    "i was looking for bootcamp prices",
+    "not what I asked",
+]
 BATCH = 20_000  # rows per insert
 
 
@@ -46,8 +54,13 @@ def as_row(sender_id: str, event) -> dict:
     return row(sender_id, event)
 
 
-def parse_data(text: str, intent: Optional[str], confidence: float,
-               ranking: Optional[Sequence[Tuple[str, float]]] = None, entities: Sequence[dict] = ()) -> dict:
+def parse_data(
+    text: str,
+    intent: str | None,
+    confidence: float,
+    ranking: Sequence[tuple[str, float]] | None = None,
+    entities: Sequence[dict] = (),
+) -> dict:
     """What Rasa's NLU stores for a message: the intent, its ranking, the entities. With
     `confidence` under the fallback threshold the intent is nlu_fallback and the ranking
     keeps the classifier's own first."""
@@ -55,50 +68,85 @@ def parse_data(text: str, intent: Optional[str], confidence: float,
     if intent is not None and confidence < FALLBACK_THRESHOLD:
         intent, confidence = "nlu_fallback", FALLBACK_THRESHOLD
         ranking = [("nlu_fallback", FALLBACK_THRESHOLD)] + ranking
-    return {"intent": {"name": intent, "confidence": confidence}, "entities": list(entities), "text": text,
-            "message_id": uuid.uuid4().hex, "metadata": {},
-            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking]}
+    return {
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": list(entities),
+        "text": text,
+        "message_id": uuid.uuid4().hex,
+        "metadata": {},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+    }
 
 
 @dataclass
 class Reply:
     """The bot's reply to a turn as the action sends it (and Rasa stores it)."""
+
     text: str
     kind: str = "answer"
-    facts: List[str] = field(default_factory=list)
-    topic: Optional[str] = None
-    gaps: List[str] = field(default_factory=list)
-    answer: Optional[str] = None
-    buttons: List[dict] = field(default_factory=list)
-    slots: List[Tuple[str, object]] = field(default_factory=list)  # the action's SlotSet events
-    scope: Optional[dict] = None  # a decline for scope: {"reason": ..., "subject": ...}
+    facts: list[str] = field(default_factory=list)
+    topic: str | None = None
+    gaps: list[str] = field(default_factory=list)
+    answer: str | None = None
+    buttons: list[dict] = field(default_factory=list)
+    slots: list[tuple[str, object]] = field(default_factory=list)  # the action's SlotSet events
+    scope: dict | None = None  # a decline for scope: {"reason": ..., "subject": ...}
 
 
 def turn_events(text: str, parsed: dict, reply: Reply, channel: str, at: float) -> list:
     """One user turn as Rasa's events, from the user's message to action_listen."""
-    from rasa.shared.core.events import (ActionExecuted, BotUttered, DefinePrevUserUtteredFeaturization,
-                                         SlotSet, UserUttered)
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        BotUttered,
+        DefinePrevUserUtteredFeaturization,
+        SlotSet,
+        UserUttered,
+    )
 
-    careerbot = {"kind": reply.kind, "answer": reply.answer, "facts": reply.facts, "topic": reply.topic,
-                 "gaps": reply.gaps, "scope": reply.scope}
-    data = {"elements": None, "quick_replies": None, "buttons": reply.buttons or None, "attachment": None,
-            "image": None, "custom": None}
-    return [UserUttered(text, parsed["intent"], parsed["entities"], parsed, timestamp=at, input_channel=channel,
-                        message_id=parsed["message_id"]),
-            DefinePrevUserUtteredFeaturization(False, timestamp=at + 0.004),
-            ActionExecuted("action_respond", policy="RulePolicy", confidence=1.0, timestamp=at + 0.005,
-                           hide_rule_turn=True),
-            BotUttered(reply.text, data, {"careerbot": careerbot}, timestamp=at + 0.006),
-            *[SlotSet(name, value, timestamp=at + 0.006) for name, value in reply.slots],
-            ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0, timestamp=at + 0.007,
-                           hide_rule_turn=True)]
+    careerbot = {
+        "kind": reply.kind,
+        "answer": reply.answer,
+        "facts": reply.facts,
+        "topic": reply.topic,
+        "gaps": reply.gaps,
+        "scope": reply.scope,
+    }
+    data = {
+        "elements": None,
+        "quick_replies": None,
+        "buttons": reply.buttons or None,
+        "attachment": None,
+        "image": None,
+        "custom": None,
+    }
+    return [
+        UserUttered(
+            text,
+            parsed["intent"],
+            parsed["entities"],
+            parsed,
+            timestamp=at,
+            input_channel=channel,
+            message_id=parsed["message_id"],
+        ),
+        DefinePrevUserUtteredFeaturization(False, timestamp=at + 0.004),
+        ActionExecuted(
+            "action_respond", policy="RulePolicy", confidence=1.0, timestamp=at + 0.005, hide_rule_turn=True
+        ),
+        BotUttered(reply.text, data, {"careerbot": careerbot}, timestamp=at + 0.006),
+        *[SlotSet(name, value, timestamp=at + 0.006) for name, value in reply.slots],
+        ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0, timestamp=at + 0.007, hide_rule_turn=True),
+    ]
 
 
 def session_start(at: float) -> list:
     from rasa.shared.core.events import ActionExecuted, SessionStarted
 
-    return [ActionExecuted("action_session_start", confidence=1.0, timestamp=at), SessionStarted(timestamp=at),
-            ActionExecuted("action_listen", timestamp=at)]
+    return [
+        ActionExecuted("action_session_start", confidence=1.0, timestamp=at),
+        SessionStarted(timestamp=at),
+        ActionExecuted("action_listen", timestamp=at),
+    ]
 
 
 def create_table(engine: sa.engine.Engine) -> None:
@@ -133,7 +181,7 @@ class Store:
         self.engine = sa.create_engine(url)
         create_table(self.engine)
 
-    def conversation(self, sender_id: str, channel: str, at: float) -> "Conversation":
+    def conversation(self, sender_id: str, channel: str, at: float) -> Conversation:
         return Conversation(self, sender_id, channel, at)
 
     def write(self, sender_id: str, events: list) -> None:
@@ -150,26 +198,42 @@ class Conversation:
         self.store, self.sender_id, self.channel, self.at, self.gap = store, sender_id, channel, at, gap
         store.write(sender_id, session_start(at))
 
-    def say(self, text: str, reply: Reply, intent: Optional[str] = "ask_pay", confidence: float = 0.95,
-            ranking: Optional[Sequence[Tuple[str, float]]] = None) -> Reply:
+    def say(
+        self,
+        text: str,
+        reply: Reply,
+        intent: str | None = "ask_pay",
+        confidence: float = 0.95,
+        ranking: Sequence[tuple[str, float]] | None = None,
+    ) -> Reply:
         self.at += self.gap
         if reply.kind in ("answer", "gap") and reply.answer is None:
             reply.answer = uuid.uuid4().hex[:12]
-        self.store.write(self.sender_id, turn_events(text, parse_data(text, intent, confidence, ranking),
-                                                     reply, self.channel, self.at))
+        self.store.write(
+            self.sender_id,
+            turn_events(text, parse_data(text, intent, confidence, ranking), reply, self.channel, self.at),
+        )
         return reply
 
-    def rate(self, answer: Reply, rating: str, comment: Optional[str] = None) -> None:
+    def rate(self, answer: Reply, rating: str, comment: str | None = None) -> None:
         """A 👍 ("up") or 👎 ("down") on `answer`, and after a 👎 the comment typed, as the
         action stores them (slot `feedback`)."""
-        value = {"rating": rating, "answer": answer.answer, "facts": answer.facts, "topic": answer.topic,
-                 "comment": None}
+        value = {
+            "rating": rating,
+            "answer": answer.answer,
+            "facts": answer.facts,
+            "topic": answer.topic,
+            "comment": None,
+        }
         payload = "/feedback_good" if rating == "up" else "/feedback_bad"
-        self.say(payload, Reply("Thanks for the feedback.", "feedback", slots=[("feedback", value)]),
-                 payload[1:], 1.0)
+        self.say(payload, Reply("Thanks for the feedback.", "feedback", slots=[("feedback", value)]), payload[1:], 1.0)
         if comment is not None:
-            self.say(comment, Reply("Thanks, I've passed that on.", "feedback",
-                                    slots=[("feedback", {**value, "comment": comment})]), "out_of_scope", 0.7)
+            self.say(
+                comment,
+                Reply("Thanks, I've passed that on.", "feedback", slots=[("feedback", {**value, "comment": comment})]),
+                "out_of_scope",
+                0.7,
+            )
 
 
 # --- many conversations, answered by the real action ----------------------------------
@@ -190,14 +254,23 @@ def classifier():
         if text.startswith("/"):  # a button's payload
             return parse_data(text, text[1:], 1.0)
         ranking = intents.rankings([text], top=10)[0]
-        entities = [{"entity": e.label_, "value": e.text, "start": e.start_char, "confidence": None,
-                     "end": e.end_char, "extractor": "SpacyEntityExtractor"} for e in nlp(text).ents]
+        entities = [
+            {
+                "entity": e.label_,
+                "value": e.text,
+                "start": e.start_char,
+                "confidence": None,
+                "end": e.end_char,
+                "extractor": "SpacyEntityExtractor",
+            }
+            for e in nlp(text).ents
+        ]
         return parse_data(text, ranking[0][0], ranking[0][1], ranking, entities)
 
     return parse
 
 
-def answered(script: Sequence[str], parse) -> List[Tuple[str, dict, Reply]]:
+def answered(script: Sequence[str], parse) -> list[tuple[str, dict, Reply]]:
     """Each message of a conversation with its parse and the real action's reply."""
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
@@ -214,14 +287,27 @@ def answered(script: Sequence[str], parse) -> List[Tuple[str, dict, Reply]]:
         careerbot = message.get("careerbot") or {}
         set_slots = [(e["name"], e["value"]) for e in events if e.get("event") == "slot"]
         slots.update(set_slots)
-        turns.append((text, parsed, Reply(message["text"], careerbot.get("kind", "chitchat"),
-                                          careerbot.get("facts") or [], careerbot.get("topic"),
-                                          careerbot.get("gaps") or [], careerbot.get("answer"),
-                                          message.get("buttons") or [], set_slots, careerbot.get("scope"))))
+        turns.append(
+            (
+                text,
+                parsed,
+                Reply(
+                    message["text"],
+                    careerbot.get("kind", "chitchat"),
+                    careerbot.get("facts") or [],
+                    careerbot.get("topic"),
+                    careerbot.get("gaps") or [],
+                    careerbot.get("answer"),
+                    message.get("buttons") or [],
+                    set_slots,
+                    careerbot.get("scope"),
+                ),
+            )
+        )
     return turns
 
 
-def scripts(rng: random.Random) -> List[List[str]]:
+def scripts(rng: random.Random) -> list[list[str]]:
     """The development sets' conversations, some with a rating (and a comment after a 👎)
     after their first message."""
     from bot.tools.answer_eval import SETS_DIR, load_cases
@@ -255,7 +341,7 @@ def reworded(text: str, rng: random.Random) -> str:
     return text
 
 
-def generate(url: str, messages: int, days: int = 21, seed: int = 13, end: Optional[float] = None) -> dict:
+def generate(url: str, messages: int, days: int = 21, seed: int = 13, end: float | None = None) -> dict:
     """Write conversations holding about `messages` user messages over the `days` days
     before `end` (default: now) into the store at `url`; what was written."""
     rng = random.Random(seed)
@@ -319,8 +405,13 @@ def bench(messages: int = BENCH_MESSAGES, runs: int = 3) -> dict:
         times, peaks = [], []
         for _ in range(runs):
             started = time.perf_counter()
-            process = subprocess.Popen([sys.executable, "-m", "bot.tools.report", "--out", str(Path(tmp) / "r.html")],
-                                       cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot.tools.report", "--out", str(Path(tmp) / "r.html")],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             _, status, usage = os.wait4(process.pid, 0)
             times.append(time.perf_counter() - started)
             peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux: the process or its largest waited child
@@ -328,20 +419,28 @@ def bench(messages: int = BENCH_MESSAGES, runs: int = 3) -> dict:
                 raise RuntimeError(f"make report failed: {process.stderr.read().decode(errors='replace')}")
             process.stderr.close()
         size_mib = path.stat().st_size / 2**20
-    return {"messages": counts["messages"], "conversations": counts["conversations"], "rows": counts["rows"],
-            "store_mib": round(size_mib, 1), "generated_s": round(generated_s, 1),
-            "report_s_fastest": round(min(times), 2), "report_s_median": round(statistics.median(times), 2),
-            "report_peak_rss_mib": round(max(peaks), 1)}
+    return {
+        "messages": counts["messages"],
+        "conversations": counts["conversations"],
+        "rows": counts["rows"],
+        "store_mib": round(size_mib, 1),
+        "generated_s": round(generated_s, 1),
+        "report_s_fastest": round(min(times), 2),
+        "report_s_median": round(statistics.median(times), 2),
+        "report_peak_rss_mib": round(max(peaks), 1),
+    }
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     messages = int(argv[0]) if argv else 100_000
     path = Path(argv[1] if len(argv) > 1 else "state/generated.db").absolute()
     started = time.perf_counter()
     counts = generate(f"sqlite:///{path}", messages)
-    print(f"{path}: {counts['conversations']} conversations, {counts['messages']} user messages, "
-          f"{counts['rows']} rows in {time.perf_counter() - started:.0f} s")
+    print(
+        f"{path}: {counts['conversations']} conversations, {counts['messages']} user messages, "
+        f"{counts['rows']} rows in {time.perf_counter() - started:.0f} s"
+    )
     return 0
 
 

@@ -15,6 +15,7 @@ offline) and a short summary on stdout:
 Dates are UTC days, both ends included. Senders appear only as tracker_db.sender_hash
 (what `make forget` takes); message text is shown as typed (HTML-escaped).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,6 @@ import time
 import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import List, Optional
 
 DEFAULT_OUT = Path("reports/report.html")
 TOP = 5  # groups named in the summary
@@ -38,7 +38,7 @@ def day_start(text: str) -> float:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
 
 
-def arguments(argv: Optional[List[str]]) -> argparse.Namespace:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make report ARGS=...", description=__doc__.split("\n")[0])
     parser.add_argument("--since", type=day_start, help="first day (UTC), YYYY-MM-DD")
     parser.add_argument("--until", type=day_start, help="last day (UTC, included), YYYY-MM-DD")
@@ -61,29 +61,38 @@ def retention_note(env=os.environ) -> str:
     except ValueError as error:
         kept = f"{error}: `make run` will not start with it, and nothing is deleted."
     else:
-        kept = (f"Conversations idle for more than {days:g} days are deleted ({VARIABLE}={days:g})."
-                if days is not None else f"{VARIABLE} is not set: conversations are kept until deleted.")
-    return (f"This report shows what users typed. {kept} To delete one conversation: make forget "
-            "SENDER=<its id or the hash shown here>.")
+        kept = (
+            f"Conversations idle for more than {days:g} days are deleted ({VARIABLE}={days:g})."
+            if days is not None
+            else f"{VARIABLE} is not set: conversations are kept until deleted."
+        )
+    return (
+        f"This report shows what users typed. {kept} To delete one conversation: make forget "
+        "SENDER=<its id or the hash shown here>."
+    )
 
 
 def selection_of(args: argparse.Namespace) -> str:
     def day(at):
         return time.strftime("%Y-%m-%d", time.gmtime(at))
 
-    span = (f"{day(args.since) if args.since is not None else 'the first message'} to "
-            f"{day(args.until) if args.until is not None else 'the last'} (UTC)")
+    span = (
+        f"{day(args.since) if args.since is not None else 'the first message'} to "
+        f"{day(args.until) if args.until is not None else 'the last'} (UTC)"
+    )
     return f"Messages from {span}, " + (f"channel {args.channel}" if args.channel else "all channels")
 
 
-def summary(contents, groups, out: Path, empty: Optional[str]) -> str:
+def summary(contents, groups, out: Path, empty: str | None) -> str:
     lines = [f"Report: {out}"]
     if empty:
         return "\n".join(lines + [empty])
     reasons = {r: sum(1 for q in contents.questions if q.reason == r) for r in ("declined", "gap", "low confidence")}
-    lines.append(f"{len(contents.all_conversations())} conversations, {contents.total_messages} user messages; "
-                 f"{len(contents.questions)} to look at ({reasons['declined']} declined, {reasons['gap']} with a gap, "
-                 f"{reasons['low confidence']} answered with low confidence) in {len(groups)} groups")
+    lines.append(
+        f"{len(contents.all_conversations())} conversations, {contents.total_messages} user messages; "
+        f"{len(contents.questions)} to look at ({reasons['declined']} declined, {reasons['gap']} with a gap, "
+        f"{reasons['low confidence']} answered with low confidence) in {len(groups)} groups"
+    )
     for group in groups[:TOP]:
         advice = f" -> {group.suggestion.summary}" if group.suggestion else ""
         lines.append(f"  {group.count:>5}x  {' '.join(group.wording.split())[:70]}{advice}")
@@ -99,7 +108,7 @@ def summary(contents, groups, out: Path, empty: Optional[str]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     with warnings.catch_warnings():  # Rasa's and spaCy's imports warn about their own dependencies
         warnings.simplefilter("ignore")
@@ -108,8 +117,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def report(args: argparse.Namespace) -> int:
     from bot.server import tracker_db
-    from bot.tools.report.page import render
     from bot.tools.report.groups import Background
+    from bot.tools.report.page import render
     from bot.tools.report.store import DAY, read
 
     url = tracker_db.store_url()
@@ -119,8 +128,7 @@ def report(args: argparse.Namespace) -> int:
         key = tracker_db.hash_key()
         until = args.until + DAY if args.until is not None else None
         try:
-            contents = read(engine, lambda sender: tracker_db.sender_hash(sender, key), args.since, until,
-                            args.channel)
+            contents = read(engine, lambda sender: tracker_db.sender_hash(sender, key), args.since, until, args.channel)
         finally:
             engine.dispose()
     except tracker_db.TrackerDBError as error:
@@ -133,8 +141,10 @@ def report(args: argparse.Namespace) -> int:
     empty = None
     if not contents.total_messages:
         if args.channel and contents.channels_seen and args.channel not in contents.channels_seen:
-            empty = (f"No messages on channel {args.channel!r} in this selection (channels there: "
-                     f"{', '.join(sorted(contents.channels_seen))}).")
+            empty = (
+                f"No messages on channel {args.channel!r} in this selection (channels there: "
+                f"{', '.join(sorted(contents.channels_seen))})."
+            )
         elif args.since is not None or args.until is not None or args.channel:
             empty = "No messages in this selection."
         else:

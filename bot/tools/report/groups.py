@@ -17,38 +17,39 @@ Per group: the closest facts and gaps (the retriever's ranking for the most aske
 wording), the closest intent (the classifier's own first intent stored with the messages,
 and the part classifier's reading of that wording), and a suggestion as a YAML snippet.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.tools.report.store import Question
 
-SIMILAR = 0.35       # cosine for an entry to join a leader's group
+SIMILAR = 0.35  # cosine for an entry to join a leader's group
 ASKS_COVERAGE = 0.5  # a fact holding this much of a declined question gets the `asks:` suggestion
 GROUPING_TIMEOUT = 600  # seconds the report waits for its grouping child (100,000 messages: about 3)
 
 
 @dataclass
 class Suggestion:
-    kind: str     # "asks", "nlu", "fact"
+    kind: str  # "asks", "nlu", "fact"
     summary: str  # one line: what to add where
-    file: str     # where it goes
+    file: str  # where it goes
     snippet: str  # YAML, ready to paste
 
 
 @dataclass
 class Group:
-    questions: List[Question]
-    terms: Tuple[str, ...]
-    facts: List[Tuple[str, str, str, float]] = field(default_factory=list)  # (kind, id, text, coverage)
-    stored_intent: Optional[Tuple[str, float]] = None  # most frequent own intent, mean confidence
-    read_intent: Optional[Tuple[str, float]] = None    # the part classifier's, for the wording
-    suggestion: Optional[Suggestion] = None
+    questions: list[Question]
+    terms: tuple[str, ...]
+    facts: list[tuple[str, str, str, float]] = field(default_factory=list)  # (kind, id, text, coverage)
+    stored_intent: tuple[str, float] | None = None  # most frequent own intent, mean confidence
+    read_intent: tuple[str, float] | None = None  # the part classifier's, for the wording
+    suggestion: Suggestion | None = None
 
     @property
     def count(self) -> int:
@@ -69,13 +70,13 @@ class Group:
     def last(self) -> float:
         return max(q.at for q in self.questions)
 
-    def channels(self) -> List[str]:
+    def channels(self) -> list[str]:
         return sorted({q.channel for q in self.questions})
 
     def reasons(self) -> Counter:
         return Counter(q.reason for q in self.questions)
 
-    def examples(self, limit: int = 8) -> List[Tuple[str, int]]:
+    def examples(self, limit: int = 8) -> list[tuple[str, int]]:
         """Distinct wordings as typed, most asked first, with how often."""
         counts = Counter(q.text for q in self.questions)
         return counts.most_common(limit)
@@ -85,8 +86,9 @@ def singular(term: str) -> str:
     return term[:-1] if len(term) > 3 and term.endswith("s") and not term.endswith(("ss", "us", "is")) else term
 
 
-def cluster(keyed: Sequence[Tuple[Tuple[str, ...], int]], corpus: Sequence[Sequence[str]],
-            similar: float = SIMILAR) -> List[List[int]]:
+def cluster(
+    keyed: Sequence[tuple[tuple[str, ...], int]], corpus: Sequence[Sequence[str]], similar: float = SIMILAR
+) -> list[list[int]]:
     """Groups (lists of indexes into `keyed`) of term sets with their counts: leaders in
     order of count, each taking the entries left within `similar` cosine (TF-IDF weights,
     document frequencies over `corpus` and the term sets)."""
@@ -99,7 +101,7 @@ def cluster(keyed: Sequence[Tuple[Tuple[str, ...], int]], corpus: Sequence[Seque
     for terms, _ in keyed:
         frequency.update(set(terms))
     documents = len(corpus) + len(keyed)
-    vocabulary: Dict[str, int] = {}
+    vocabulary: dict[str, int] = {}
     rows, columns, values = [], [], []
     for row, (terms, _) in enumerate(keyed):
         weights = {t: math.log(1 + documents / frequency[t]) for t in set(terms)}
@@ -144,30 +146,30 @@ class Grouper:
             for intent in re.findall(r"^- intent: *(\S+)", path.read_text(encoding="utf-8"), re.M):
                 self.nlu_files.setdefault(intent, f"data/nlu/{path.name}")
 
-    def terms(self, texts: Sequence[str]) -> List[Tuple[str, ...]]:
+    def terms(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """Each text's terms (spaCy in batches); for one with none ("why?", "in the US
         only?"), its plain words, marked so they only meet each other's."""
         from bot.retrieval import plain_words
 
         found = []
-        for text, doc in zip(texts, self.analyzer.nlp.pipe(texts, batch_size=256)):
+        for text, doc in zip(texts, self.analyzer.nlp.pipe(texts, batch_size=256), strict=False):
             terms = {singular(t) for t in self.analyzer.terms_of(doc)} or {"~" + w for w in plain_words(text)}
             found.append(tuple(sorted(terms)))
         return found
 
-    def group(self, questions: Sequence[Question]) -> List[Group]:
+    def group(self, questions: Sequence[Question]) -> list[Group]:
         """The questions in groups, largest first, each with its closest facts and intent
         and a suggestion."""
         from bot.responder import MARKUP  # what the bot drops before reading a message
 
         folded = [" ".join(re.findall(r"\w+", MARKUP.sub(" ", q.text).lower())) or q.text for q in questions]
         texts = list(dict.fromkeys(folded))  # each wording once, case and punctuation aside
-        by_text = dict(zip(texts, self.terms(texts)))
-        by_terms: Dict[Tuple[str, ...], List[Question]] = {}
-        for question, text in zip(questions, folded):
+        by_text = dict(zip(texts, self.terms(texts), strict=False))
+        by_terms: dict[tuple[str, ...], list[Question]] = {}
+        for question, text in zip(questions, folded, strict=False):
             by_terms.setdefault(by_text[text], []).append(question)
         wordless = by_terms.pop((), [])
-        scoped: Dict[str, List[Question]] = {}  # declined for scope: one group per reason
+        scoped: dict[str, list[Question]] = {}  # declined for scope: one group per reason
         for question in questions:
             if question.scope:
                 scoped.setdefault(question.scope, []).append(question)
@@ -187,15 +189,15 @@ class Grouper:
         groups.sort(key=lambda g: (-g.count, -g.last))
         wordings = [group.wording for group in groups]
         readings = self.read_intents(wordings)
-        for group, wording, reading in zip(groups, wordings, readings):
+        for group, wording, reading in zip(groups, wordings, readings, strict=False):
             self.describe(group, wording, reading)
         return groups
 
-    def read_intents(self, texts: Sequence[str]) -> List[Tuple[str, float]]:
+    def read_intents(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """The part classifier's intent and probability for each text (one batch)."""
         return [ranking[0] for ranking in self.part_intents.rankings(list(texts))] if texts else []
 
-    def describe(self, group: Group, wording: str, reading: Tuple[str, float]) -> None:
+    def describe(self, group: Group, wording: str, reading: tuple[str, float]) -> None:
         terms = self.analyzer.terms(wording)
         for hit in self.retriever.rank(terms)[:3]:
             entry = hit.entry
@@ -209,7 +211,7 @@ class Grouper:
         group.read_intent = reading
         group.suggestion = self.suggest(group, wording)
 
-    def topic_intent(self, group: Group) -> Optional[str]:
+    def topic_intent(self, group: Group) -> str | None:
         """The topic intent the group reads like: the stored or the read one, if a topic's."""
         for found in (group.stored_intent, group.read_intent):
             if found and found[0] in self.kb.routes:
@@ -220,7 +222,7 @@ class Grouper:
             return next((i for i, r in self.kb.routes.items() if r.topic == topic), None)
         return None
 
-    def suggest(self, group: Group, wording: str) -> Optional[Suggestion]:
+    def suggest(self, group: Group, wording: str) -> Suggestion | None:
         if group.terms[:1] == ("~scope",):
             return scope_note(group)
         if not group.terms or group.terms[0].startswith("~"):
@@ -229,12 +231,21 @@ class Grouper:
         phrase = " ".join(wording.split())
         best = group.facts[0] if group.facts else None
         gap = next((f for f in group.facts if f[0] == "gap"), None) if reasons["gap"] else None
-        if reasons["gap"] >= max(reasons["declined"], reasons["low confidence"]) and gap is not None or \
-                best is not None and best[0] == "gap" and best[3] >= ASKS_COVERAGE:
+        if (
+            reasons["gap"] >= max(reasons["declined"], reasons["low confidence"])
+            and gap is not None
+            or best is not None
+            and best[0] == "gap"
+            and best[3] >= ASKS_COVERAGE
+        ):
             gap = gap or best
             topic = self.kb.gap(gap[1]).topic
-            return Suggestion("fact", f"a new fact for the known gap '{gap[1]}' ({gap[2]}), with a source",
-                              "data/knowledge.yml", new_fact(gap[1], topic, phrase))
+            return Suggestion(
+                "fact",
+                f"a new fact for the known gap '{gap[1]}' ({gap[2]}), with a source",
+                "data/knowledge.yml",
+                new_fact(gap[1], topic, phrase),
+            )
         intent = self.topic_intent(group)
         if reasons["low confidence"] >= reasons["declined"] and intent is not None:
             return nlu_example(intent, self.nlu_files.get(intent, "data/nlu/<topic>.yml"), phrase)
@@ -244,8 +255,12 @@ class Grouper:
         if intent is not None and group.read_intent and group.read_intent[1] >= 0.5:
             return nlu_example(intent, self.nlu_files.get(intent, "data/nlu/<topic>.yml"), phrase)
         topic = self.kb.fact(best[1]).topics[0] if best is not None and best[0] == "fact" else None
-        return Suggestion("fact", "a new fact, with a source (nothing the bot knows is close)",
-                          "data/knowledge.yml", new_fact(None, topic, phrase))
+        return Suggestion(
+            "fact",
+            "a new fact, with a source (nothing the bot knows is close)",
+            "data/knowledge.yml",
+            new_fact(None, topic, phrase),
+        )
 
 
 SCOPE_LABELS = {"out_of_region": "another country", "other_occupation": "another occupation"}
@@ -258,10 +273,13 @@ def scope_note(group: Group) -> Suggestion:
     subjects = Counter(q.subject for q in group.questions if q.subject).most_common(8)
     listed = ", ".join(f"{subject} ({count})" for subject, count in subjects) or "not recorded"
     what = SCOPE_LABELS.get(reason, reason)
-    return Suggestion("scope", f"nothing: these ask about {what}, which the sources do not cover; "
-                      "a fact on it would need a source that does", "data/knowledge.yml",
-                      f"# declined as {what} ({reason}); asked about: {listed}\n"
-                      "# the sources cover the `scope:` of data/knowledge.yml only")
+    return Suggestion(
+        "scope",
+        f"nothing: these ask about {what}, which the sources do not cover; a fact on it would need a source that does",
+        "data/knowledge.yml",
+        f"# declined as {what} ({reason}); asked about: {listed}\n"
+        "# the sources cover the `scope:` of data/knowledge.yml only",
+    )
 
 
 def nlu_example(intent: str, file: str, phrase: str) -> Suggestion:
@@ -269,12 +287,17 @@ def nlu_example(intent: str, file: str, phrase: str) -> Suggestion:
     return Suggestion("nlu", f"an NLU example for intent '{intent}' in {file}", file, snippet)
 
 
-def new_fact(gap: Optional[str], topic: Optional[str], phrase: str) -> str:
+def new_fact(gap: str | None, topic: str | None, phrase: str) -> str:
     slug = "_".join(re.findall(r"[a-z0-9]+", (gap or phrase).lower())[:4]) or "new_fact"
-    lines = [f"  - id: {slug}", f"    topic: {topic or 'TODO'}",
-             "    text: >-", "      TODO: the statement, in our own words",
-             "    sources: [TODO]  # a source id from `sources:` (add the source there first)",
-             "    asks:", f"      - {json.dumps(phrase, ensure_ascii=False)}"]
+    lines = [
+        f"  - id: {slug}",
+        f"    topic: {topic or 'TODO'}",
+        "    text: >-",
+        "      TODO: the statement, in our own words",
+        "    sources: [TODO]  # a source id from `sources:` (add the source there first)",
+        "    asks:",
+        f"      - {json.dumps(phrase, ensure_ascii=False)}",
+    ]
     if gap:
         lines.append(f"# then drop the gap '{gap}' from `gaps:` if the new fact covers it")
     return "\n".join(lines)
@@ -297,7 +320,7 @@ class Background:
         self._process.start()
         child_end.close()
 
-    def group(self, questions: Sequence[Question]) -> List[Group]:
+    def group(self, questions: Sequence[Question]) -> list[Group]:
         self._pipe.send(list(questions))
         if not self._pipe.poll(GROUPING_TIMEOUT):
             self.stop()

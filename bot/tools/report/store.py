@@ -7,11 +7,11 @@ comments). A user message and the first reply after it in its conversation make 
 only a turn's counts and, for a question the bot could not answer well, its text are
 kept, so memory grows with the conversations and those questions, not with the rows.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
 import ujson  # twice as fast as json here (a Rasa dependency)
@@ -25,18 +25,19 @@ ANSWERED = ("answer", "follow_up")  # kinds that answer the question (gap and de
 @dataclass
 class Question:
     """A user message the bot declined, answered with a gap, or answered unsure."""
+
     text: str
     at: float
     sender: str  # hashed
     channel: str
     reason: str  # "declined", "gap", "low confidence"
-    intent: Optional[str]  # the classifier's own first intent (under nlu_fallback too)
+    intent: str | None  # the classifier's own first intent (under nlu_fallback too)
     confidence: float
-    facts: List[str] = field(default_factory=list)  # what the reply stated
-    topic: Optional[str] = None
-    gaps: List[str] = field(default_factory=list)
-    scope: Optional[str] = None  # a decline for scope: why (out_of_region, other_occupation)
-    subject: Optional[str] = None  # and about what ("Germany", "nurses")
+    facts: list[str] = field(default_factory=list)  # what the reply stated
+    topic: str | None = None
+    gaps: list[str] = field(default_factory=list)
+    scope: str | None = None  # a decline for scope: why (out_of_region, other_occupation)
+    subject: str | None = None  # and about what ("Germany", "nurses")
 
 
 @dataclass
@@ -44,34 +45,35 @@ class Rating:
     at: float
     sender: str  # hashed
     rating: str  # "up" or "down"
-    answer: Optional[str]
-    facts: List[str]
-    topic: Optional[str]
-    comment: Optional[str]
+    answer: str | None
+    facts: list[str]
+    topic: str | None
+    comment: str | None
 
 
 @dataclass
 class Contents:
     """What the selection holds: counts for the charts, the questions, the ratings."""
-    messages: Counter = field(default_factory=Counter)        # day -> user messages
-    conversations: Dict[int, Set[str]] = field(default_factory=lambda: defaultdict(set))  # day -> senders
-    kinds: Dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))  # day -> reply kinds
-    topics: Counter = field(default_factory=Counter)          # topic -> answers on it
-    channels: Counter = field(default_factory=Counter)        # channel -> user messages
-    channel_conversations: Dict[str, Set[str]] = field(default_factory=lambda: defaultdict(set))
-    questions: List[Question] = field(default_factory=list)
-    ratings: List[Rating] = field(default_factory=list)
-    channels_seen: Set[str] = field(default_factory=set)      # in the dates asked, whatever --channel
+
+    messages: Counter = field(default_factory=Counter)  # day -> user messages
+    conversations: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))  # day -> senders
+    kinds: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))  # day -> reply kinds
+    topics: Counter = field(default_factory=Counter)  # topic -> answers on it
+    channels: Counter = field(default_factory=Counter)  # channel -> user messages
+    channel_conversations: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    questions: list[Question] = field(default_factory=list)
+    ratings: list[Rating] = field(default_factory=list)
+    channels_seen: set[str] = field(default_factory=set)  # in the dates asked, whatever --channel
 
     @property
     def total_messages(self) -> int:
         return sum(self.messages.values())
 
-    def all_conversations(self) -> Set[str]:
+    def all_conversations(self) -> set[str]:
         return set().union(*self.conversations.values()) if self.conversations else set()
 
 
-def own_intent(parse_data: dict) -> Tuple[Optional[str], float]:
+def own_intent(parse_data: dict) -> tuple[str | None, float]:
     """The classifier's own first intent and its confidence: under nlu_fallback (Rasa's
     FallbackClassifier fired) the first other intent of the ranking."""
     intent = parse_data.get("intent") or {}
@@ -83,7 +85,7 @@ def own_intent(parse_data: dict) -> Tuple[Optional[str], float]:
     return None, 0.0
 
 
-def reason_for(kind: Optional[str], text: str, confidence: float) -> Optional[str]:
+def reason_for(kind: str | None, text: str, confidence: float) -> str | None:
     """Why a turn belongs in the report's questions, if it does."""
     if kind == "decline":
         return "declined"
@@ -94,8 +96,13 @@ def reason_for(kind: Optional[str], text: str, confidence: float) -> Optional[st
     return None
 
 
-def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, until: Optional[float] = None,
-         channel: Optional[str] = None) -> Contents:
+def read(
+    engine: sa.engine.Engine,
+    hash_sender,
+    since: float | None = None,
+    until: float | None = None,
+    channel: str | None = None,
+) -> Contents:
     """The contents of the store between `since` and `until` (epoch seconds, until
     excluded), on `channel` if given; `hash_sender(id)` is how a sender is shown."""
     from bot.server.tracker_db import events_table
@@ -103,16 +110,17 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
     table = events_table()
     c = table.c
     query = sa.select(c.sender_id, c.type_name, c.timestamp, c.data).where(
-        sa.or_(c.type_name.in_(("user", "bot")), sa.and_(c.type_name == "slot", c.action_name == "feedback")))
+        sa.or_(c.type_name.in_(("user", "bot")), sa.and_(c.type_name == "slot", c.action_name == "feedback"))
+    )
     if since is not None:
         query = query.where(c.timestamp >= since)
     if until is not None:
         query = query.where(c.timestamp < until)
     query = query.order_by(c.id)
     contents = Contents()
-    hashes: Dict[str, str] = {}
-    pending: Dict[str, tuple] = {}  # sender -> its message waiting for the reply
-    channel_of: Dict[str, str] = {}  # sender -> channel of its last message
+    hashes: dict[str, str] = {}
+    pending: dict[str, tuple] = {}  # sender -> its message waiting for the reply
+    channel_of: dict[str, str] = {}  # sender -> channel of its last message
     loads = ujson.loads
 
     def hashed(sender_id: str) -> str:
@@ -120,7 +128,7 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
             hashes[sender_id] = hash_sender(sender_id)
         return hashes[sender_id]
 
-    def finish(sender_id: str, message: tuple, reply: Optional[dict]) -> None:
+    def finish(sender_id: str, message: tuple, reply: dict | None) -> None:
         at, text, message_channel, intent, confidence = message
         kind = reply.get("kind") if reply else None
         day = int(at // DAY)
@@ -135,10 +143,22 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
         if why is not None:
             scope = reply.get("scope") if why == "declined" else None
             scope = scope if isinstance(scope, dict) else {}
-            contents.questions.append(Question(text, at, hashed(sender_id), message_channel, why, intent, confidence,
-                                               list(reply.get("facts") or []), reply.get("topic"),
-                                               list(reply.get("gaps") or []), scope.get("reason"),
-                                               scope.get("subject")))
+            contents.questions.append(
+                Question(
+                    text,
+                    at,
+                    hashed(sender_id),
+                    message_channel,
+                    why,
+                    intent,
+                    confidence,
+                    list(reply.get("facts") or []),
+                    reply.get("topic"),
+                    list(reply.get("gaps") or []),
+                    scope.get("reason"),
+                    scope.get("subject"),
+                )
+            )
 
     with engine.connect() as connection:
         rows = connection.execution_options(stream_results=True).execute(query)
@@ -163,10 +183,17 @@ def read(engine: sa.engine.Engine, hash_sender, since: Optional[float] = None, u
                     continue
                 value = loads(data).get("value")
                 if isinstance(value, dict) and value.get("rating") in ("up", "down"):
-                    contents.ratings.append(Rating(
-                        timestamp, hashed(sender_id), value["rating"], value.get("answer"),
-                        [str(f) for f in value.get("facts") or []], value.get("topic"),
-                        value.get("comment") if isinstance(value.get("comment"), str) else None))
+                    contents.ratings.append(
+                        Rating(
+                            timestamp,
+                            hashed(sender_id),
+                            value["rating"],
+                            value.get("answer"),
+                            [str(f) for f in value.get("facts") or []],
+                            value.get("topic"),
+                            value.get("comment") if isinstance(value.get("comment"), str) else None,
+                        )
+                    )
     for sender_id, message in pending.items():
         finish(sender_id, message, None)
     return contents
