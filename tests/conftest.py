@@ -72,7 +72,7 @@ def postgres_server():
 @pytest.fixture(scope="session")
 def browser():
     """One Debian chromium for the whole run (each test opens its own context and page)."""
-    from tests.webchat_support import chromium
+    from tests.support.webchat_support import chromium
 
     with chromium() as started:
         yield started

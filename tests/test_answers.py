@@ -1,6 +1,6 @@
 """Grounding: every reply the core can produce states only figures of the facts it states,
 and every reply with a fact carries its citation and source list. Expected values come
-from data/knowledge.yml, except the seed figures pinned in tests/seed_pins.py."""
+from data/knowledge.yml, except the seed figures pinned in tests/support/seed_pins.py."""
 
 import re
 
@@ -12,7 +12,7 @@ from bot.answers import human_date, seen_after, source_age
 from bot.entities import EntityNormaliser, load_patterns
 from bot.grounding import allowed_numbers, stated_body, stated_facts
 from tests.conftest import ANSWERS, numbers_in, ungrounded
-from tests.seed_pins import SEED_ANSWERS
+from tests.support.seed_pins import SEED_ANSWERS
 
 KB = ANSWERS.kb
 PATTERNS = load_patterns()

@@ -2,7 +2,7 @@
 
 Each case is sent as its channel's clients send things (REST: raw HTTP; socket.io:
 python-socketio's client, as the web chat; Slack: a signed Events API request to a bot
-that posts to tests/slack_fake.py). Its reply is checked against the kind the corpus
+that posts to tests/support/slack_fake.py). Its reply is checked against the kind the corpus
 expects; then the corpus's follow-up question is asked in the same conversation (a fresh
 one where the case has none, or where the case's reply already gave the figure: a
 repeated question gets the topic's next facts, by design) and must be answered.
@@ -33,9 +33,9 @@ from bot.channels.webchat import webchat_markdown
 from bot.grounding import numbers_in, stated_facts
 from bot.server.patches import ROOT_TEXT
 from tests.conftest import ANSWERS, action_server_down, ungrounded
-from tests.slack_fake import dm, eventually, mention, post, slack, start_bot, unique
+from tests.support.slack_fake import dm, eventually, mention, post, slack, start_bot, unique
 
-__all__ = ["slack"]  # a fixture from tests/slack_fake.py
+__all__ = ["slack"]  # a fixture from tests/support/slack_fake.py
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "bad_input" / "corpus.yml").read_text(encoding="utf-8"))
 FOLLOW_UP, FIGURE = CORPUS["follow_up"]["question"], CORPUS["follow_up"]["must"]

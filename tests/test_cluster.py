@@ -22,8 +22,8 @@ from bot import PROJECT_ROOT
 from bot.server.cluster import Cluster
 from bot.server.launcher import free_port, post_rest
 from bot.server.services import MissingProgram, open_folder
-from tests.latency_proxy import LatencyProxy
-from tests.slack_fake import PROXY_VARIABLES, SECRET, dm, send, slack  # noqa: F401 (a fixture)
+from tests.support.latency_proxy import LatencyProxy
+from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, send, slack  # noqa: F401 (a fixture)
 
 __all__ = ["slack"]
 
@@ -333,7 +333,7 @@ def processes_mentioning(text: str) -> list:
 @pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
 def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(stop):
     from bot.server.launcher import pid_file_for
-    from tests.launcher_run import launcher_env, make_until_up_then_stop, port_open
+    from tests.support.launcher_run import launcher_env, make_until_up_then_stop, port_open
 
     directory = open_folder("make-cluster-")
     bot_port = free_port()

@@ -20,7 +20,7 @@ from bot.server import tracker_db
 from bot.server.launcher import free_port, pid_file_for, post_rest, stop_leftovers
 from bot.server.retention import Retention, days_from
 from tests.conftest import ANSWERS
-from tests.launcher_run import MAKE_ONLY, Launcher, launcher_env, lines_of, read_until
+from tests.support.launcher_run import MAKE_ONLY, Launcher, launcher_env, lines_of, read_until
 from tests.test_postgres import DOMAIN, conversation
 
 KEY = "data-control-test-key"

@@ -20,8 +20,8 @@ from bot import save_results
 from bot.channels.guard import conversation_id
 from bot.server.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
 from tests.conftest import ANSWERS
-from tests.launcher_run import Launcher, port_open
-from tests.tracker_rows import stored_events
+from tests.support.launcher_run import Launcher, port_open
+from tests.support.tracker_rows import stored_events
 
 pytestmark = pytest.mark.timeout(900)
 

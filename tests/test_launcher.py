@@ -8,7 +8,7 @@ import pytest
 
 from bot import PROJECT_ROOT
 from bot.server.launcher import free_port, pid_file_for, post_rest
-from tests.launcher_run import Launcher, launcher_env, make_until_up_then_stop, port_open
+from tests.support.launcher_run import Launcher, launcher_env, make_until_up_then_stop, port_open
 
 
 def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):

@@ -3,7 +3,7 @@ turns are driven through REST against real servers (action server + rasa run on 
 loopback ports) on a fresh SQLite store that already holds two weeks of generated
 history (bot/tools/report_data.py: the development sets' conversations answered by the
 real action, so the charts have days to show); the real `make report` target runs on it,
-and its HTML is opened in Debian's chromium (tests/webchat_support.py).
+and its HTML is opened in Debian's chromium (tests/support/webchat_support.py).
 
 The test's own conversations are today's and the history ends before today, so
 `--since <today>` selects exactly them: each question must be in its group with the right
@@ -23,8 +23,8 @@ import pytest
 from bot import PROJECT_ROOT
 from bot.server.launcher import Servers, free_port, post_rest
 from bot.tools.report_data import generate
-from tests.launcher_run import MAKE_ONLY, launcher_env
-from tests.webchat_support import AXE, DOC_SCREENSHOTS, chromium
+from tests.support.launcher_run import MAKE_ONLY, launcher_env
+from tests.support.webchat_support import AXE, DOC_SCREENSHOTS, chromium
 
 OUTPUT = PROJECT_ROOT / "test-output" / "report"
 DECLINED = ["what's the weather like in Boston?", "what is the weather in boston today", "weather in Boston?"]

@@ -15,7 +15,7 @@ from bot import PROJECT_ROOT
 from bot.server.launcher import SHELL_CREDENTIALS, cmdline_of, free_port
 from bot.server.patches import GOODBYE
 from tests.conftest import ANSWERS
-from tests.launcher_run import MAKE_ONLY, launcher_env, port_open
+from tests.support.launcher_run import MAKE_ONLY, launcher_env, port_open
 
 PROMPT = "Your input ->"
 START = 240  # seconds until the first prompt (15-40 s on a 2-core machine, more when busy)

@@ -1,5 +1,5 @@
 """The Slack channel end to end: the real bot (bot.server.launcher.Servers) with Slack credentials,
-a fake Slack Web API on loopback that records chat.postMessage (tests/slack_fake.py), and
+a fake Slack Web API on loopback that records chat.postMessage (tests/support/slack_fake.py), and
 signed requests to /webhooks/slack/webhook. One bot per module: start-up takes ~25 s.
 
 The channel answers in a background task, after the webhook has returned, so the tests
@@ -20,7 +20,7 @@ import yaml
 from bot import PROJECT_ROOT
 from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS, action_server_down
-from tests.slack_fake import (
+from tests.support.slack_fake import (
     BOT_USER,
     NO_PROXY_OPENER,
     dm,
@@ -35,13 +35,13 @@ from tests.slack_fake import (
     unique,
     unique_ts,
 )
-from tests.tracker_rows import feedback_of, stored_events
+from tests.support.tracker_rows import feedback_of, stored_events
 
-__all__ = ["slack"]  # a fixture from tests/slack_fake.py
+__all__ = ["slack"]  # a fixture from tests/support/slack_fake.py
 
 BARRIER = "thanks"  # what posts_before_barrier says
-# a channel with a planted handler bug, loaded next to the real one (tests/slack_handler_bug.py)
-BUGGY_CHANNEL = "tests.slack_handler_bug.HandlerBugSlack"
+# a channel with a planted handler bug, loaded next to the real one (tests/support/slack_handler_bug.py)
+BUGGY_CHANNEL = "tests.support.slack_handler_bug.HandlerBugSlack"
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ Each "server" is the real channel (bot.channels.slack.SlackAppInput) in a Sanic 
 own, on its own event loop and thread and loopback port, registered the way Rasa does it
 (rasa.core.channels.channel.register, which hands messages to app.ctx.agent.handle_message).
 The agent is a stand-in that answers like Rasa's: a reply through the message's output
-channel to the fake Slack Web API (tests/slack_fake.py), a failed post raising out of
+channel to the fake Slack Web API (tests/support/slack_fake.py), a failed post raising out of
 handle_message. Redis is a real redis-server on a free loopback port. No Rasa model is
 loaded, so each test takes well under a second.
 
@@ -24,9 +24,9 @@ from sanic import Sanic
 
 from bot.channels.slack import Deliveries, RedisDeliveries, SlackAppInput
 from bot.server.launcher import free_port
-from tests.slack_fake import PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message, send, slack, unique
+from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message, send, slack, unique
 
-__all__ = ["slack"]  # a fixture from tests/slack_fake.py
+__all__ = ["slack"]  # a fixture from tests/support/slack_fake.py
 
 ANSWER_TIME = 0.3  # how long the stand-in agent thinks: deliveries overlap in that time
 WAIT = 10.0

@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 
 from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS
-from tests.slack_fake import eventually
-from tests.tracker_rows import feedback_of, stored_events
-from tests.webchat_support import (
+from tests.support.slack_fake import eventually
+from tests.support.tracker_rows import feedback_of, stored_events
+from tests.support.webchat_support import (
     BLS,
     COURSERA,
     GREETING,

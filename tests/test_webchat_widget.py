@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from bot import PROJECT_ROOT
 from bot.channels.webchat import demo_page
 from bot.server.launcher import free_port
-from tests.webchat_support import (
+from tests.support.webchat_support import (
     BLS,
     GREETING,
     PAY_QUESTION,

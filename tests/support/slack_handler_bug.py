@@ -1,6 +1,6 @@
 """The Slack channel with a bug planted in its event handler, for tests/test_slack_channel.py.
 
-The test bot loads it from its credentials as `tests.slack_handler_bug.HandlerBugSlack`,
+The test bot loads it from its credentials as `tests.support.slack_handler_bug.HandlerBugSlack`,
 next to the real channel, on /webhooks/slack_handler_bug/webhook: requests are checked
 and read by the real webhook (bot.channels.slack), then the handler raises the built-in
 exception named by the body's "bug" field (with its event_id in the message), as a
