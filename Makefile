@@ -23,11 +23,12 @@ PYTHON_CANDIDATES := $(PYTHON) /root/.pyenv/versions/3.10.13/bin/python3.10 \
 	$(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10) \
 	/usr/local/bin/python3.10 /usr/bin/python3.10 python3.10
 
-.PHONY: help install spacy web train run cluster shell test screenshots validate compare answers bench profile migrate-tracker haproxy-config report forget lock clean
+.PHONY: help install spacy web train run cluster shell test check lint screenshots validate compare answers bench profile migrate-tracker haproxy-config report forget lock clean
 
 help:
 	@echo "make run      install, build, train if needed, then serve (REST on 127.0.0.1:\$${BOT_PORT:-5005})"
 	@echo "make test     the same set-up, then every test"
+	@echo "make check    the fast tier for the edit loop: ruff, then every test that needs no server (< 1 min)"
 	@echo "make screenshots  run the web chat and report tests and refresh docs/screenshots/*.png"
 	@echo "make cluster  the same bot as RASA_SERVERS (2) Rasa servers behind HAProxy, with PostgreSQL and Redis"
 	@echo "make shell    chat in the terminal (Rasa shell) with the action server running"
@@ -102,8 +103,19 @@ shell: $(MODEL)
 	$(PY) -m bot.server.launcher shell
 
 # Tests write screenshots to test-output/ only; `make screenshots` also refreshes the README's.
-test: $(MODEL) $(WEB_STAMP)
-	UPDATE_SCREENSHOTS= $(PY) -m pytest
+# Two pytest-xdist workers (one per core): each module's server tests stay on one worker and
+# the shared bot's tests on one (tests/conftest.py); the 25 slowest steps are printed.
+PYTEST_WORKERS ?= 2
+test: lint $(MODEL) $(WEB_STAMP)
+	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
+
+# The edit loop: the same linting, then the tests marked as needing no server.
+check: lint $(MODEL)
+	$(PY) -m pytest -m "not servers" -q
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 screenshots: $(MODEL) $(WEB_STAMP)
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_webchat.py tests/test_webchat_widget.py tests/test_report_e2e.py

@@ -1,8 +1,21 @@
+"""What the tests share. Expensive things are started once per run (per xdist worker) and
+kept real: PostgreSQL, Redis, one Chromium, a fake Slack and the shared bot, a pair of
+real servers (the launcher's `Servers`) that every test which only talks to a running bot
+uses, each test in its own conversations (sender ids), database or keys. Tests that need
+a server or another process of their own carry the `servers` marker (`make check` leaves
+them out).
+
+Rasa is imported patched (bot.server.rasa_patched) before any test module is collected,
+so that what Rasa does in this process never depends on the order tests run in.
+"""
+
 import os
+import uuid
 from contextlib import contextmanager
 
 import pytest
 
+import bot.server.rasa_patched  # noqa: F401 - first: Rasa as the server runs it
 from bot.answers import Answers, load_answers
 from bot.grounding import numbers_in, ungrounded_numbers
 from bot.server.launcher import free_port, terminate
@@ -13,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ANSWERS = load_answers()
 
-__all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down", "redis_server", "postgres_server"]
+__all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down"]
 
 
 def ungrounded(text: str) -> set:
@@ -39,10 +52,11 @@ def action_server_down(bot):
         bot.processes.insert(0, bot.processes.pop())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def redis_server() -> Redis:
-    """A Redis of the module's own on a free loopback port (the test fails, naming the
-    Debian package, if redis-server is missing)."""
+    """One Redis for the run on a free loopback port (the test fails, naming the Debian
+    package, if redis-server is missing). Tests keep apart by their keys: conversation and
+    Slack event ids are unique per test."""
     try:
         with Redis(free_port()) as redis:
             yield redis
@@ -50,11 +64,12 @@ def redis_server() -> Redis:
         pytest.fail(f"these tests need Redis: {missing}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def postgres_server():
-    """A PostgreSQL of the module's own on a free loopback port (bot.server.services
-    Postgres, its data in a folder under /tmp that the postgres user can enter, removed
-    afterwards); the test fails, naming the Debian package, if PostgreSQL is missing."""
+    """One PostgreSQL for the run on a free loopback port (bot.server.services Postgres,
+    its data in a folder under /tmp that the postgres user can enter, removed afterwards);
+    the test fails, naming the Debian package, if PostgreSQL is missing. A test that
+    writes takes its own database (`postgres_url`)."""
     import shutil
 
     from bot.server.services import Postgres, open_folder
@@ -69,10 +84,88 @@ def postgres_server():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A new, empty database of the run's PostgreSQL for this test alone (owned by the bot's
+    role, made by the server's superuser over its socket); dropped after it."""
+    from bot.server.services import POSTGRES_DIRS, USER, program
+
+    def as_superuser(sql: str) -> None:
+        psql = program("psql", POSTGRES_DIRS)
+        host, port = str(postgres_server.data_dir), str(postgres_server.port)
+        postgres_server.run([psql, "-h", host, "-p", port, "-U", "postgres", "-d", "postgres", "-c", sql])
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    as_superuser(f"CREATE DATABASE {name} OWNER {USER}")
+    yield postgres_server.url.rsplit("/", 1)[0] + "/" + name
+    as_superuser(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
 def browser():
-    """One Debian chromium for the whole run (each test opens its own context and page)."""
+    """One Debian chromium for a test module (each test opens its own context and page).
+    Not one for the run: Playwright's sync API keeps an asyncio loop running in this thread
+    while it is open, and the in-process Rasa tests need asyncio.run."""
     from tests.support.webchat_support import chromium
 
     with chromium() as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def slack():
+    """A fake Slack Web API for the run (tests/support/slack_fake.py); tests keep apart by
+    their channel ids (`unique`)."""
+    from tests.support.slack_fake import FakeSlack
+
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def bot(slack, tmp_path_factory):
+    """The shared bot: the action server and `rasa run` on free loopback ports, SQLite in
+    a folder of its own, every channel on (Slack posting to the fake Slack, the web chat
+    allowing the origins the tests embed it in); tests/support/shared_bot.py."""
+    from tests.support.shared_bot import shared_bot
+
+    with shared_bot(slack, tmp_path_factory.mktemp("shared-bot")) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def agent():
+    """The trained model in this process, as the server runs it, with its action called in
+    this process (bot.tools.answer_eval.in_process_agent); conversations kept in memory."""
+    from bot.tools.answer_eval import in_process_agent
+
+    return in_process_agent()
+
+
+# fixtures that start a process: a test that uses one must carry the `servers` marker
+SERVER_FIXTURES = {"bot", "slack", "browser", "redis_server", "postgres_server", "postgres_url"}
+
+
+def uses_the_shared_bot(item) -> bool:
+    """Whether the test's `bot` is this file's (a module may have a `bot` of its own)."""
+    definitions = item._fixtureinfo.name2fixturedefs.get("bot") or ()
+    return bool(definitions) and definitions[-1].func.__module__ == __name__
+
+
+def pytest_collection_modifyitems(config, items):
+    """Check that every test using a server fixture is marked `servers`, and keep server
+    tests together under pytest-xdist (`--dist loadgroup`): every test of the shared bot on
+    one worker, each other module's server tests on one worker (their module-scoped
+    servers start once)."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("servers")
+    ]
+    if unmarked:
+        raise pytest.UsageError("these tests start servers but are not marked `servers`:\n" + "\n".join(unmarked))
+    for item in items:
+        if not item.get_closest_marker("servers"):
+            continue
+        group = "shared-bot" if uses_the_shared_bot(item) else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -6,10 +6,12 @@ knowledge file. Its failures are not printed (the set stays blind); its score pe
 category is. tests/answers/dev.yml is the development set, looked at freely.
 """
 
+import functools
+
 import pytest
 
 from bot.answers import human_date
-from bot.tools.answer_eval import LOCKED, SETS_DIR, evaluate, load_cases, summary
+from bot.tools.answer_eval import LOCKED, SETS_DIR, evaluate, load_cases, run, run_in_process, summary
 from bot.tools.nlu_eval import near_duplicates, training_texts
 from tests.conftest import ANSWERS
 
@@ -100,6 +102,11 @@ OVERLAP_AT_COMMIT = {
 }
 
 
+@functools.cache
+def training() -> tuple:
+    return tuple(training_texts())
+
+
 def overlapping(texts, others):
     return {text for text, _ in near_duplicates(texts, others)}
 
@@ -122,15 +129,28 @@ def test_nothing_the_bot_learns_from_comes_from_a_held_out_set(name):
     limit = OVERLAP_AT_COMMIT[name]
     count = len(overlapping(heldout, asks))
     assert count <= limit["asks"], f"{count} held-out turns near `asks` phrases"
-    count = len(overlapping(heldout, training_texts()))
+    count = len(overlapping(heldout, training()))
     assert count <= limit["training"], f"{count} held-out turns near training examples"
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.servers
 @pytest.mark.parametrize("name", sorted(GATES))
-def test_held_out_answers_meet_the_gate(name):
+def test_held_out_answers_meet_the_gate(name, bot):
+    """Scored over REST on the shared bot, as users get the answers."""
     assert name in LOCKED
-    total = summary(evaluate(name))
+    total = summary(evaluate(name, bot.url))
     lines = [f"{c}: {r['passed']}/{r['total']} = {r['score']:.3f}" for c, r in total["categories"].items()]
     print(f"{name} answers {total['passed']}/{total['total']} = {total['score']:.3f}\n" + "\n".join(lines))
     assert total["score"] >= GATES[name], "\n".join(lines)
+
+
+@pytest.mark.servers
+def test_the_in_process_scorer_gets_the_same_replies_as_rest(agent, bot):
+    """bot.tools.answer_eval's in-process run (Rasa and the action in this process) and its
+    REST run (the shared bot) give the same reply to every turn of a development set, so
+    the same score."""
+    cases = load_cases(SETS_DIR / "dev.yml")
+    in_process, over_rest = run_in_process(agent, cases, KB), run(bot.url, cases, KB)
+    assert [r.text for r in in_process] == [r.text for r in over_rest]
+    assert [r.problems for r in in_process] == [r.problems for r in over_rest]
+    assert summary(in_process) == summary(over_rest) and summary(in_process)["total"] >= 100

@@ -33,9 +33,9 @@ from bot.channels.webchat import webchat_markdown
 from bot.grounding import numbers_in, stated_facts
 from bot.server.patches import ROOT_TEXT
 from tests.conftest import ANSWERS, action_server_down, ungrounded
-from tests.support.slack_fake import dm, eventually, mention, post, slack, start_bot, unique
+from tests.support.slack_fake import dm, eventually, mention, post, unique
 
-__all__ = ["slack"]  # a fixture from tests/support/slack_fake.py
+pytestmark = pytest.mark.servers
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "bad_input" / "corpus.yml").read_text(encoding="utf-8"))
 FOLLOW_UP, FIGURE = CORPUS["follow_up"]["question"], CORPUS["follow_up"]["must"]
@@ -180,6 +180,7 @@ class Run:
         self.bot, self.slack = bot, slack
         self.statuses: list[int] = []  # of every HTTP request to the bot
         self.results: dict[str, list[str]] = {}  # "<channel>-<case id>": its problems
+        self.logs_at_start = self.log_sizes()  # the bot is shared: only what this module made counts
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
@@ -218,14 +219,6 @@ class Run:
         status, _ = post(self.bot, json.dumps(body).encode())
         self.statuses.append(status)
         return status
-
-
-@pytest.fixture(scope="module")
-def bot(slack, tmp_path_factory):
-    origins = ",".join(CORPUS["web_allowed_origins"])
-    servers = start_bot(slack, tmp_path_factory.mktemp("bad-input"), extra_env={"WEB_ALLOWED_ORIGINS": origins})
-    yield servers
-    servers.stop()
 
 
 @pytest.fixture(scope="module")
@@ -510,9 +503,7 @@ def test_totals(run, request, capsys):
         == test_bad_input_gets_the_expected_reply_and_the_conversation_goes_on.__name__
         and item.module is request.module
     ]
-    tracebacks = sum(
-        log.read_text(encoding="utf-8", errors="replace").count("Traceback") for log in run.bot.log_dir.glob("*.log")
-    )
+    tracebacks = run.tracebacks_since(run.logs_at_start)
     wrong = sorted(case for case, problems in run.results.items() if problems)
     totals = {
         "cases": len(run.results),

@@ -23,9 +23,7 @@ from bot.server.cluster import Cluster
 from bot.server.launcher import free_port, post_rest
 from bot.server.services import MissingProgram, open_folder
 from tests.support.latency_proxy import LatencyProxy
-from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, send, slack  # noqa: F401 (a fixture)
-
-__all__ = ["slack"]
+from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, send
 
 # Each pair: a question, a follow-up that leans on it, and what the follow-up's answer
 # must say (it can only say it if the follow-up was read in its own conversation).

@@ -5,23 +5,12 @@ import uuid
 import pytest
 
 from bot.grounding import stated_facts
-from bot.server.launcher import Servers, free_port, post_rest
+from bot.server.launcher import post_rest
 from tests.conftest import ANSWERS, numbers_in, ungrounded
 
+pytestmark = pytest.mark.servers
+
 KB = ANSWERS.kb
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    logs = tmp_path_factory.mktemp("logs")
-    servers = Servers(
-        bot_port=free_port(),
-        action_port=free_port(),
-        tracker_db=tmp_path_factory.mktemp("state") / "tracker.db",
-        log_dir=logs,
-    )
-    with servers:
-        yield servers
 
 
 def say(bot, sender, text):

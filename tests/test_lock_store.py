@@ -10,6 +10,8 @@ from rasa.core.lock_store import RedisLockStore
 
 from bot.server.lock_store import AtomicRedisLockStore
 
+pytestmark = pytest.mark.servers
+
 
 @pytest.fixture(scope="module")
 def redis_port(redis_server):

@@ -71,9 +71,9 @@ def test_test_stories_use_wording_unseen_in_training(training):
 
 
 @pytest.fixture(scope="module", params=list(SETS))
-def result(request):
+def result(request, agent):
     path, locked = SETS[request.param]
-    found = evaluate(PROJECT_ROOT / "models" / "career.tar.gz", path)
+    found = evaluate(agent, path)
     found["report"] = "" if locked else "\n".join(f"  {want} -> {got}: {text}" for text, want, got in found["errors"])
     return found
 

@@ -2,6 +2,7 @@
 Rasa changes underneath them."""
 
 import asyncio
+import functools
 import hashlib
 import inspect
 import os
@@ -112,7 +113,8 @@ def test_the_pinned_rasa_is_the_one_the_patches_were_written_for():
 
 @pytest.fixture(scope="module")
 def applied():
-    patches.apply()
+    """Rasa in this process, patched once by tests/conftest.py's import of bot.server.rasa_patched."""
+    assert patches.APPLIED
     return patches
 
 
@@ -166,13 +168,6 @@ def test_only_the_bots_own_payloads_pass_as_typed_intents(text, expected):
     assert patches.readable(text, payloads) == expected
     for payload in payloads:
         assert patches.readable(payload, payloads) is None
-
-
-@pytest.fixture(scope="module")
-def agent(applied):
-    from rasa.core.agent import Agent
-
-    return Agent.load(str(PROJECT_ROOT / "models" / "career.tar.gz"))
 
 
 @pytest.mark.parametrize(
@@ -377,6 +372,13 @@ def test_a_failed_request_ends_the_chat_instead_of_killing_it(applied, monkeypat
     assert capsys.readouterr().out.rstrip().endswith(patches.GOODBYE)
 
 
+@functools.cache
+def stock_module_of(ufunc) -> str:
+    """pickle's own (slow) whichmodule for a ufunc, asked once per test run: both skops
+    tests compare with it."""
+    return original(skops_utils, "whichmodule")(ufunc, ufunc.__name__)
+
+
 def test_skops_finds_the_module_of_every_type_it_trusts_as_pickle_does(applied):
     import types
 
@@ -394,7 +396,7 @@ def test_skops_finds_the_module_of_every_type_it_trusts_as_pickle_does(applied):
     ]
     assert len(ufuncs) > 300
     for ufunc in ufuncs:
-        assert fast(ufunc, ufunc.__name__) == stock(ufunc, ufunc.__name__), ufunc
+        assert fast(ufunc, ufunc.__name__) == stock_module_of(ufunc), ufunc
     lazy = types.ModuleType("lazy_for_test")  # a module answering through __getattr__
     marker = object()
     lazy.__getattr__ = lambda name: marker if name == "only_lazily" else (_ for _ in ()).throw(AttributeError(name))
@@ -415,7 +417,10 @@ def test_skops_trusts_the_same_types_with_the_fast_lookup(applied):
     from skops.io._trusted_types import NUMPY_UFUNC_TYPE_NAMES, SCIPY_UFUNC_TYPE_NAMES
 
     # what the slow lookup gives for the same lists, in this process
-    stock = original(skops_utils, "whichmodule")
+    def stock(obj, name):
+        assert name == obj.__name__
+        return stock_module_of(obj)
+
     names = []
     for module in (scipy.special, numpy):
         prefix = module.__name__.rpartition(".")[0]
@@ -432,6 +437,7 @@ def test_skops_trusts_the_same_types_with_the_fast_lookup(applied):
     assert names == [SCIPY_UFUNC_TYPE_NAMES, NUMPY_UFUNC_TYPE_NAMES]
 
 
+@pytest.mark.servers
 def test_the_servers_leave_out_what_they_do_not_use():
     import subprocess
     import sys
@@ -630,3 +636,23 @@ def test_a_kept_connection_the_server_dropped_is_replaced_without_an_error(appli
     server = CountingServer(one_per_connection=True)
     assert asyncio.run(server.calls(lambda s: s, 3)) == [{"events": [], "responses": []}] * 3
     assert server.connections == 3  # each dropped connection was replaced
+
+
+def test_the_fixes_are_applied_in_one_place():
+    """Only bot.server.rasa_patched applies the fixes; everything that runs Rasa imports it."""
+    callers = sorted(
+        str(path.relative_to(PROJECT_ROOT))
+        for folder in ("bot", "actions", "tests")
+        for path in (PROJECT_ROOT / folder).rglob("*.py")
+        if "patches.apply()" in path.read_text(encoding="utf-8") and path.name != "test_patches.py"
+    )
+    assert callers == ["bot/server/rasa_patched.py"]
+    for user in (
+        "bot/server/serve.py",
+        "bot/tools/answer_eval.py",
+        "bot/tools/nlu_eval.py",
+        "bot/tools/bench.py",
+        "bot/tools/profile.py",
+        "tests/conftest.py",
+    ):
+        assert "import bot.server.rasa_patched" in (PROJECT_ROOT / user).read_text(encoding="utf-8"), user

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
@@ -24,6 +25,8 @@ from bot.server import services
 from bot.server.launcher import free_port, write_ahead
 from bot.server.services import MissingProgram, Postgres, open_folder
 from bot.tools import migrate_tracker
+
+pytestmark = pytest.mark.servers
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
@@ -43,10 +46,22 @@ def started(data_dir: Path, port: int) -> Postgres:
         pytest.fail(f"these tests need PostgreSQL: {missing}")
 
 
-@pytest.fixture(scope="module")
-def postgres(postgres_server):
-    """The module's PostgreSQL (tests/conftest.py)."""
-    return postgres_server
+@dataclass
+class Database:
+    """A database of its own for one test on the run's PostgreSQL (tests/conftest.py)."""
+
+    url: str
+    port: int
+    password: str
+
+    @property
+    def name(self) -> str:
+        return self.url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def postgres(postgres_server, postgres_url) -> Database:
+    return Database(postgres_url, postgres_server.port, postgres_server.password)
 
 
 def processes_of(pid: int) -> list:
@@ -177,13 +192,13 @@ def sqlite_db(folder):
     return path, {sender: [event.as_dict() for event in tracker.events] for sender, tracker in trackers.items()}
 
 
-def rasa_store_on(server: Postgres) -> SQLTrackerStore:
+def rasa_store_on(server: Database) -> SQLTrackerStore:
     return SQLTrackerStore(
         DOMAIN,
         dialect="postgresql",
         host="127.0.0.1",
         port=server.port,
-        db="careerbot",
+        db=server.name,
         username="careerbot",
         password=server.password,
     )

@@ -24,7 +24,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import PROJECT_ROOT
-from bot.server import patches, recent
+from bot.server import recent
 from bot.server.launcher import Servers, free_port
 from bot.tools.profile import agent_on
 
@@ -147,7 +147,6 @@ CONVERSATION = [
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    patches.apply()
     tmp = tmp_path_factory.mktemp("recent")
     actions = Servers(free_port(), free_port(), tracker_db=tmp / "tracker.db", log_dir=tmp)
     actions.start_actions()
@@ -203,6 +202,7 @@ def stored(agent, sender):
         ]
 
 
+@pytest.mark.servers
 def test_the_bot_says_and_stores_what_stock_rasa_does(agent, monkeypatch):
     texts = CONVERSATION * 2  # more turns than are kept; follow-ups, chitchat, typed "/restart" (words here)
     patched = talk(agent, "kept", texts)
@@ -221,6 +221,7 @@ def test_the_bot_says_and_stores_what_stock_rasa_does(agent, monkeypatch):
     assert {row[0] for row in kept_rows} >= {"user", "action", "bot", "slot", "session_started"}
 
 
+@pytest.mark.servers
 def test_a_write_from_elsewhere_is_read_before_the_next_message(agent, monkeypatch):
     """Another server (or a tool) writes to the conversation between two messages: the next
     message is handled on what the database holds, as in stock Rasa."""

@@ -26,6 +26,8 @@ from bot.tools.report_data import generate
 from tests.support.launcher_run import MAKE_ONLY, launcher_env
 from tests.support.webchat_support import AXE, DOC_SCREENSHOTS, chromium
 
+pytestmark = pytest.mark.servers
+
 OUTPUT = PROJECT_ROOT / "test-output" / "report"
 DECLINED = ["what's the weather like in Boston?", "what is the weather in boston today", "weather in Boston?"]
 GAP = [

@@ -15,9 +15,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-import yaml
 
-from bot import PROJECT_ROOT
 from bot.channels.guard import conversation_id
 from tests.conftest import ANSWERS, action_server_down
 from tests.support.slack_fake import (
@@ -30,30 +28,15 @@ from tests.support.slack_fake import (
     mention_and_message,
     post,
     send,
-    slack,
-    start_bot,
     unique,
     unique_ts,
 )
 from tests.support.tracker_rows import feedback_of, stored_events
 
-__all__ = ["slack"]  # a fixture from tests/support/slack_fake.py
+pytestmark = pytest.mark.servers
 
 BARRIER = "thanks"  # what posts_before_barrier says
-# a channel with a planted handler bug, loaded next to the real one (tests/support/slack_handler_bug.py)
-BUGGY_CHANNEL = "tests.support.slack_handler_bug.HandlerBugSlack"
-
-
-@pytest.fixture(scope="module")
-def bot(slack, tmp_path_factory):
-    state = tmp_path_factory.mktemp("slack-bot")
-    credentials = state / "credentials.yml"
-    channels = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    channels[BUGGY_CHANNEL] = channels["bot.channels.slack.Slack"]
-    credentials.write_text(yaml.safe_dump(channels), encoding="utf-8")
-    servers = start_bot(slack, state, credentials=credentials)
-    yield servers
-    servers.stop()
+# the shared bot also has a Slack channel with a planted handler bug (tests/support/slack_handler_bug.py)
 
 
 @pytest.fixture(scope="module")

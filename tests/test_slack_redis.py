@@ -24,9 +24,9 @@ from sanic import Sanic
 
 from bot.channels.slack import Deliveries, RedisDeliveries, SlackAppInput
 from bot.server.launcher import free_port
-from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message, send, slack, unique
+from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message, send, unique
 
-__all__ = ["slack"]  # a fixture from tests/support/slack_fake.py
+pytestmark = pytest.mark.servers
 
 ANSWER_TIME = 0.3  # how long the stand-in agent thinks: deliveries overlap in that time
 WAIT = 10.0

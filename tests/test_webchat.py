@@ -28,16 +28,11 @@ from tests.support.webchat_support import (
     assert_source_link,
     get,
     publish,
-    running_bot,
 )
 
+pytestmark = pytest.mark.servers
+
 SOCKET_DEADLINE = 60  # seconds for one socket.io exchange: connect, join, replies, disconnect
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    with running_bot(tmp_path_factory, "webchat") as servers:
-        yield servers
 
 
 # -- the /chat routes ------------------------------------------------------------------

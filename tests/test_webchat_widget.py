@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from bot import PROJECT_ROOT
 from bot.channels.webchat import demo_page
-from bot.server.launcher import free_port
+from tests.support.shared_bot import WIDGET_SITE, WIDGET_SITE_PORT
 from tests.support.webchat_support import (
     BLS,
     GREETING,
@@ -24,19 +24,14 @@ from tests.support.webchat_support import (
     assert_source_link,
     get,
     publish,
-    running_bot,
 )
 
-HOST_PORT = free_port()
-ALLOWED = f"http://127.0.0.1:{HOST_PORT}"
+pytestmark = pytest.mark.servers
+
+HOST_PORT = WIDGET_SITE_PORT  # the shared bot allows this site (tests/support/shared_bot.py)
+ALLOWED = WIDGET_SITE
 NOT_ALLOWED = f"http://localhost:{HOST_PORT}"
 POLLING = "/socket.io/?EIO=4&transport=polling"
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    with running_bot(tmp_path_factory, "widget", {"WEB_ALLOWED_ORIGINS": ALLOWED}) as servers:
-        yield servers
 
 
 @pytest.fixture(scope="module")

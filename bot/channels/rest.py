@@ -25,7 +25,7 @@ from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -63,6 +63,21 @@ def read_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def user_message(body: dict[str, Any], output: OutputChannel) -> UserMessage:
+    """The message Rasa handles for a checked REST body (read_body), replies going to
+    `output`. The answer tools hand their questions to an in-process bot through this
+    too (bot.tools.answer_eval), so they are read exactly as REST reads them."""
+    checked = check_text(body["message"])
+    return UserMessage(
+        checked.text,
+        output,
+        conversation_id(StrictRestInput.name(), body["sender"]),
+        parse_data=checked.parse_data(),
+        input_channel=StrictRestInput.name(),
+        metadata=checked.metadata(body.get("metadata")),
+    )
+
+
 class StrictRestInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -81,22 +96,14 @@ class StrictRestInput(InputChannel):
                 body = read_body(request)
             except ValueError as error:
                 return bad_request(str(error))
-            checked = check_text(body["message"])
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                checked.text,
-                collector,
-                conversation_id(self.name(), body["sender"]),
-                parse_data=checked.parse_data(),
-                input_channel=self.name(),
-                metadata=checked.metadata(body.get("metadata")),
-            )
+            message = user_message(body, collector)
             try:
                 await on_new_message(message)
             except CancelledError:
-                logger.error("rest: the reply timed out for %r", for_log(checked.text))
+                logger.error("rest: the reply timed out for %r", for_log(message.text))
             except Exception as error:  # noqa: BLE001 - the client still gets an answer
-                logger.error("rest: handling %r failed: %s", for_log(checked.text), for_log(str(error)))
+                logger.error("rest: handling %r failed: %s", for_log(message.text), for_log(str(error)))
             return response.json(collector.messages)
 
         return webhook

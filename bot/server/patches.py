@@ -1,4 +1,4 @@
-"""Fixes to Rasa 3.6.21 itself, applied at start by bot.server.serve (never by editing
+"""Fixes to Rasa 3.6.21 itself, applied once per process by importing bot.server.rasa_patched (never by editing
 .venv). tests/test_patches.py fails if the pinned Rasa changes a patched function.
 
 1. A reply to every message (rasa.core.actions.action.RemoteAction.run). Rasa logs an

@@ -48,11 +48,9 @@ def workers_die_with_this_process() -> None:
 
 
 def main(argv=None) -> None:
-    leave_out()
     workers_die_with_this_process()
-    from bot.server import patches
+    import bot.server.rasa_patched  # noqa: F401 - applies the fixes before Rasa runs
 
-    patches.apply()
     sys.argv = ["rasa"] + list(sys.argv[1:] if argv is None else argv)
     from rasa.__main__ import main as rasa_main
 

@@ -3,7 +3,7 @@
     python -m bot.tools.answer_eval dev               # scores, then every failure
     python -m bot.tools.answer_eval heldout           # scores only: the set is locked
     python -m bot.tools.answer_eval dev --url http://127.0.0.1:5005   # a running bot
-    python -m bot.tools.answer_eval dev --in-process  # no servers (quicker, same logic)
+    python -m bot.tools.answer_eval dev --in-process  # no servers: the same code in this process
 
 Each case is a conversation; each turn has what the user says and what a right reply
 looks like (`expect`), plus strings it must and must not contain (case ignored):
@@ -23,6 +23,7 @@ tool starts its own action server and bot on free loopback ports.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import uuid
@@ -36,6 +37,7 @@ from bot.grounding import numbers_in, stated_facts, ungrounded_numbers
 from bot.knowledge import Knowledge
 
 SETS_DIR = PROJECT_ROOT / "tests" / "answers"
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 LOCKED = {"heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"}
 EXPECTS = {"answer", "decline", "gap", "challenge", "chitchat", "context"}
 
@@ -132,56 +134,64 @@ def run(url: str, cases: list[Case], kb: Knowledge) -> list[Result]:
     return results
 
 
-def run_in_process(model: Path, cases: list[Case], kb: Knowledge, ranker: str = "bm25") -> list[Result]:
-    """The same conversations without servers: Rasa's NLU in this process, then the
-    responder with the slots the action would set (every turn runs action_respond)."""
-    import asyncio
+class InProcessActions:
+    """The action endpoint for an agent in this process: Rasa's call goes to the action
+    server's own code (rasa_sdk's ActionExecutor with actions/, what its webhook runs)
+    here, instead of over HTTP. The call and its answer go through JSON as on the wire."""
+
+    def __init__(self):
+        from rasa.utils.endpoints import EndpointConfig
+        from rasa_sdk.executor import ActionExecutor
+
+        self.endpoint = EndpointConfig("in-process://actions")  # Rasa reads its settings
+        self.executor = ActionExecutor()
+        self.executor.register_package("actions")
+
+    def __getattr__(self, name):
+        return getattr(self.endpoint, name)
+
+    async def request(self, method: str = "post", subpath=None, content_type=None, compress=False, **kwargs):
+        call = json.loads(json.dumps(kwargs["json"]))
+        return json.loads(json.dumps(await self.executor.run(call)))
+
+
+def in_process_agent(model: Path = DEFAULT_MODEL):
+    """The served bot in this process: Rasa (patched as the server runs it) with its
+    conversations in memory, calling the action in this process (InProcessActions)."""
     import logging
 
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
-    from bot.responder import Turn, load_responder
-    from bot.server import patches
+    import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
 
     configure_structlog(logging.WARNING)  # Rasa's debug lines would print the set's questions
-    patches.apply()  # as the server runs: typed /intent{...} is read as words
-    agent = Agent.load(str(model))
-    responder = load_responder(ranker=ranker)
+    return Agent.load(str(model), action_endpoint=InProcessActions())
 
-    async def parse(text):
-        return await agent.parse_message(text)
 
-    results = []
-    for case in cases:
-        slots: dict[str, object] = {}
-        for turn in case.turns:
-            parse_data = asyncio.run(parse(turn.user))
-            intent = parse_data.get("intent") or {}
-            outcome = responder.respond(
-                Turn(
-                    turn.user,
-                    intent.get("name"),
-                    intent.get("confidence") or 0.0,
-                    parse_data.get("entities") or [],
-                    slots.get("last_topic"),
-                    slots.get("last_facts"),
-                    slots.get("seen_facts"),
-                    asked_topics=slots.get("asked_topics"),
-                )
-            )
-            reply = outcome.reply
-            if reply.facts and reply.topic:  # as actions.actions.events_of sets them
-                slots = {
-                    "last_topic": reply.topic,
-                    "last_facts": reply.facts,
-                    "seen_facts": outcome.seen,
-                    "asked_topics": outcome.asked,
-                }
-            buttons = "\n".join(b.title for b in reply.buttons)
-            if turn.expect != "context":
-                results.append(Result(case, turn, reply.text, problems(turn, reply.text, kb, buttons)))
-    return results
+def run_in_process(agent, cases: list[Case], kb: Knowledge) -> list[Result]:
+    """The same conversations as `run`, handled by `agent` (in_process_agent) as the REST
+    channel hands them to the server (bot.channels.rest.user_message): the same NLU,
+    policies, action call, action and slots, so the same replies and the same score."""
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from bot.channels.rest import user_message
+
+    async def talk():
+        results = []
+        for case in cases:
+            sender = f"eval-{case.id}-{uuid.uuid4().hex[:8]}"
+            for turn in case.turns:
+                output = CollectingOutputChannel()
+                await agent.handle_message(user_message({"sender": sender, "message": turn.user}, output))
+                text, buttons = reply_text(output.messages), button_titles(output.messages)
+                if turn.expect != "context":
+                    results.append(Result(case, turn, text, problems(turn, text, kb, buttons)))
+        return results
+
+    return asyncio.run(talk())
 
 
 def summary(results: list[Result]) -> dict:
@@ -260,17 +270,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--in-process", action="store_true", help="no servers: Rasa NLU and the responder in this process (quicker)"
     )
-    parser.add_argument("--ranker", default="bm25", help="with --in-process: bm25 or tfidf")
     args = parser.parse_args(argv)
     if args.in_process:
         from bot.answers import load_answers
 
-        results = run_in_process(
-            PROJECT_ROOT / "models" / "career.tar.gz",
-            load_cases(SETS_DIR / f"{args.set}.yml"),
-            load_answers().kb,
-            args.ranker,
-        )
+        results = run_in_process(in_process_agent(), load_cases(SETS_DIR / f"{args.set}.yml"), load_answers().kb)
     else:
         results = evaluate(args.set, args.url)
     total = report(args.set, results, show_failures=args.set not in LOCKED)

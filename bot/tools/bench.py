@@ -118,8 +118,8 @@ def action_validation() -> dict:
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
+    import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
     from actions.actions import ActionRespond
-    from bot.server import patches
 
     tracker = Tracker(
         "bench",
@@ -134,7 +134,6 @@ def action_validation() -> dict:
     dispatcher = CollectingDispatcher()
     reply = {"events": ActionRespond().run(dispatcher, tracker, {}), "responses": dispatcher.messages}
     stock = getattr(RemoteAction._validate_action_result, "__wrapped__", RemoteAction._validate_action_result)
-    patches.apply()
     action = RemoteAction("action_respond", None)
     return {
         "action_reply_check_ms_stock": round(median_ms(lambda r: stock(action, r), [reply]), 3),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from bot import PROJECT_ROOT
 
@@ -29,6 +31,7 @@ def acted_on(parse: dict, answers=None) -> str:
     return intent
 
 
+@lru_cache(maxsize=1 << 16)  # the near-duplicate checks ask for the same texts again and again
 def normalise(text: str) -> tuple[str, ...]:
     """Words of a text without case, punctuation or apostrophes: "What's an MLE do?" ->
     ('whats', 'an', 'mle', 'do')."""
@@ -85,10 +88,13 @@ def load_examples(path: str | Path = HELDOUT_FILE) -> list[tuple[str, str]]:
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
-def predict(model_path: str | Path, texts: list[str]) -> list[dict]:
+def predict(model: str | Path | Any, texts: list[str]) -> list[dict]:
+    """Rasa's parse of each text by the model at `model` (a path), or by a loaded Agent."""
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(model_path))
+    import bot.server.rasa_patched  # noqa: F401 - parsed as the server parses
+
+    agent = Agent.load(str(model)) if isinstance(model, str | Path) else model
 
     async def parse_all():
         return [await agent.parse_message(text) for text in texts]
@@ -115,7 +121,7 @@ def score(examples: list[tuple[str, str]], parses: list[dict], answers=None) -> 
     }
 
 
-def evaluate(model_path: str | Path, heldout: str | Path = HELDOUT_FILE) -> dict:
+def evaluate(model_path: str | Path | Any, heldout: str | Path = HELDOUT_FILE) -> dict:
     """Scores of the intent the bot acts on, and under "classifier" of the classifier alone."""
     from bot.answers import load_answers
 

@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
 from bot import PROJECT_ROOT
 from bot.server import patches
 from bot.server.launcher import DEFAULT_MODEL, Servers, free_port
-from bot.server.serve import leave_out
 from bot.tools.bench import QUESTIONS
 
 TURNS = 300
@@ -80,8 +80,6 @@ def in_process(turns: int, profile: cProfile.Profile) -> tuple:
 
     configure_structlog(logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
-    leave_out()
-    patches.apply()
     with tempfile.TemporaryDirectory() as tmp:
         # the real action server, started (and stopped) as the launcher does it
         servers = Servers(free_port(), free_port(), tracker_db=Path(tmp) / "tracker.db", log_dir=Path(tmp))

@@ -121,6 +121,14 @@ class FakeSlack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
 
+    def __enter__(self) -> "FakeSlack":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
     def fail_next_posts(self, channel: str, count: int = 1) -> None:
         with self.lock:
             self.failing[channel] = count
@@ -139,15 +147,6 @@ class FakeSlack:
             f"{count} post(s) to {channel}",
             timeout,
         )
-
-
-@pytest.fixture(scope="module")
-def slack():
-    fake = FakeSlack()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
 
 
 def start_bot(slack: FakeSlack, state: Path, credentials: Path | None = None, extra_env: dict | None = None) -> Servers:

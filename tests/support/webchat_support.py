@@ -20,7 +20,6 @@ import pytest
 from playwright.sync_api import expect
 
 from bot import PROJECT_ROOT
-from bot.server.launcher import Servers, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -61,24 +60,6 @@ new MutationObserver(() => {{
   while (times.length < shown) times.push(performance.now());
 }}).observe(document, {{childList: true, subtree: true}});
 """
-
-
-@contextmanager
-def running_bot(tmp_path_factory, name, extra_env=None):
-    """Action server + `rasa run` on free loopback ports with a fresh tracker database."""
-    state = tmp_path_factory.mktemp(name)
-    servers = Servers(
-        bot_port=free_port(),
-        action_port=free_port(),
-        tracker_db=state / "tracker.db",
-        log_dir=state / "logs",
-        extra_env=extra_env,
-    )
-    with servers:
-        yield servers
-    for log in ("rasa.log", "actions.log"):
-        text = (state / "logs" / log).read_text(encoding="utf-8", errors="replace")
-        assert "was never awaited" not in text, f"{log}: a coroutine was never awaited"
 
 
 @contextmanager
