@@ -3,6 +3,7 @@ behind HAProxy, conversations in PostgreSQL, locks and Slack's memory in Redis, 
 started here on free loopback ports and stopped at the end.
 
 The tests share one cluster and run in file order: the last one kills a Rasa server.
+Those of `make cluster` start theirs together.
 """
 
 import json
@@ -20,10 +21,12 @@ import pytest
 
 from bot import PROJECT_ROOT
 from bot.server.cluster import Cluster
-from bot.server.launcher import free_port, post_rest
+from bot.server.launcher import LABELS, START_TIMEOUT, free_port, post_rest, terminate, wait_until_up
 from bot.server.services import MissingProgram, open_folder
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, send
+
+pytestmark = pytest.mark.servers
 
 # Each pair: a question, a follow-up that leans on it, and what the follow-up's answer
 # must say (it can only say it if the follow-up was read in its own conversation).
@@ -257,12 +260,16 @@ def test_a_slack_retry_that_reaches_the_other_server_is_not_answered_twice(clust
 
 
 def test_conversations_continue_after_every_rasa_server_restarts(cluster):
-    """Nothing of a conversation lives in a server: restarted, they read it back from
-    PostgreSQL and a follow-up still leans on the turn before the restart."""
+    """Nothing of a conversation lives in a server: restarted (all at once, so none of them
+    holds it meanwhile), they read it back from PostgreSQL and a follow-up still leans on
+    the turn before the restart."""
     question, follow_up, must = PAIRS[0]
     post_rest(cluster.url, "restart", question)
-    for servers in cluster.rasa:
-        servers.restart_bot()
+    terminate([servers.processes.pop() for servers in cluster.rasa])
+    restarted = [(servers, servers.spawn_bot()) for servers in cluster.rasa]
+    for servers, process in restarted:
+        wait_until_up(servers.health_url("rasa"), process, START_TIMEOUT["rasa"], LABELS["rasa"] + servers.label)
+    wait_until(cluster.balancer.ready, 30)  # its health checks found them up again
     assert must in replies_text(post_rest(cluster.url, "restart", follow_up))
     assert user_texts(stored(cluster, "rest:restart")) == [question, follow_up]
 
@@ -308,6 +315,13 @@ def test_killing_a_rasa_server_loses_no_conversation(cluster):
         assert in_order_within(answered, texts), (number, answered, texts)
 
 
+def wait_until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s"
+        time.sleep(0.1)
+
+
 def in_order_within(some: list, every: list) -> bool:
     """Whether `some` appears in `every` in the same order (other items in between)."""
     rest = iter(every)
@@ -328,15 +342,36 @@ def processes_mentioning(text: str) -> list:
     return found
 
 
-@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
-def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(stop):
-    from bot.server.launcher import pid_file_for
-    from tests.support.launcher_run import launcher_env, make_until_up_then_stop, port_open
+STOPS = ["ctrl-c", "sigterm"]  # how `make cluster` is stopped
 
-    directory = open_folder("make-cluster-")
-    bot_port = free_port()
-    env = launcher_env(directory, BOT_PORT=bot_port)
-    env.update(CLUSTER_DIR=str(directory / "cluster"), TRACKER_DB_URL="", REDIS_URL="", ACTION_URL="")
+
+@pytest.fixture(scope="module")
+def make_clusters():
+    """One `make cluster` (MakeRun) per way of stopping it, started at once, each in a
+    folder of its own; what a failed test left is stopped, and the folders removed, here."""
+    from tests.support.launcher_run import MakeRun, launcher_env
+
+    runs = {}
+    try:
+        for stop in STOPS:
+            directory, bot_port = open_folder("make-cluster-"), free_port()
+            env = launcher_env(directory, BOT_PORT=bot_port)
+            env.update(CLUSTER_DIR=str(directory / "cluster"), TRACKER_DB_URL="", REDIS_URL="", ACTION_URL="")
+            runs[stop] = MakeRun("cluster", env, directory / "make-cluster.log", bot_port)
+        yield runs
+    finally:
+        for run in runs.values():
+            run.close()
+            shutil.rmtree(run.log_path.parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize("stop", STOPS)
+def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(make_clusters, stop):
+    from bot.server.launcher import pid_file_for
+    from tests.support.launcher_run import port_open
+
+    run = make_clusters[stop]
+    directory, bot_port = run.log_path.parent, run.bot_port
     children = []
 
     def while_up() -> None:
@@ -346,14 +381,11 @@ def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(stop):
         children.extend(child["pid"] for child in record["children"])
         assert len(children) == 7  # Redis, PostgreSQL, 2 action servers, 2 Rasa servers, HAProxy
 
-    try:
-        output = make_until_up_then_stop("cluster", env, stop, directory / "make-cluster.log", bot_port, while_up)
-        assert "2 Rasa servers behind HAProxy" in output
-        assert not port_open(bot_port) and not pid_file_for(bot_port).exists()
-        assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
-        assert not processes_mentioning(str(directory))  # PostgreSQL's own children too
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    output = run.until_up_then_stop(stop, while_up)
+    assert "2 Rasa servers behind HAProxy" in output
+    assert not port_open(bot_port) and not pid_file_for(bot_port).exists()
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    assert not processes_mentioning(str(directory))  # PostgreSQL's own children too
 
 
 def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -111,8 +112,9 @@ def home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bot(home):
-    """The launcher, started on a store written before it (its first sweep's line read)."""
+def bot(home, cluster):
+    """The launcher, started on a store written before it (its first sweep's line read).
+    (`make cluster`'s test's cluster starts at the same time.)"""
     url = f"sqlite:///{home / 'tracker.db'}"
     write(url, BEFORE_START, time.time())
     before = stored(url)
@@ -127,12 +129,61 @@ def bot(home):
         yield launcher
 
 
+@pytest.fixture(scope="module")
+def cluster(postgres_server, redis_server, tmp_path_factory):
+    """`python -m bot.server.cluster run` (one Rasa and one action server) with
+    TRACKER_RETENTION_DAYS=30 on the module's PostgreSQL, holding a conversation idle over
+    that and one not (`written`: their rows); stopped by its test, or at the end. Its
+    test runs before those that empty the PostgreSQL."""
+    url = emptied(postgres_server.url)
+    write(url, {"rest:idle": [40], "web:active": [2]}, time.time())
+    folder, port = tmp_path_factory.mktemp("cluster"), free_port()
+    env = {
+        **launcher_env(folder, BOT_PORT=port),
+        "TRACKER_DB_URL": url,
+        "REDIS_URL": redis_server.url,
+        "RASA_SERVERS": "1",
+        "ACTION_SERVERS": "1",
+        "CLUSTER_DIR": str(folder / "cluster"),
+        "TRACKER_RETENTION_DAYS": "30",
+    }
+    written = stored(url)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.server.cluster", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    started = SweepingCluster(process, port, url, written)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@dataclass
+class SweepingCluster:
+    process: subprocess.Popen
+    port: int
+    url: str  # its PostgreSQL
+    written: dict  # the rows written before it started, by sender
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=90)
+        stop_leftovers(pid_file_for(self.port))
+
+
 @pytest.fixture
 def tool_env(home) -> dict:
     """What `make forget` runs with: the launcher's store and the hash key."""
     return {**launcher_env(home), "SENDER_HASH_KEY": KEY}
 
 
+@pytest.mark.servers
 def test_conversations_idle_over_the_retention_are_deleted_at_start_up(bot):
     events = sum(len(bot.before[sender]) for sender in IDLE)
     assert f"Retention: deleted 2 conversations ({events} events) idle over 30 days\n" in bot.output
@@ -148,6 +199,7 @@ def talk(bot, senders: list) -> None:
         assert post_rest(bot.url, sender, "where does that come from?")
 
 
+@pytest.mark.servers
 def test_make_forget_deletes_exactly_one_conversation_by_id_then_by_hash(bot, tool_env):
     names = [f"forget-{n}-{uuid.uuid4().hex[:8]}" for n in range(3)]
     talk(bot, names)
@@ -166,6 +218,7 @@ def test_make_forget_deletes_exactly_one_conversation_by_id_then_by_hash(bot, to
     assert stored(bot.url_db) == without(before, first, second)
 
 
+@pytest.mark.servers
 def test_an_exact_id_wins_over_a_hash_of_that_spelling(bot, tool_env):
     hashed_one = f"rest:{uuid.uuid4().hex}"
     spelled_like_it = hashed(hashed_one)  # a conversation whose id is another's hash
@@ -176,6 +229,7 @@ def test_an_exact_id_wins_over_a_hash_of_that_spelling(bot, tool_env):
     assert stored(bot.url_db) == without(before, spelled_like_it)
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("unknown", ["rest:nobody", "0123456789ab", "rest"])
 def test_an_unknown_sender_deletes_nothing_and_exits_1(bot, tool_env, unknown):
     talk(bot, [f"kept-{uuid.uuid4().hex[:8]}"])
@@ -186,6 +240,7 @@ def test_an_unknown_sender_deletes_nothing_and_exits_1(bot, tool_env, unknown):
     assert stored(bot.url_db) == before
 
 
+@pytest.mark.servers
 def test_a_forgotten_conversation_starts_afresh_while_the_servers_run(bot, tool_env):
     sender = f"afresh-{uuid.uuid4().hex[:8]}"
     text = "\n".join(m.get("text", "") for m in post_rest(bot.url, sender, "what's the median pay for ML engineers?"))
@@ -195,6 +250,18 @@ def test_a_forgotten_conversation_starts_afresh_while_the_servers_run(bot, tool_
     assert post_rest(bot.url, sender, "where does that come from?")[0]["text"] == MESSAGES["no_answer_yet"]
     stored_now = stored(bot.url_db)[f"rest:{sender}"]
     assert "median pay" not in "".join(row[-1] for row in stored_now)  # only the new turn is stored
+
+
+@pytest.mark.servers
+def test_make_cluster_sweeps_its_postgresql_once_up(cluster):
+    output = []
+    try:
+        read_until(lines_of(cluster.process.stdout), "Retention:", 300, output)
+    finally:
+        cluster.stop()
+    rows = len(cluster.written["rest:idle"])
+    assert output[-1] == f"Retention: deleted 1 conversations ({rows} events) idle over 30 days\n"
+    assert stored(cluster.url) == without(cluster.written, "rest:idle")
 
 
 def test_a_missing_database_is_named_without_a_traceback(tmp_path):
@@ -215,6 +282,7 @@ def test_retention_is_off_unless_set_to_a_number_of_days(value, days):
     assert days_from({} if value is None else {"TRACKER_RETENTION_DAYS": value}) == days
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("value", ["thirty", "0", "-7", "nan", "inf", "30d"])
 @pytest.mark.parametrize("module", ["bot.server.launcher", "bot.server.cluster"])
 def test_a_bad_retention_value_stops_start_up_naming_it(tmp_path, module, value):
@@ -233,7 +301,7 @@ def test_a_bad_retention_value_stops_start_up_naming_it(tmp_path, module, value)
 # -- the same code on SQLite and on PostgreSQL
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.servers)])
 def store(request, tmp_path) -> str:
     """An empty tracker database's URL: a SQLite file, or the module's PostgreSQL emptied."""
     if request.param == "sqlite":
@@ -267,6 +335,7 @@ def test_expire_deletes_conversations_by_their_last_event(store):
         engine.dispose()
 
 
+@pytest.mark.servers
 def test_forget_by_id_and_by_hash(store, tmp_path):
     write(store, {"rest:a": [1], "web:b": [2, 1], "slack:c": [3]}, time.time())
     before = stored(store)
@@ -309,6 +378,7 @@ def test_the_sweeps_repeat_on_schedule(store):
     assert len(lines) == count  # stopped: no more sweeps
 
 
+@pytest.mark.servers
 def test_a_sweep_that_cannot_reach_the_database_says_so_and_the_next_one_runs(postgres_server):
     wrong = postgres_server.url.replace(postgres_server.password, "wrong")
     lines = []
@@ -321,39 +391,6 @@ def test_a_sweep_that_cannot_reach_the_database_says_so_and_the_next_one_runs(po
         assert line.startswith(f"Retention: could not sweep {tracker_db.shown(wrong)}: ")
         assert 'password authentication failed for user "careerbot"' in line and "wrong" not in line
         assert line.endswith("; next try in 0.3 s")
-
-
-def test_make_cluster_sweeps_its_postgresql_once_up(postgres_server, redis_server, tmp_path):
-    url = emptied(postgres_server.url)
-    write(url, {"rest:idle": [40], "web:active": [2]}, time.time())
-    before = stored(url)
-    port = free_port()
-    env = {
-        **launcher_env(tmp_path, BOT_PORT=port),
-        "TRACKER_DB_URL": url,
-        "REDIS_URL": redis_server.url,
-        "RASA_SERVERS": "1",
-        "ACTION_SERVERS": "1",
-        "CLUSTER_DIR": str(tmp_path / "cluster"),
-        "TRACKER_RETENTION_DAYS": "30",
-    }
-    cluster = subprocess.Popen(
-        [sys.executable, "-m", "bot.server.cluster", "run"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = []
-    try:
-        read_until(lines_of(cluster.stdout), "Retention:", 300, output)
-    finally:
-        cluster.terminate()
-        cluster.wait(timeout=90)
-        stop_leftovers(pid_file_for(port))
-    assert output[-1] == f"Retention: deleted 1 conversations ({len(before['rest:idle'])} events) idle over 30 days\n"
-    assert stored(url) == without(before, "rest:idle")
 
 
 def wait_for(condition, timeout: float = 30) -> None:

@@ -1,7 +1,9 @@
 """Faults under `make run`'s launcher: a server killed with SIGKILL is restarted on its own,
 a killed launcher takes its servers with it, SIGTERM stops everything cleanly.
 
-Each test runs its own launcher on free ports. Recovery times are printed and saved in
+The launchers run on free ports, started together at the module's start: the tests that
+break a server and see it restarted take turns on one (in file order; the last one stops
+it), the killed-launcher test has one of its own. Recovery times are printed and saved in
 results/faults.json; they are only bounded loosely (start-up takes 15-40 s on a loaded
 two-core machine).
 """
@@ -86,74 +88,94 @@ def check_restarted_alone(launcher: Launcher, before: dict, name: str) -> None:
     assert f"{label} exited with code -9; restarting in 1 s" in launcher.text()
 
 
-def test_killed_action_server_is_restarted(tmp_path):
-    with Launcher(tmp_path) as launcher:
-        pids = launcher.children()
-        assert {parent_of(pids["actions"]), parent_of(pids["rasa"])} == {launcher.process.pid}
-        assert ANSWER in reply_text(launcher.url, "before", QUESTION)
-
-        killed = kill9(pids["actions"])
-        sender = f"faults-{uuid.uuid4().hex}"
-        asked = time.monotonic()
-        apology = reply_text(launcher.url, sender, QUESTION)  # while it is down: not silence
-        apology_after = round(time.monotonic() - asked, 2)
-        assert apology == ANSWERS.kb.messages["action_failed"], apology
-        recovered = seconds_until(lambda: ANSWER in reply_text(launcher.url, sender, QUESTION), killed)
-        check_restarted_alone(launcher, pids, "actions")
-        record("action_server_kill", apology_after_s=apology_after, answered_again_after_s=recovered)
-
-
-def test_frozen_action_server_gets_the_user_the_apology_and_then_answers_again(tmp_path):
-    with Launcher(tmp_path) as launcher:
-        pids = launcher.children()
-        sender = f"faults-{uuid.uuid4().hex}"
-        os.kill(pids["actions"], signal.SIGSTOP)
-        try:
-            asked = time.monotonic()
-            apology = reply_text(launcher.url, sender, QUESTION)
-            apology_after = round(time.monotonic() - asked, 2)
-        finally:
-            os.kill(pids["actions"], signal.SIGCONT)
-        assert apology == ANSWERS.kb.messages["action_failed"], apology
-        assert apology_after < 30  # not Rasa's minutes-long wait (the timeout is ACTION_TIMEOUT)
-        assert ANSWER in reply_text(launcher.url, sender, QUESTION)
-        assert launcher.children() == pids  # a frozen server is not a crash
-        stored = stored_events(tmp_path / "tracker.db", conversation_id("rest", sender), "user")
-        assert [e["text"] for e in stored] == [QUESTION] * 2
-        record("action_server_frozen", apology_after_s=apology_after)
-
-
-def test_killed_rasa_server_is_restarted_and_the_conversation_goes_on(tmp_path):
-    with Launcher(tmp_path) as launcher:
-        pids = launcher.children()
-        sender = f"faults-{uuid.uuid4().hex}"
-        assert ANSWER in reply_text(launcher.url, sender, "what do ML engineers earn?")
-
-        killed = kill9(pids["rasa"])
-        up = seconds_until(lambda: reply_text(launcher.url, "probe", "hi"), killed)
-        text = reply_text(launcher.url, sender, "where does that come from?")
-        answered = round(time.monotonic() - killed, 1)
-        assert "bls.gov" in text or "indeed.com" in text, text  # the tracker kept the last answer
-        check_restarted_alone(launcher, pids, "rasa")
-        record("rasa_server_kill", answering_after_s=up, follow_up_answered_after_s=answered)
-
-
-def test_killed_launcher_takes_its_servers_with_it(tmp_path):
-    first = Launcher(tmp_path)
+@pytest.fixture(scope="module")
+def launchers(tmp_path_factory):
+    """The module's launchers, started at once: "shared" (see `launcher`) and "to-kill"
+    (the killed-launcher test's first); whatever is left of them is stopped at the end."""
+    started = {}
     try:
-        first.wait_up()
-        pids = first.children()
-        killed = time.monotonic()
-        first.process.kill()
-        first.process.wait()
-        gone = seconds_until(lambda: not any(alive(pid) for pid in pids.values()), killed, bound=5, every=0.1)
-        assert not port_open(first.bot_port) and not port_open(first.action_port)
-        assert first.pid_file.exists()  # left behind; the next launcher must cope with it
-    except BaseException:
-        first.stop()
-        raise
+        for name in ("shared", "to-kill"):
+            started[name] = Launcher(tmp_path_factory.mktemp(name))
+        yield started
+    finally:
+        for launcher in started.values():
+            launcher.stop()
 
-    with Launcher(tmp_path, first.bot_port, first.action_port) as second:
+
+@pytest.fixture
+def launcher(launchers):
+    """The launcher the tests take turns on: each leaves it answering (a killed server
+    restarted), but the last, which stops it."""
+    shared = launchers["shared"]
+    shared.wait_up()
+    return shared
+
+
+@pytest.mark.servers
+def test_frozen_action_server_gets_the_user_the_apology_and_then_answers_again(launcher):
+    pids = launcher.children()
+    sender = f"faults-{uuid.uuid4().hex}"
+    os.kill(pids["actions"], signal.SIGSTOP)
+    try:
+        asked = time.monotonic()
+        apology = reply_text(launcher.url, sender, QUESTION)
+        apology_after = round(time.monotonic() - asked, 2)
+    finally:
+        os.kill(pids["actions"], signal.SIGCONT)
+    assert apology == ANSWERS.kb.messages["action_failed"], apology
+    assert apology_after < 30  # not Rasa's minutes-long wait (the timeout is ACTION_TIMEOUT)
+    assert ANSWER in reply_text(launcher.url, sender, QUESTION)
+    assert launcher.children() == pids  # a frozen server is not a crash
+    stored = stored_events(launcher.home / "tracker.db", conversation_id("rest", sender), "user")
+    assert [e["text"] for e in stored] == [QUESTION] * 2
+    record("action_server_frozen", apology_after_s=apology_after)
+
+
+@pytest.mark.servers
+def test_killed_action_server_is_restarted(launcher):
+    pids = launcher.children()
+    assert {parent_of(pids["actions"]), parent_of(pids["rasa"])} == {launcher.process.pid}
+    assert ANSWER in reply_text(launcher.url, "before", QUESTION)
+
+    killed = kill9(pids["actions"])
+    sender = f"faults-{uuid.uuid4().hex}"
+    asked = time.monotonic()
+    apology = reply_text(launcher.url, sender, QUESTION)  # while it is down: not silence
+    apology_after = round(time.monotonic() - asked, 2)
+    assert apology == ANSWERS.kb.messages["action_failed"], apology
+    recovered = seconds_until(lambda: ANSWER in reply_text(launcher.url, sender, QUESTION), killed)
+    check_restarted_alone(launcher, pids, "actions")
+    record("action_server_kill", apology_after_s=apology_after, answered_again_after_s=recovered)
+
+
+@pytest.mark.servers
+def test_killed_rasa_server_is_restarted_and_the_conversation_goes_on(launcher):
+    pids = launcher.children()
+    sender = f"faults-{uuid.uuid4().hex}"
+    assert ANSWER in reply_text(launcher.url, sender, "what do ML engineers earn?")
+
+    killed = kill9(pids["rasa"])
+    up = seconds_until(lambda: reply_text(launcher.url, "probe", "hi"), killed)
+    text = reply_text(launcher.url, sender, "where does that come from?")
+    answered = round(time.monotonic() - killed, 1)
+    assert "bls.gov" in text or "indeed.com" in text, text  # the tracker kept the last answer
+    check_restarted_alone(launcher, pids, "rasa")
+    record("rasa_server_kill", answering_after_s=up, follow_up_answered_after_s=answered)
+
+
+@pytest.mark.servers
+def test_killed_launcher_takes_its_servers_with_it(launchers):
+    first = launchers["to-kill"]
+    first.wait_up()
+    pids = first.children()
+    killed = time.monotonic()
+    first.process.kill()
+    first.process.wait()
+    gone = seconds_until(lambda: not any(alive(pid) for pid in pids.values()), killed, bound=5, every=0.1)
+    assert not port_open(first.bot_port) and not port_open(first.action_port)
+    assert first.pid_file.exists()  # left behind; the next launcher must cope with it
+
+    with Launcher(first.home, first.bot_port, first.action_port) as second:
         assert ANSWER in reply_text(second.url, "second", QUESTION)
         record(
             "launcher_kill",
@@ -162,25 +184,26 @@ def test_killed_launcher_takes_its_servers_with_it(tmp_path):
         )
 
 
-def test_sigterm_with_a_request_in_flight_stops_cleanly(tmp_path):
-    with Launcher(tmp_path) as launcher:
-        reply = {}
-        request = threading.Thread(
-            target=lambda: reply.update(text=reply_text(launcher.url, "in-flight", QUESTION)), daemon=True
-        )
-        request.start()
-        time.sleep(0.2)
-        sent = time.monotonic()
-        launcher.process.send_signal(signal.SIGTERM)
-        assert launcher.process.wait(timeout=GRACE + 10) == 0
-        stopped = round(time.monotonic() - sent, 1)
-        request.join(35)
-        output = launcher.text()
-        assert "Traceback" not in output, output
-        assert "Stopped." in output
-        assert not port_open(launcher.bot_port) and not port_open(launcher.action_port)
-        assert not launcher.pid_file.exists()
-        record("sigterm_in_flight", exited_after_s=stopped, in_flight_request_answered=ANSWER in reply.get("text", ""))
+@pytest.mark.servers
+def test_sigterm_with_a_request_in_flight_stops_cleanly(launcher):
+    """The shared launcher's end (the tests before it took turns on it)."""
+    reply = {}
+    request = threading.Thread(
+        target=lambda: reply.update(text=reply_text(launcher.url, "in-flight", QUESTION)), daemon=True
+    )
+    request.start()
+    time.sleep(0.2)
+    sent = time.monotonic()
+    launcher.process.send_signal(signal.SIGTERM)
+    assert launcher.process.wait(timeout=GRACE + 10) == 0
+    stopped = round(time.monotonic() - sent, 1)
+    request.join(35)
+    output = launcher.text()
+    assert "Traceback" not in output, output
+    assert "Stopped." in output
+    assert not port_open(launcher.bot_port) and not port_open(launcher.action_port)
+    assert not launcher.pid_file.exists()
+    record("sigterm_in_flight", exited_after_s=stopped, in_flight_request_answered=ANSWER in reply.get("text", ""))
 
 
 def test_leftovers_of_a_dead_launcher_are_stopped(tmp_path):

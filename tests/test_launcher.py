@@ -8,40 +8,66 @@ import pytest
 
 from bot import PROJECT_ROOT
 from bot.server.launcher import free_port, pid_file_for, post_rest
-from tests.support.launcher_run import Launcher, launcher_env, make_until_up_then_stop, port_open
+from tests.support.launcher_run import Launcher, MakeRun, launcher_env, port_open
+
+STOPS = ["ctrl-c", "sigterm"]  # how `make run` is stopped
 
 
-def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(tmp_path):
-    with Launcher(tmp_path) as launcher:
-        bot_port, action_port = launcher.bot_port, launcher.action_port
-        printed = "".join(launcher.output)
-        assert f"http://127.0.0.1:{bot_port}/webhooks/rest/webhook" in printed
-        assert f"http://127.0.0.1:{bot_port}/chat" in printed
-        assert f'<script src="http://127.0.0.1:{bot_port}/chat/widget.js"></script>' in printed
-        assert printed.count("Slack: off (") == 1
+@pytest.fixture(scope="module")
+def launches(tmp_path_factory):
+    """Every launch the module needs, started at once (start-up is most of a test's time):
+    "run" (a Launcher) and one `make run` (MakeRun) per way of stopping it. Each test ends
+    its own; what a failed one left is stopped here."""
+    started = {}
+    try:
+        home = tmp_path_factory.mktemp("run")
+        started["run"] = Launcher(home)
+        for stop in STOPS:
+            home, bot_port = tmp_path_factory.mktemp(f"make-run-{stop}"), free_port()
+            env = launcher_env(home, BOT_PORT=bot_port, ACTION_PORT=free_port())
+            started[stop] = MakeRun("run", env, home / "run.log", bot_port)
+        yield started
+    finally:
+        for launch in started.values():
+            if isinstance(launch, MakeRun):
+                launch.close()
+            else:
+                launch.stop()
 
-        replies = post_rest(launcher.url, "launcher", "median salary for ML engineers?")
-        assert "$131,490" in json.dumps(replies)
 
-        launcher.process.send_signal(signal.SIGTERM)
-        launcher.read_until("Stopped.", 60)
-        assert launcher.process.wait(timeout=30) == 0
-        output = launcher.text()
-        assert output.count("Stopped.") == 1 and "Traceback" not in output, output
-        assert not list(tmp_path.glob("*.yml"))  # its per-port copies are removed
-        assert not port_open(bot_port) and not port_open(action_port)
-        assert not launcher.pid_file.exists()
+@pytest.mark.servers
+def test_run_prints_urls_answers_and_stops_cleanly_on_sigterm(launches):
+    launcher = launches["run"]
+    launcher.wait_up()
+    bot_port, action_port = launcher.bot_port, launcher.action_port
+    printed = "".join(launcher.output)
+    assert f"http://127.0.0.1:{bot_port}/webhooks/rest/webhook" in printed
+    assert f"http://127.0.0.1:{bot_port}/chat" in printed
+    assert f'<script src="http://127.0.0.1:{bot_port}/chat/widget.js"></script>' in printed
+    assert printed.count("Slack: off (") == 1
 
+    replies = post_rest(launcher.url, "launcher", "median salary for ML engineers?")
+    assert "$131,490" in json.dumps(replies)
 
-@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
-def test_make_run_stops_with_one_line(tmp_path, stop):
-    """Ctrl-C in the terminal signals make and the launcher; SIGTERM to make is passed on."""
-    bot_port, action_port = free_port(), free_port()
-    make_until_up_then_stop(
-        "run", launcher_env(tmp_path, BOT_PORT=bot_port, ACTION_PORT=action_port), stop, tmp_path / "run.log", bot_port
-    )
+    launcher.process.send_signal(signal.SIGTERM)
+    launcher.read_until("Stopped.", 60)
+    assert launcher.process.wait(timeout=30) == 0
+    output = launcher.text()
+    assert output.count("Stopped.") == 1 and "Traceback" not in output, output
+    assert not list(launcher.home.glob("*.yml"))  # its per-port copies are removed
     assert not port_open(bot_port) and not port_open(action_port)
-    assert not pid_file_for(bot_port).exists() and not list(tmp_path.glob("credentials.*.yml"))
+    assert not launcher.pid_file.exists()
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("stop", STOPS)
+def test_make_run_stops_with_one_line(launches, stop):
+    """Ctrl-C in the terminal signals make and the launcher; SIGTERM to make is passed on."""
+    make_run = launches[stop]
+    make_run.until_up_then_stop(stop)
+    bot_port, action_port = make_run.bot_port, int(make_run.env["ACTION_PORT"])
+    assert not port_open(bot_port) and not port_open(action_port)
+    assert not pid_file_for(bot_port).exists() and not list(make_run.log_path.parent.glob("credentials.*.yml"))
 
 
 def endpoints_for(env: dict, tmp_path) -> dict:

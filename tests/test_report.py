@@ -2,10 +2,14 @@
 (bot/tools/report_data.py Store): grouping, counts, first and last seen, filters,
 hashed senders, escaping, an empty store, a missing one, and PostgreSQL."""
 
+import io
 import re
 import time
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime, timezone
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -54,14 +58,47 @@ def write_store(url):
         store.close()
 
 
-@pytest.fixture
-def sqlite_url(tmp_path, monkeypatch):
-    path = tmp_path / "tracker.db"
+def report_env(monkeypatch, folder) -> str:
+    """The report's environment: the SQLite store in `folder` (its URL returned), the key."""
+    path = folder / "tracker.db"
     monkeypatch.delenv("TRACKER_DB_URL", raising=False)
     monkeypatch.setenv("TRACKER_DB", str(path))
     monkeypatch.setenv("SENDER_HASH_KEY", KEY)
     monkeypatch.delenv("TRACKER_RETENTION_DAYS", raising=False)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, monkeypatch):
+    return report_env(monkeypatch, tmp_path)
+
+
+class Written(NamedTuple):
+    folder: Path  # holds the SQLite store
+    report: tuple  # the report of all of it, as `run` returns it
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> Written:
+    """write_store's store and its report, shared by the tests that only read them. (Its
+    folder's name holds "postgresql": Rasa's create_engine_kwargs took such a SQLite URL
+    for a PostgreSQL one; tracker_db no longer uses it.)"""
+    folder = tmp_path_factory.mktemp("written-postgresql")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        write_store(report_env(monkeypatch, folder))
+        out = folder / "report.html"
+        with redirected() as captured:
+            code = report.main(["--out", str(out)])
+    return Written(folder, (code, out.read_text(encoding="utf-8"), captured["out"], captured["err"]))
+
+
+@contextmanager
+def redirected():
+    """stdout and stderr into strings, as {"out": ..., "err": ...} once done."""
+    out, err, captured = io.StringIO(), io.StringIO(), {}
+    with redirect_stdout(out), redirect_stderr(err):
+        yield captured
+    captured.update(out=out.getvalue(), err=err.getvalue())
 
 
 def run(tmp_path, capsys, *args):
@@ -103,9 +140,8 @@ class Groups(HTMLParser):
         return found[0]
 
 
-def test_questions_are_grouped_with_counts_first_last_seen_and_channels(sqlite_url, tmp_path, capsys):
-    write_store(sqlite_url)
-    code, html, out, err = run(tmp_path, capsys)
+def test_questions_are_grouped_with_counts_first_last_seen_and_channels(written):
+    code, html, out, err = written.report
     assert code == 0 and not err
     groups = Groups(html)
     count, asked = groups.group_of(BOOTCAMP[0])
@@ -125,9 +161,8 @@ def test_questions_are_grouped_with_counts_first_last_seen_and_channels(sqlite_u
     )
 
 
-def test_a_group_gets_its_closest_facts_intent_and_a_yaml_suggestion(sqlite_url, tmp_path, capsys):
-    write_store(sqlite_url)
-    _, html, out, _ = run(tmp_path, capsys)
+def test_a_group_gets_its_closest_facts_intent_and_a_yaml_suggestion(written):
+    _, html, out, _ = written.report
     remote = re.search(r'<section class=group data-count="2".*?</section>', html, re.S).group(0)
     assert "Closest intent: stored: <code>ask_role</code>" in remote and "<pre>" in remote
     assert "data/nlu/" in remote or "data/knowledge.yml" in remote
@@ -195,8 +230,8 @@ def test_low_confidence_is_the_classifiers_own_first_intent_under_0_6(tmp_path):
     assert reason_for("gap", "bootcamp?", 0.99) == "gap"
 
 
-def test_filters_by_day_and_channel(sqlite_url, tmp_path, capsys):
-    write_store(sqlite_url)
+def test_filters_by_day_and_channel(written, tmp_path, capsys, monkeypatch):
+    report_env(monkeypatch, written.folder)
     _, _, out, _ = run(tmp_path, capsys, "--until", "2026-11-02")
     assert "1 conversations, 5 user messages; 2 to look at" in out
     _, _, out, _ = run(tmp_path, capsys, "--since", "2026-11-03")
@@ -211,9 +246,8 @@ def test_filters_by_day_and_channel(sqlite_url, tmp_path, capsys):
     assert "No messages in this selection." in out and "id=empty" in html
 
 
-def test_ratings_by_fact_with_comments(sqlite_url, tmp_path, capsys):
-    write_store(sqlite_url)
-    _, html, out, _ = run(tmp_path, capsys)
+def test_ratings_by_fact_with_comments(written):
+    _, html, out, _ = written.report
     assert "Thumbs down by fact: pay_median 2 (1 comments); thumbs up: 1" in out
     row = re.search(r'<tr data-fact="pay_median">(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r"<td class=n>(\d+)</td>", row) == ["2", "0"]
@@ -222,9 +256,8 @@ def test_ratings_by_fact_with_comments(sqlite_url, tmp_path, capsys):
     assert re.findall(r"<td class=n>(\d+)</td>", row) == ["0", "1"]
 
 
-def test_senders_appear_only_hashed_and_text_is_escaped(sqlite_url, tmp_path, capsys):
-    write_store(sqlite_url)
-    _, html, out, _ = run(tmp_path, capsys)
+def test_senders_appear_only_hashed_and_text_is_escaped(written):
+    _, html, out, _ = written.report
     for sender in ("web:session-one", "rest:ana@example.com", "slack:U0SECRET"):
         for shown in (html, out):
             assert sender not in shown and sender.split(":")[1] not in shown
@@ -330,18 +363,17 @@ def test_grouping_keeps_rephrasings_together_and_apart():
     assert sizes[:2] == [3, 3] and len(groups) <= 7, sizes
 
 
-# (its tmp_path holds "postgresql": Rasa's create_engine_kwargs took such a SQLite URL for
-# a PostgreSQL one; tracker_db no longer uses it)
-def test_the_same_report_from_a_postgresql_store(postgres_server, sqlite_url, tmp_path, capsys, monkeypatch):
+@pytest.mark.servers
+def test_the_same_report_from_a_postgresql_store(postgres_server, written, tmp_path, capsys, monkeypatch):
     server = postgres_server
-    write_store(sqlite_url)
-    _, sqlite_html, sqlite_out, _ = run(tmp_path, capsys)
+    _, sqlite_html, sqlite_out, _ = written.report
     write_store(server.url)
+    report_env(monkeypatch, tmp_path)
     monkeypatch.setenv("TRACKER_DB_URL", server.url)
     code, html, out, err = run(tmp_path, capsys)
     assert code == 0 and not err
     assert "postgresql://careerbot:***@127.0.0.1" in html and server.password not in html
-    assert out == sqlite_out
+    assert out == sqlite_out.replace(str(written.folder / "report.html"), str(tmp_path / "report.html"))
     assert Groups(html).groups == Groups(sqlite_html).groups
 
 

@@ -21,6 +21,8 @@ PROMPT = "Your input ->"
 START = 240  # seconds until the first prompt (15-40 s on a 2-core machine, more when busy)
 QUESTION = "what is the median salary for ML engineers?"
 
+pytestmark = pytest.mark.servers
+
 
 def descendants(pid: int) -> list[int]:
     """The processes below `pid` (children, their children, ...), from /proc."""
@@ -85,11 +87,13 @@ class Shell:
         self.child.close()
 
     def close(self) -> None:
-        """Kill what is left (only after a failure): the terminal, then the servers."""
+        """Kill what is left (only after a failure, or of a shell no test ended): the
+        terminal, then the servers (also those started since it last prompted)."""
+        running = {pid: cmdline_of(pid) for pid in descendants(self.child.pid)} if self.child.isalive() else {}
         if self.child.isalive():
             self.child.terminate(force=True)
-        for pid, cmd in self.servers.items():
-            if cmdline_of(pid) == cmd:
+        for pid, cmd in {**running, **self.servers}.items():
+            if cmd and cmdline_of(pid) == cmd:
                 os.kill(pid, signal.SIGKILL)
         self.log.close()
 
@@ -108,36 +112,61 @@ class Shell:
         assert sorted(p.name for p in self.tmp_path.iterdir()) == ["shell.log", "tracker.db"]
 
 
+# The tests that leave at the prompt get shells started all at once by `prompting` (start-up
+# is most of a test's time); the two that stop a shell before it prompts start their own.
+AT_THE_PROMPT = {"question": False, "ctrl-d": False, "make-ctrl-c": True, "sigterm": False}  # name: make shell?
+
+
+@pytest.fixture(scope="module")
+def prompting(tmp_path_factory):
+    """One shell per test leaving at the prompt, started together; each test ends its own
+    (a failed one is killed here)."""
+    shells = {}
+    try:
+        for name, make in AT_THE_PROMPT.items():
+            shells[name] = Shell(tmp_path_factory.mktemp(name), make=make)
+        yield shells
+    finally:
+        for shell in shells.values():
+            shell.close()
+
+
 @pytest.fixture
-def shell(tmp_path, request):
-    started = Shell(tmp_path, make=getattr(request, "param", False))
+def shell(tmp_path):
+    started = Shell(tmp_path)
     try:
         yield started
     finally:
         started.close()
 
 
-def test_shell_answers_with_readable_sources_and_stops(shell):
+def test_shell_answers_with_readable_sources_prints_suggestions_as_a_list_and_stops(prompting):
+    shell = prompting["question"]
     shell.wait_for_prompt()
     reply = shell.ask(QUESTION, until=r"\[1\] US Bureau of Labor Statistics: ")
     assert re.search(r"\$131,490 \[1\]", reply)
     source = re.search(r"\[1\] US Bureau of Labor Statistics: (.*)", reply).group(1)
     assert source.startswith("Computer and Information Research Scientists (https://www.bls.gov/ooh/")
     assert "](" not in reply  # no Markdown link left
+    first = ANSWERS.kb.suggestions[0]
+    shown = shell.ask("hi", until=re.escape(f"1: {first.title} ({first.payload})"))
+    assert "Type out your own message" not in shown  # no menu: the free-text prompt is back
+    assert "$131,490" in shell.ask(first.payload, until=re.escape("US Bureau of Labor Statistics: "))
     shell.child.sendline("/stop")
     shell.wait_for_exit()
     shell.assert_left_cleanly()
 
 
-def test_ctrl_d_at_the_prompt_leaves(shell):
+def test_ctrl_d_at_the_prompt_leaves(prompting):
+    shell = prompting["ctrl-d"]
     shell.wait_for_prompt()
     shell.child.sendcontrol("d")
     shell.wait_for_exit()
     shell.assert_left_cleanly()
 
 
-@pytest.mark.parametrize("shell", [True], indirect=True, ids=["make shell"])
-def test_ctrl_c_at_the_prompt_leaves_make_shell(shell):
+def test_ctrl_c_at_the_prompt_leaves_make_shell(prompting):
+    shell = prompting["make-ctrl-c"]
     shell.wait_for_prompt()
     shell.child.sendcontrol("c")
     shell.wait_for_exit()
@@ -145,18 +174,8 @@ def test_ctrl_c_at_the_prompt_leaves_make_shell(shell):
     assert "make: ***" not in shell.output()
 
 
-def test_suggestions_print_as_a_list_the_prompt_stays_and_ctrl_d_leaves(shell):
-    shell.wait_for_prompt()
-    first = ANSWERS.kb.suggestions[0]
-    shown = shell.ask("hi", until=re.escape(f"1: {first.title} ({first.payload})"))
-    assert "Type out your own message" not in shown  # no menu: the free-text prompt is back
-    assert "$131,490" in shell.ask(first.payload, until=re.escape("US Bureau of Labor Statistics: "))
-    shell.child.sendcontrol("d")
-    shell.wait_for_exit()
-    shell.assert_left_cleanly()
-
-
-def test_sigterm_to_the_launcher_leaves(shell):
+def test_sigterm_to_the_launcher_leaves(prompting):
+    shell = prompting["sigterm"]
     shell.wait_for_prompt()
     shell.child.kill(signal.SIGTERM)
     shell.wait_for_exit()

@@ -20,7 +20,7 @@ from bot.server.launcher import free_port, pid_file_for, stop_leftovers
 
 UP = "Press Ctrl-C to stop."
 # `make <target>` without its set-up steps: a test never installs or retrains
-MAKE_ONLY = ["make", "-o", "models/career.tar.gz", "-o", "web/node_modules/.installed"]
+MAKE_ONLY = ["make", "-o", "models/career.tar.gz", "-o", "web/node_modules/.installed", "-o", ".venv/.installed"]
 
 
 def launcher_env(tmp_path: Path, **ports: int) -> dict:
@@ -73,6 +73,7 @@ class Launcher:
     and stops it on the way out (otherwise `stop()` it in a finally)."""
 
     def __init__(self, tmp_path: Path, bot_port: int | None = None, action_port: int | None = None):
+        self.home = tmp_path  # its tracker database's folder
         self.bot_port, self.action_port = bot_port or free_port(), action_port or free_port()
         self.url = f"http://127.0.0.1:{self.bot_port}"
         self.pid_file = pid_file_for(self.bot_port)
@@ -87,12 +88,16 @@ class Launcher:
         )
         self.lines = lines_of(self.process.stdout)
         self.output: list[str] = []
+        self.up = False
 
     def read_until(self, marker: str, timeout: float = 240) -> None:
         read_until(self.lines, marker, timeout, self.output)
 
     def wait_up(self, timeout: float = 240) -> None:
-        self.read_until(UP, timeout)
+        """Wait until it is up (at once if it already was)."""
+        if not self.up:
+            self.read_until(UP, timeout)
+            self.up = True
 
     def text(self) -> str:
         """All it printed so far (all it printed, once it has exited)."""
@@ -133,40 +138,58 @@ class Launcher:
         self.stop()
 
 
+class MakeRun:
+    """`make <target>` in a terminal, started at once; `until_up_then_stop` drives it to the
+    end, `close()` kills what is left (after a failure)."""
+
+    def __init__(self, target: str, env: dict, log_path: Path, bot_port: int):
+        import pexpect
+
+        self.env, self.log_path, self.bot_port = env, log_path, bot_port
+        self.log = open(log_path, "w")
+        self.run = pexpect.spawn(
+            MAKE_ONLY[0],
+            MAKE_ONLY[1:] + [target],
+            cwd=str(PROJECT_ROOT),
+            encoding="utf-8",
+            env=env,
+            timeout=300,
+            dimensions=(50, 200),
+        )
+        self.run.logfile_read = self.log
+
+    def until_up_then_stop(self, stop: str, while_up=lambda: None) -> str:
+        """Once it is up, `while_up()`, then Ctrl-C (stop="ctrl-c") or SIGTERM to make
+        ("sigterm"); checks it said "Stopping ..." and "Stopped." once, with no traceback
+        and no "make: ***". Returns all it printed."""
+        import pexpect
+
+        try:
+            self.run.expect(UP)
+            while_up()
+            if stop == "ctrl-c":
+                self.run.sendcontrol("c")
+            else:
+                self.run.kill(signal.SIGTERM)
+            self.run.expect(pexpect.EOF, timeout=90)
+            self.run.close()
+        finally:
+            self.close()
+        output = self.log_path.read_text(errors="replace")
+        stopping = output.split(UP, 1)[1]
+        assert stopping.count("Stopping ...") == 1 and stopping.count("Stopped.") == 1, output
+        assert "Traceback" not in output and "make: ***" not in output, output
+        return output
+
+    def close(self) -> None:
+        if self.run.isalive():
+            self.run.terminate(force=True)
+        stop_leftovers(pid_file_for(self.bot_port))
+        self.log.close()
+
+
 def make_until_up_then_stop(
     target: str, env: dict, stop: str, log_path: Path, bot_port: int, while_up=lambda: None
 ) -> str:
-    """`make <target>` in a terminal: once it is up, `while_up()`, then Ctrl-C (stop=
-    "ctrl-c") or SIGTERM to make ("sigterm"); checks it said "Stopping ..." and "Stopped."
-    once, with no traceback and no "make: ***". Returns all it printed."""
-    import pexpect
-
-    run = pexpect.spawn(
-        MAKE_ONLY[0],
-        MAKE_ONLY[1:] + [target],
-        cwd=str(PROJECT_ROOT),
-        encoding="utf-8",
-        env=env,
-        timeout=300,
-        dimensions=(50, 200),
-    )
-    with open(log_path, "w") as log:
-        run.logfile_read = log
-        try:
-            run.expect(UP)
-            while_up()
-            if stop == "ctrl-c":
-                run.sendcontrol("c")
-            else:
-                run.kill(signal.SIGTERM)
-            run.expect(pexpect.EOF, timeout=90)
-            run.close()
-        finally:
-            if run.isalive():
-                run.terminate(force=True)
-            stop_leftovers(pid_file_for(bot_port))
-    output = log_path.read_text(errors="replace")
-    stopping = output.split(UP, 1)[1]
-    assert stopping.count("Stopping ...") == 1 and stopping.count("Stopped.") == 1, output
-    assert "Traceback" not in output and "make: ***" not in output, output
-    return output
+    """`make <target>` in a terminal (MakeRun), from start to end."""
+    return MakeRun(target, env, log_path, bot_port).until_up_then_stop(stop, while_up)
