@@ -155,8 +155,8 @@ def uses_the_shared_bot(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """Check that every test using a server fixture is marked `servers`, and keep server
     tests together under pytest-xdist (`--dist loadgroup`): every test of the shared bot on
-    one worker, each other module's server tests on one worker (their module-scoped
-    servers start once)."""
+    one worker (a module's tests all, as some read what the others left), each other
+    module's server tests on one worker (their module-scoped servers start once)."""
     unmarked = [
         item.nodeid
         for item in items
@@ -164,8 +164,9 @@ def pytest_collection_modifyitems(config, items):
     ]
     if unmarked:
         raise pytest.UsageError("these tests start servers but are not marked `servers`:\n" + "\n".join(unmarked))
+    sharing = {item.module.__name__ for item in items if uses_the_shared_bot(item)}
     for item in items:
         if not item.get_closest_marker("servers"):
             continue
-        group = "shared-bot" if uses_the_shared_bot(item) else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
+        module = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("shared-bot" if module in sharing else module))

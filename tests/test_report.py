@@ -364,15 +364,14 @@ def test_grouping_keeps_rephrasings_together_and_apart():
 
 
 @pytest.mark.servers
-def test_the_same_report_from_a_postgresql_store(postgres_server, written, tmp_path, capsys, monkeypatch):
-    server = postgres_server
+def test_the_same_report_from_a_postgresql_store(postgres_server, postgres_url, written, tmp_path, capsys, monkeypatch):
     _, sqlite_html, sqlite_out, _ = written.report
-    write_store(server.url)
+    write_store(postgres_url)
     report_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("TRACKER_DB_URL", server.url)
+    monkeypatch.setenv("TRACKER_DB_URL", postgres_url)
     code, html, out, err = run(tmp_path, capsys)
     assert code == 0 and not err
-    assert "postgresql://careerbot:***@127.0.0.1" in html and server.password not in html
+    assert "postgresql://careerbot:***@127.0.0.1" in html and postgres_server.password not in html
     assert out == sqlite_out.replace(str(written.folder / "report.html"), str(tmp_path / "report.html"))
     assert Groups(html).groups == Groups(sqlite_html).groups
 

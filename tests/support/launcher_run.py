@@ -89,6 +89,7 @@ class Launcher:
         self.lines = lines_of(self.process.stdout)
         self.output: list[str] = []
         self.up = False
+        self.stopped = False
 
     def read_until(self, marker: str, timeout: float = 240) -> None:
         read_until(self.lines, marker, timeout, self.output)
@@ -116,7 +117,11 @@ class Launcher:
         return {child["name"]: child["pid"] for child in record["children"]}
 
     def stop(self) -> None:
-        """SIGTERM it (kill it if it lingers); then stop any server it left behind."""
+        """SIGTERM it (kill it if it lingers); then stop any server it left behind. Once:
+        later, another test's launcher may have the port (and its pid file)."""
+        if self.stopped:
+            return
+        self.stopped = True
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -182,6 +187,9 @@ class MakeRun:
         return output
 
     def close(self) -> None:
+        """Once: later, another test's launcher may have the port (and its pid file)."""
+        if self.log.closed:
+            return
         if self.run.isalive():
             self.run.terminate(force=True)
         stop_leftovers(pid_file_for(self.bot_port))
