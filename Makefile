@@ -103,11 +103,12 @@ shell: $(MODEL)
 	$(PY) -m bot.server.launcher shell
 
 # Tests write screenshots to test-output/ only; `make screenshots` also refreshes the README's.
-# Two pytest-xdist workers (one per core): each module's server tests stay on one worker and
-# the shared bot's tests on one (tests/conftest.py); the 25 slowest steps are printed.
+# Two pytest-xdist workers (one per core), each test file wholly on one of them, so that a
+# file's module-scoped servers start once (each worker has its own shared bot, PostgreSQL
+# and Redis: tests/conftest.py); the 25 slowest steps are printed.
 PYTEST_WORKERS ?= 2
 test: lint $(MODEL) $(WEB_STAMP)
-	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
+	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 # The edit loop: the same linting, then the tests marked as needing no server.
 check: lint $(MODEL)

@@ -146,17 +146,9 @@ def agent():
 SERVER_FIXTURES = {"bot", "slack", "browser", "redis_server", "postgres_server", "postgres_url"}
 
 
-def uses_the_shared_bot(item) -> bool:
-    """Whether the test's `bot` is this file's (a module may have a `bot` of its own)."""
-    definitions = item._fixtureinfo.name2fixturedefs.get("bot") or ()
-    return bool(definitions) and definitions[-1].func.__module__ == __name__
-
-
 def pytest_collection_modifyitems(config, items):
-    """Check that every test using a server fixture is marked `servers`, and keep server
-    tests together under pytest-xdist (`--dist loadgroup`): every test of the shared bot on
-    one worker (a module's tests all, as some read what the others left), each other
-    module's server tests on one worker (their module-scoped servers start once)."""
+    """Check that every test using a server fixture is marked `servers` (make check leaves
+    them out by that marker)."""
     unmarked = [
         item.nodeid
         for item in items
@@ -164,9 +156,3 @@ def pytest_collection_modifyitems(config, items):
     ]
     if unmarked:
         raise pytest.UsageError("these tests start servers but are not marked `servers`:\n" + "\n".join(unmarked))
-    sharing = {item.module.__name__ for item in items if uses_the_shared_bot(item)}
-    for item in items:
-        if not item.get_closest_marker("servers"):
-            continue
-        module = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("shared-bot" if module in sharing else module))
