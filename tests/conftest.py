@@ -146,9 +146,31 @@ def agent():
 SERVER_FIXTURES = {"bot", "slack", "browser", "redis_server", "postgres_server", "postgres_url"}
 
 
+# The files that take longest (most of it starting servers), longest first: run first, so
+# that under `--dist loadfile` neither worker is left with a long file at the end.
+LONGEST_FIRST = [
+    "test_cluster",
+    "test_shell",
+    "test_faults",
+    "test_data_control",
+    "test_launcher",
+    "test_report_e2e",
+    "test_bad_input",
+    "test_answer_sets",
+    "test_rasa_cli",
+    "test_slack_channel",
+    "test_e2e_rest",
+    "test_webchat",
+    "test_report",
+]
+
+
 def pytest_collection_modifyitems(config, items):
     """Check that every test using a server fixture is marked `servers` (make check leaves
-    them out by that marker)."""
+    them out by that marker); put the longest files first (LONGEST_FIRST), keeping each
+    file's own order."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
     unmarked = [
         item.nodeid
         for item in items
