@@ -110,9 +110,9 @@ PYTEST_WORKERS ?= 2
 test: lint $(MODEL) $(WEB_STAMP)
 	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
-# The edit loop: the same linting, then the tests marked as needing no server.
+# The edit loop: the same linting, then the tests marked as needing no server or process.
 check: lint $(MODEL)
-	$(PY) -m pytest -m "not servers" -q
+	$(PY) -m pytest -m "not servers" -q -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -18,6 +18,9 @@ from bot.tools import report
 from bot.tools.report.groups import Grouper
 from bot.tools.report_data import Reply, Store
 
+# a report run spawns its grouping child (bot/tools/report), and one test uses PostgreSQL
+pytestmark = pytest.mark.servers
+
 KEY = "test-key"
 DAY1 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc).timestamp()
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(2)> bootcamp price?"
@@ -363,7 +366,6 @@ def test_grouping_keeps_rephrasings_together_and_apart():
     assert sizes[:2] == [3, 3] and len(groups) <= 7, sizes
 
 
-@pytest.mark.servers
 def test_the_same_report_from_a_postgresql_store(postgres_server, postgres_url, written, tmp_path, capsys, monkeypatch):
     _, sqlite_html, sqlite_out, _ = written.report
     write_store(postgres_url)
