@@ -15,7 +15,6 @@ from contextlib import contextmanager
 
 import pytest
 
-import bot.server.rasa_patched  # noqa: F401 - first: Rasa as the server runs it
 from bot.answers import Answers, load_answers
 from bot.grounding import numbers_in, ungrounded_numbers
 from bot.server.launcher import free_port, terminate
@@ -32,6 +31,14 @@ __all__ = ["numbers_in", "ungrounded", "ANSWERS", "action_server_down"]
 def ungrounded(text: str) -> set:
     """Numbers in a reply that the facts it states (and their sources) do not account for."""
     return ungrounded_numbers(text, ANSWERS.kb)
+
+
+def pytest_configure(config):
+    """Rasa, patched (bot.server.rasa_patched), before any test module is collected; not in
+    pytest-xdist's controller, which runs no test (it would cost every run 6 s)."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
 
 
 @pytest.fixture(scope="session")
