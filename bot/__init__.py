@@ -7,13 +7,18 @@ entities    normalise entity values found by the spaCy entity ruler
 answers     choose facts and format cited answers
 grounding   check that a reply's numbers are those of the facts it states
 
-Around it, modules that do use Rasa: channels/ (input channels), launcher (starts the
-servers), nlu_eval, nlu_compare and bench (measurement tools).
+Around it, modules that do use Rasa: channels/ (input channels), rasa_ext/ (what changes
+Rasa, starting with what the install leaves out of it), server/ (starts the servers) and
+tools/ (measurement tools and maintainer commands).
 """
 
-import sys
-from contextlib import contextmanager
 from pathlib import Path
+
+from bot.rasa_ext import left_out
+
+# Before anything imports Rasa: TensorFlow, JAX and unused channels' libraries are left
+# out of the install, and the Rasa modules that import them are stood in for.
+left_out.install()
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -29,22 +34,3 @@ def save_results(filename: str, data) -> Path:
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return path
-
-
-@contextmanager
-def without_modules(*modules: str):
-    """Make `import <module>` fail inside the block, for modules not yet imported.
-
-    Libraries that merely *can* use a heavy backend import it whenever it is installed:
-    thinc (under spaCy) imports TensorFlow and PyTorch, bm25s imports JAX. Rasa installs
-    them all; the action server needs none (about 2.5 s and 400 MiB saved).
-    """
-    blocked = [name for name in modules if name not in sys.modules]
-    for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        for name in blocked:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]

@@ -10,15 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot import without_modules
+import spacy
 
-# thinc (under spaCy) imports TensorFlow and PyTorch whenever they are installed, as Rasa
-# installs TensorFlow: 2 s and about 400 MiB in a process that needs neither (the action
-# server). Our pipeline has no neural component, so spaCy is imported without them.
-with without_modules("tensorflow", "torch"):
-    import spacy
-
-from bot import PROJECT_ROOT  # noqa: E402
+from bot import PROJECT_ROOT
 from bot.entities import PATTERNS_FILE, load_patterns
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "models" / "spacy_en_career"

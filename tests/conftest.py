@@ -21,7 +21,6 @@ from bot.server.launcher import free_port, terminate
 from bot.server.services import MissingProgram, Redis
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ANSWERS = load_answers()
 

@@ -437,51 +437,6 @@ def test_skops_trusts_the_same_types_with_the_fast_lookup(applied):
     assert names == [SCIPY_UFUNC_TYPE_NAMES, NUMPY_UFUNC_TYPE_NAMES]
 
 
-@pytest.mark.servers
-def test_the_servers_leave_out_what_they_do_not_use():
-    import subprocess
-    import sys
-
-    check = (
-        "import sys; from bot.server import serve, actions; {call}; import {imports}; "
-        "print(sorted(m for m in ('tensorflow', 'jax') if sys.modules.get(m)))"
-    )
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    rasa_side = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            check.format(
-                call="serve.leave_out()",
-                imports="tensorflow, importlib; "
-                "print(importlib.import_module('tensorflow.lite.python.util')._xla_computation)",
-            ),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert rasa_side.stdout.split() == ["None", "['tensorflow']"], rasa_side.stderr[-2000:]
-    action_side = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            check.format(
-                call="serve.leave_out(serve.UNUSED + ('tensorflow',))",
-                imports="spacy, thinc.compat as c; print(c.has_tensorflow)",
-            ),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert action_side.stdout.split() == ["False", "[]"], action_side.stderr[-2000:]
-
-
 def test_rasas_graphs_run_as_dask_runs_them(applied):
     import dask
 

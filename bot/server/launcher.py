@@ -72,7 +72,6 @@ def base_env(action_port: int, tracker_db: Path, extra: dict | None = None) -> d
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
-        TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         ACTION_PORT=str(action_port),
         SANIC_HOST="127.0.0.1",  # where rasa-sdk's action server listens
         # Rasa 3.6's dependencies print pages of deprecation warnings at start-up.

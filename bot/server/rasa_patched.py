@@ -3,14 +3,12 @@
 Every process that runs Rasa's own code imports this module before it uses Rasa: the
 Rasa server (bot.server.serve), the in-process tools (answer_eval, nlu_eval, bench,
 profile) and the test run (tests/conftest.py). So what Rasa does never depends on which
-module happened to be imported first. The fixes are applied once per process; JAX, which
-nothing here uses, is left out first (bot.server.serve.leave_out).
+module happened to be imported first. The fixes are applied once per process. (What the
+install leaves out of Rasa is guarded earlier, when `bot` is imported: bot.rasa_ext.left_out.)
 """
 
 from __future__ import annotations
 
 from bot.server import patches
-from bot.server.serve import leave_out
 
-leave_out()
 patches.apply()

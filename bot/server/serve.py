@@ -1,10 +1,13 @@
-"""`rasa run` / `rasa shell` with the project's fixes to Rasa 3.6 applied first.
+"""Rasa's command line as this project runs it: the project's fixes to Rasa 3.6 applied first.
 
     python -m bot.server.serve run --model ... --endpoints ... --credentials ...
+    python -m bot.server.serve train | shell | data validate | test core ...
 
-The launcher starts the Rasa server this way; the arguments are Rasa's own CLI's.
-The fixes themselves, each documented and tested against the pinned Rasa, are in
-bot/server/patches.py.
+The arguments are Rasa's own CLI's. The launcher starts the Rasa server this way, and the
+Makefile trains and validates this way: Rasa's own `rasa` script cannot start in this
+install, which leaves TensorFlow out (bot.rasa_ext.left_out; importing `bot` puts its guard
+in place). The fixes themselves, each documented and tested against the pinned Rasa, are
+in bot/server/patches.py.
 """
 
 from __future__ import annotations
@@ -12,17 +15,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-
-# Optional libraries that are installed but that nothing in the server uses: a None entry
-# in sys.modules makes their import fail with ImportError, which every importer of them
-# handles (TensorFlow's TFLite utilities read "no JAX"). JAX alone is about 65 MiB of
-# the Rasa server's memory (docs/performance.md).
-UNUSED = ("jax",)
-
-
-def leave_out(names=UNUSED) -> None:
-    for name in names:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
 def workers_die_with_this_process() -> None:

@@ -20,7 +20,11 @@ from bot.tools.nlu_eval import evaluate
 
 CANDIDATES = {
     "logistic regression (config.yml)": PROJECT_ROOT / "config.yml",
-    "DIET (tests/nlu/candidates/diet.yml)": PROJECT_ROOT / "tests" / "nlu" / "candidates" / "diet.yml",
+    "words only (tests/nlu/candidates/words_only.yml)": PROJECT_ROOT
+    / "tests"
+    / "nlu"
+    / "candidates"
+    / "words_only.yml",
 }
 
 
@@ -29,7 +33,9 @@ def train_nlu(config: Path, out_dir: Path) -> float:
     started = time.perf_counter()
     result = subprocess.run(
         [
-            str(Path(sys.executable).parent / "rasa"),
+            sys.executable,
+            "-m",
+            "bot.server.serve",
             "train",
             "nlu",
             "--config",

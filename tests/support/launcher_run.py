@@ -32,7 +32,7 @@ def launcher_env(tmp_path: Path, **ports: int) -> dict:
         if not k.startswith("SLACK_") and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
     }
     env.update({name: str(port) for name, port in ports.items()})
-    env.update(TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    env.update(TRACKER_DB=str(tmp_path / "tracker.db"), RASA_TELEMETRY_ENABLED="false")
     return env
 
 
