@@ -14,7 +14,8 @@ SPACY_MODEL := models/spacy_en_career
 MODEL := models/career.tar.gz
 # Training data: the NLU files and rules (the knowledge file is read at run time, not trained on).
 TRAIN_DATA := data/nlu data/rules.yml
-WEB_STAMP := web/node_modules/.installed
+WEB_STAMP := web/node_modules/.packages
+WEB_DEV_STAMP := web/node_modules/.dev-packages
 DEV_STAMP := $(VENV)/.dev-installed
 TRAIN_INPUTS := config.yml domain.yml data/rules.yml $(wildcard data/nlu/*.yml) $(SPACY_MODEL)/meta.json
 
@@ -72,9 +73,16 @@ $(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/spacy_pipeline.py bot/entities.
 
 spacy: $(SPACY_MODEL)/meta.json
 
-# The chat page's widget (rasa-webchat, pinned in web/package-lock.json; web/.npmrc: no scripts).
-$(WEB_STAMP): web/package.json web/package-lock.json
-	npm ci --prefix web
+# The chat page's widget: rasa-webchat's prebuilt bundle alone, not its 597 dependencies
+# (bot/tools/web_packages.py: npm pack, checked against web/package-lock.json's hash).
+$(WEB_STAMP): web/package.json web/package-lock.json $(VENV)/.installed
+	rm -rf web/node_modules
+	$(PY) -m bot.tools.web_packages
+	@touch $@
+
+# The test tools' package (axe-core) too, for `make test`.
+$(WEB_DEV_STAMP): $(WEB_STAMP)
+	$(PY) -m bot.tools.web_packages --dev
 	@touch $@
 
 web: $(WEB_STAMP)
@@ -114,18 +122,18 @@ shell: $(MODEL)
 # file's module-scoped servers start once (each worker has its own shared bot, PostgreSQL
 # and Redis: tests/conftest.py); the 25 slowest steps are printed.
 PYTEST_WORKERS ?= 2
-test: lint $(MODEL) $(WEB_STAMP)
+test: lint $(MODEL) $(WEB_DEV_STAMP)
 	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 # The edit loop: the same linting, then the tests marked as needing no server or process.
-check: lint $(MODEL)
+check: lint $(MODEL) $(WEB_DEV_STAMP)
 	$(PY) -m pytest -m "not servers" -q -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-screenshots: $(MODEL) $(WEB_STAMP)
+screenshots: $(DEV_STAMP) $(MODEL) $(WEB_DEV_STAMP)
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_webchat.py tests/test_webchat_widget.py tests/test_report_e2e.py
 	git status --short docs/screenshots
 

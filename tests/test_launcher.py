@@ -119,3 +119,24 @@ def test_a_remote_action_server_is_not_started_here(tmp_path):
         free_port(), free_port(), tracker_db=tmp_path / "t.db", extra_env={"ACTION_URL": "http://actions:5055/webhook"}
     )
     assert (here.local_actions, elsewhere.local_actions) == (True, False)
+
+
+def test_free_ports_are_outside_the_ephemeral_range_never_repeated_and_free(monkeypatch):
+    import socket
+
+    from bot.server import launcher
+
+    low, high = (int(n) for n in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    assert not set(launcher.FREE_PORTS) & set(range(low, high + 1))
+    given = [free_port() for _ in range(100)]
+    assert len(set(given)) == len(given) and set(given) <= set(launcher.FREE_PORTS)
+    # A small range with one port in use: the other two, once each, then any free port.
+    start = given[0]
+    monkeypatch.setattr(launcher, "FREE_PORTS", range(start, start + 3))
+    monkeypatch.setattr(launcher, "_given_ports", set())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", start + 1))
+        taken.listen()
+        first_two = {free_port(), free_port()}
+        assert first_two == {start, start + 2}
+        assert free_port() not in {start, start + 1, start + 2}

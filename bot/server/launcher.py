@@ -30,6 +30,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -59,8 +60,28 @@ GRACE = 15.0  # seconds a server gets to exit after SIGTERM before it is killed
 SHELL_CREDENTIALS = Path(__file__).with_name("shell_credentials.yml")
 
 
+# free_port's ports: below Linux's ephemeral range (32768-60999), from which outgoing
+# connections take theirs, so that a port found free is not taken by some client before its
+# server binds it; chosen at random, and never the same twice in one process.
+FREE_PORTS = range(20000, 32768)
+_given_ports: set[int] = set()
+_random = random.SystemRandom()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
+    """A port nothing listens on at `host`, for a server about to be started."""
+    for _ in range(500):
+        port = _random.choice(FREE_PORTS)
+        if port in _given_ports:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _given_ports.add(port)
+        return port
+    with socket.socket() as sock:  # the range is full: any port the system gives
         sock.bind((host, 0))
         return sock.getsockname()[1]
 

@@ -20,7 +20,7 @@ from bot.server.launcher import free_port, pid_file_for, stop_leftovers
 
 UP = "Press Ctrl-C to stop."
 # `make <target>` without its set-up steps: a test never installs or retrains
-MAKE_ONLY = ["make", "-o", "models/career.tar.gz", "-o", "web/node_modules/.installed", "-o", ".venv/.installed"]
+MAKE_ONLY = ["make", "-o", "models/career.tar.gz", "-o", "web/node_modules/.packages", "-o", ".venv/.installed"]
 
 
 def launcher_env(tmp_path: Path, **ports: int) -> dict:
