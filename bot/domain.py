@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from bot import DOMAIN_FILE
+from bot import DOMAIN_FILE, parse_yaml
 
 TOPIC_INTENT_PREFIX = "ask_"
 
@@ -34,5 +32,5 @@ def _names(items) -> tuple[str, ...]:
 
 
 def read_domain(path: str | Path = DOMAIN_FILE) -> Domain:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = parse_yaml(Path(path).read_text(encoding="utf-8")) or {}
     return Domain(intents=_names(raw.get("intents")), entities=_names(raw.get("entities")))

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Extra, PrivateAttr, ValidationError, root_validator, validator
 
+from bot import parse_yaml
 from bot.domain import TOPIC_INTENT_PREFIX, Domain
 
 # A suggestion's payload: an intent, optionally with entities, as Rasa parses `/intent{...}`.
@@ -467,7 +468,7 @@ def load_knowledge(
     """
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise KnowledgeError(f"{path}: cannot read the file: {error.strerror}") from None
     except yaml.YAMLError as error:

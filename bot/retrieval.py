@@ -531,11 +531,11 @@ def load_examples(nlu_dir) -> dict[str, list[str]]:
     """{intent: [example, ...]} from Rasa NLU training files (data/nlu/*.yml)."""
     from pathlib import Path
 
-    import yaml
+    from bot import parse_yaml
 
     examples: dict[str, list[str]] = {}
     for path in sorted(Path(nlu_dir).glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        for block in (parse_yaml(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             if "intent" in block:
                 lines = str(block.get("examples") or "").splitlines()
                 phrases = [

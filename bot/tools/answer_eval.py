@@ -30,9 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from bot import PROJECT_ROOT, save_results
+from bot import PROJECT_ROOT, parse_yaml, save_results
 from bot.grounding import numbers_in, stated_facts, ungrounded_numbers
 from bot.knowledge import Knowledge
 
@@ -58,7 +56,7 @@ class Case:
 
 
 def load_cases(path: Path) -> list[Case]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = parse_yaml(Path(path).read_text(encoding="utf-8"))
     cases = []
     for item in raw["cases"]:
         turns = [
