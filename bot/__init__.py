@@ -24,6 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 KNOWLEDGE_FILE = DATA_DIR / "knowledge.yml"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+STATE_DIR = PROJECT_ROOT / "state"  # what the running bot writes (git-ignored)
 
 
 def parse_yaml(text: str):

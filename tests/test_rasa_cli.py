@@ -16,7 +16,7 @@ ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
 VALIDATE = ["data", "validate", "--fail-on-warnings", "--config", "config.yml", "--domain", "domain.yml"]
 VALIDATE += ["--data", "data/nlu", "data/rules.yml"]
 TEST_STORIES = ["test", "core", "--model", str(MODEL), "--stories", "tests/test_stories.yml"]
-TEST_STORIES += ["--endpoints", "endpoints.yml", "--fail-on-prediction-errors"]
+TEST_STORIES += ["--endpoints", "endpoints.yml", "--fail-on-prediction-errors", "--no-plot"]  # no matplotlib
 
 
 class Rasa:

@@ -1,6 +1,6 @@
 """Rasa 3.6 without TensorFlow, JAX or the libraries of channels this bot does not offer.
 
-Rasa declares TensorFlow and every channel's library as dependencies, but this bot's
+Rasa declares TensorFlow, matplotlib and every channel's library as dependencies, but this bot's
 pipeline (config.yml: spaCy, count vectors, logistic regression, rule and memoization
 policies) and its channels (REST, web chat, Slack, shell) use none of them. So
 requirements.lock leaves them out (it is installed with --no-deps) and `install()` puts a
@@ -56,6 +56,7 @@ LEFT_OUT = {
     "google.oauth2": "Rasa's Hangouts channel",
     "cachecontrol": "Rasa's Hangouts channel",
     "confluent_kafka": "Rasa's Kafka event broker",
+    "matplotlib": "the plots of Rasa's `rasa test` (pass --no-plot)",
 }
 
 # Rasa module -> the left-out library it imports at its top.
@@ -87,6 +88,7 @@ STAND_INS = {
     "rasa.core.channels.webexteams": "webexteamssdk",
     "rasa.core.channels.facebook": "fbmessenger",
     "rasa.core.channels.hangouts": "google.auth",
+    "rasa.utils.plotting": "matplotlib",
 }
 
 

@@ -35,11 +35,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import STATE_DIR
 from bot.server.launcher import (
     DEFAULT_MODEL,
     LABELS,
     START_TIMEOUT,
-    STATE_DIR,
     Servers,
     Watch,
     _check_ready,

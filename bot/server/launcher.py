@@ -45,12 +45,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, STATE_DIR
 from bot.server.retention import Retention
+from bot.server.tracker_db import DEFAULT_TRACKER_DB
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
-STATE_DIR = PROJECT_ROOT / "state"
-DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"
 LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it
 START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check must answer
 FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds

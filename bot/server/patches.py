@@ -11,8 +11,8 @@
    which slots can take. Here only the bot's own button payloads
    (Knowledge.button_payloads, no entities) pass as intents; any other text starting
    with "/" is read as words by the NLU, up to its `{entities}` or `@confidence`.
-3. GET / says hello without the Rasa version (rasa.server.add_root_route), and request
-   bodies over bot.channels.guard.REQUEST_MAX_BYTES get 413 from Sanic.
+3. GET / says hello without the Rasa version (rasa.server.add_root_route). (The request
+   size limit is Sanic's own setting: bot.server.rasa_patched.)
 4. Leaving the terminal chat, `make shell` (rasa.core.channels.console: record_messages,
    _get_user_input). In Rasa's shell, Ctrl-D at the prompt raises EOFError out of the
    chat task; the task dies and the server runs on behind a dead prompt (typed text
@@ -510,13 +510,9 @@ def _patch_root_route() -> None:
     import rasa.server
     from sanic import response
 
-    from bot.channels.guard import REQUEST_MAX_BYTES
-
     original = rasa.server.add_root_route
 
     def add_root_route(app) -> None:
-        app.config.REQUEST_MAX_SIZE = REQUEST_MAX_BYTES
-
         @app.get("/")
         async def hello(_request):
             return response.text(ROOT_TEXT)

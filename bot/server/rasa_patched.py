@@ -5,10 +5,18 @@ Rasa server (bot.server.serve), the in-process tools (answer_eval, nlu_eval, ben
 profile) and the test run (tests/conftest.py). So what Rasa does never depends on which
 module happened to be imported first. The fixes are applied once per process. (What the
 install leaves out of Rasa is guarded earlier, when `bot` is imported: bot.rasa_ext.left_out.)
+
+Request bodies over bot.channels.guard.REQUEST_MAX_BYTES get 413 from Sanic: its own
+REQUEST_MAX_SIZE setting, which every Sanic app created in this process (Rasa's) reads from
+the environment (SANIC_ prefix); a value set there already wins.
 """
 
 from __future__ import annotations
 
+import os
+
+from bot.channels.guard import REQUEST_MAX_BYTES
 from bot.server import patches
 
+os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
 patches.apply()

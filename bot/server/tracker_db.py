@@ -17,7 +17,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.server.launcher import DEFAULT_TRACKER_DB
+from bot import STATE_DIR
+
+DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"  # where `make run` keeps the conversations (TRACKER_DB)
 
 
 class TrackerDBError(RuntimeError):

@@ -38,42 +38,13 @@ from bot.answers import load_answers
 from bot.responder import Turn, load_responder
 from bot.server.launcher import Servers, free_port
 from bot.server.launcher import post_rest as post
+from bot.tools import cluster_bench, profile
 from bot.tools.answer_eval import SETS_DIR, load_cases
+from bot.tools.measure import QUESTIONS, percentile, rss_mib
 
-QUESTIONS = [
-    "what's the median salary for ML engineers?",
-    "and the average?",
-    "tell me more",
-    "where does that come from?",
-    "how do I get started",
-    "what's the weather",
-    "is demand growing?",
-    "do i need a masters",
-    "hi",
-    "what skills do I need",
-]
 ROUNDS = 10
 CLIENTS, CONCURRENT_S = 8, 10.0  # answered/s: 8 conversations at once for 10 s
 LONG_TURNS = 300  # one conversation this long: its first and last 20 turns
-
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children, in MiB."""
-    total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for one in pids:
-        for line in Path(f"/proc/{one}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def median_ms(function, inputs, repeat: int = 5) -> float:
@@ -215,7 +186,6 @@ def main() -> int:
     results.update(retrieval(answers))
     results.update(action_validation())
     modes = {"stock": served({"BOT_SPEEDUPS": "off"}), "project": served({"BOT_SPEEDUPS": "on"})}
-    from bot.tools import cluster_bench, profile  # they read this module's QUESTIONS, percentile, rss_mib
 
     results.update(profile.action_share())
     scale_out = cluster_bench.scale_out()

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from bot import KNOWLEDGE_FILE, save_results
 from bot.server.launcher import Servers, free_port, post_rest
-from bot.tools.bench import percentile, rss_mib
+from bot.tools.measure import percentile, rss_mib
 
 CONVERSATIONS = 50
 TURNS = 20

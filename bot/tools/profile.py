@@ -25,7 +25,7 @@ import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
 from bot import PROJECT_ROOT
 from bot.server import patches
 from bot.server.launcher import DEFAULT_MODEL, Servers, free_port
-from bot.tools.bench import QUESTIONS
+from bot.tools.measure import QUESTIONS
 
 TURNS = 300
 
