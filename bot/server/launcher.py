@@ -456,8 +456,16 @@ class Servers:
         partial.replace(self.pid_file)
 
     def actions_args(self) -> list[str]:
-        """The action server (bot/server/actions.py: rasa_sdk's, without TensorFlow)."""
-        return [sys.executable, "-m", "bot.server.actions", "--actions", "actions", "--port", str(self.action_port)]
+        """The action server (bot/server/action_server.py: rasa_sdk's, without Rasa)."""
+        return [
+            sys.executable,
+            "-m",
+            "bot.server.action_server",
+            "--actions",
+            "actions",
+            "--port",
+            str(self.action_port),
+        ]
 
     def spawn_actions(self, replacing: subprocess.Popen | None = None) -> subprocess.Popen:
         return self._spawn("actions", self.actions_args(), replacing=replacing)

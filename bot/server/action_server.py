@@ -1,4 +1,6 @@
-"""The action server: `python -m bot.server.actions --actions actions --port N`.
+"""The action server: `python -m bot.server.action_server --actions actions --port N`.
+
+(The action it serves is actions/actions.py.)
 
 This is rasa_sdk's own server (what `rasa run actions` runs), started without the `rasa`
 command, which would import all of Rasa although no action uses it. docs/performance.md
