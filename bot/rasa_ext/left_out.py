@@ -97,8 +97,7 @@ class LeftOut(ModuleNotFoundError):
 
 
 def message(library: str, wanted_by: str = "") -> str:
-    need = LEFT_OUT.get(library) or LEFT_OUT[library.split(".")[0]]
-    subject = f"{wanted_by} needs {library}" if wanted_by else f"{library} is needed only by {need}"
+    subject = f"{wanted_by} needs {library}" if wanted_by else f"{library} is needed only by {LEFT_OUT[library]}"
     return f"{subject}, which this install leaves out ({WHY})"
 
 
@@ -114,13 +113,16 @@ def _left_out_name(name: str) -> str | None:
 class _Refuses(type):
     """The class of a stand-in's names: any use but its name raises LeftOut."""
 
+    def _refuse(cls):
+        raise LeftOut(message(cls._library, f"{cls.__module__}.{cls.__qualname__}"), name=cls._library)
+
     def __getattr__(cls, attribute: str):
         if attribute.startswith("__"):
             raise AttributeError(attribute)
-        raise LeftOut(message(cls._library, f"{cls.__module__}.{cls.__qualname__}"), name=cls._library)
+        cls._refuse()
 
     def __call__(cls, *args, **kwargs):
-        raise LeftOut(message(cls._library, f"{cls.__module__}.{cls.__qualname__}"), name=cls._library)
+        cls._refuse()
 
 
 class StandIn(types.ModuleType):

@@ -45,9 +45,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot import PROJECT_ROOT, STATE_DIR
+from bot import DEFAULT_TRACKER_DB, PROJECT_ROOT, STATE_DIR
 from bot.server.retention import Retention
-from bot.server.tracker_db import DEFAULT_TRACKER_DB
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it

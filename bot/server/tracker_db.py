@@ -17,9 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot import STATE_DIR
-
-DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"  # where `make run` keeps the conversations (TRACKER_DB)
+from bot import DEFAULT_TRACKER_DB
 
 
 class TrackerDBError(RuntimeError):

@@ -119,11 +119,12 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     locks = [PROJECT_ROOT / "requirements.lock", PROJECT_ROOT / "requirements-dev.lock"]
-    constraints = []
-    if args.keep:  # pip reads constraints before the files are rewritten
-        constraints = [Path(tempfile.mkdtemp()) / "pins.txt"]
-        constraints[0].write_text("".join(p.read_text() for p in locks if p.exists()), encoding="utf-8")
-    counts = write(PROJECT_ROOT / "requirements.in", PROJECT_ROOT / "requirements-dev.in", *locks, constraints)
+    with tempfile.TemporaryDirectory() as tmp:
+        constraints = []
+        if args.keep:  # pip reads the pins as constraints before the files are rewritten
+            constraints = [Path(tmp) / "pins.txt"]
+            constraints[0].write_text("".join(p.read_text() for p in locks if p.exists()), encoding="utf-8")
+        counts = write(PROJECT_ROOT / "requirements.in", PROJECT_ROOT / "requirements-dev.in", *locks, constraints)
     print(f"requirements.lock: {counts[0]} packages; requirements-dev.lock: {counts[1]} more")
     return 0
 

@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from bot.server.tracker_db import DEFAULT_TRACKER_DB, events_table, reason
+from bot import DEFAULT_TRACKER_DB
+from bot.server.tracker_db import events_table, reason
 
 BATCH = 1000  # rows read and inserted at a time
 

@@ -20,11 +20,7 @@ from bot.tools.nlu_eval import evaluate
 
 CANDIDATES = {
     "logistic regression (config.yml)": PROJECT_ROOT / "config.yml",
-    "words only (tests/nlu/candidates/words_only.yml)": PROJECT_ROOT
-    / "tests"
-    / "nlu"
-    / "candidates"
-    / "words_only.yml",
+    "words only (tests/nlu/candidates/words_only.yml)": PROJECT_ROOT / "tests/nlu/candidates/words_only.yml",
 }
 
 

@@ -36,16 +36,21 @@ def pinned(web_dir: Path, dev: bool) -> dict[str, dict]:
     """name -> its package-lock.json entry, for package.json's dependencies (and devDependencies)."""
     manifest = json.loads((web_dir / "package.json").read_text(encoding="utf-8"))
     lock = json.loads((web_dir / "package-lock.json").read_text(encoding="utf-8"))["packages"]
-    names = list(manifest.get("dependencies", {})) + (list(manifest.get("devDependencies", {})) if dev else [])
+    wanted = {**manifest.get("dependencies", {}), **(manifest.get("devDependencies", {}) if dev else {})}
     found = {}
-    for name in names:
+    for name, version in wanted.items():
         entry = lock.get(f"node_modules/{name}")
-        if entry is None or entry.get("version") != manifest.get("dependencies", {}).get(
-            name, manifest.get("devDependencies", {}).get(name)
-        ):
+        if entry is None or entry.get("version") != version:
             raise PackageError(f"web/package-lock.json does not pin {name} at package.json's version")
         found[name] = entry
     return found
+
+
+def installed_version(target: Path) -> str | None:
+    try:
+        return json.loads((target / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def integrity_of(tarball: Path) -> str:
@@ -82,7 +87,9 @@ def main(argv=None) -> int:
     try:
         packages = pinned(WEB_DIR, args.dev)
         for name, entry in packages.items():
-            fetch(name, entry, WEB_DIR / "node_modules")
+            # `make web` starts from an empty folder; `--dev` then adds only what is missing
+            if installed_version(WEB_DIR / "node_modules" / name) != entry["version"]:
+                fetch(name, entry, WEB_DIR / "node_modules")
     except PackageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
