@@ -260,6 +260,13 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         return self.terms_of(self.nlp(text))
 
+    def terms_table(self, texts: Iterable[str]) -> dict[str, list[str]]:
+        """The terms of many texts, each distinct text parsed once, in batches (spaCy's
+        pipe): what building the indexes at start-up needs (a quarter of the knowledge
+        file's and the training data's texts are repeats)."""
+        unique = list(dict.fromkeys(texts))
+        return {text: self.terms_of(doc) for text, doc in zip(unique, self.nlp.pipe(unique), strict=True)}
+
     def terms_of(self, doc, skip: Iterable[int] = ()) -> list[str]:
         """The terms of a parsed text, without the tokens at the `skip` indexes."""
         terms = []
@@ -346,18 +353,17 @@ class Index:
         self,
         entries: list[Entry],
         texts: list[str],
-        analyzer: Analyzer,
+        terms: dict[str, list[str]],
         ranker: str,
         phrases: list[list[str]] | None = None,
     ):
+        """`terms` holds the terms of every text and phrase (Analyzer.terms_table)."""
         self.entries = entries
-        corpus = [analyzer.terms(text) for text in texts]
+        corpus = [terms[text] for text in texts]
         # each entry's phrases (its text, each of its asks) as term sets, for phrase_scores:
         # their sizes, and for each term the (entry, phrase) pairs holding it
         sets = (
-            [[frozenset(analyzer.terms(p)) for p in ps] for ps in phrases]
-            if phrases
-            else [[frozenset(doc)] for doc in corpus]
+            [[frozenset(terms[p]) for p in ps] for ps in phrases] if phrases else [[frozenset(doc)] for doc in corpus]
         )
         self._phrase_sizes = [[len(p) for p in ps] for ps in sets]
         self._phrase_postings: dict[str, list[tuple[int, int]]] = {}
@@ -467,19 +473,23 @@ class Retriever:
             entries.append(Entry(gap.id, "gap", (gap.topic,)))
             texts.append(" ".join([gap.detail, *gap.asks]))
             phrases.append([gap.detail, *gap.asks])
-        self.facts = Index(entries, texts, analyzer, ranker, phrases)
+        examples = examples or {}
+        terms = analyzer.terms_table(
+            [*texts, *(p for ps in phrases for p in ps), *(p for ps in examples.values() for p in ps)]
+        )
+        self.facts = Index(entries, texts, terms, ranker, phrases)
         entries, texts = [], []
-        for intent, phrases in (examples or {}).items():
+        for intent, phrases in examples.items():
             route = kb.routes.get(intent)
             for phrase in phrases:
                 entries.append(Entry(intent, "intent", (route.topic,) if route else ()))
                 texts.append(phrase)
-        self.intents = Index(entries, texts, analyzer, ranker) if entries else None
+        self.intents = Index(entries, texts, terms, ranker) if entries else None
         self._example_words = [(entry.id, set(plain_words(text))) for entry, text in zip(entries, texts, strict=False)]
         # the words the bot can answer about: those of the facts, the gaps and the training
         # examples of the topics (not of chitchat or off-topic examples)
         self.topic_vocabulary = self.facts.vocabulary | frozenset(
-            t for entry, text in zip(entries, texts, strict=False) if entry.topics for t in analyzer.terms(text)
+            t for entry, text in zip(entries, texts, strict=False) if entry.topics for t in terms[text]
         )
         # every fact's and gap's phrases as plain words, for questions of stop words only
         # (gaps first: where a gap and a fact share a phrase, the gap's answer says what is
