@@ -1,0 +1,34 @@
+"""Rasa's SpacyNLP, loading its spaCy pipeline once per process (config.yml names it).
+
+Rasa's graph holds two nodes of the model loader: `provide_SpacyNLP0` hands the pipeline
+to the tokenizer and the entity extractor, `run_SpacyNLP0` processes each message. Each is
+built by `SpacyNLP.create`, which loads the pipeline from disk, so every Rasa server loaded
+it twice (0.5 s and 16 MiB each, most of it the tokenizer's 4,000 special cases). This
+subclass keeps what it loaded, by model path, and hands both nodes the same pipeline (which
+processing only reads).
+
+It is registered under Rasa's own class name, because Rasa's recipe finds the component
+that provides the tokenizer's model by that name (`model_from="SpacyNLP"`); importing this
+module (config.yml's `bot.rasa_ext.spacy_nlp.SpacyNLP` does) makes the name mean this class.
+"""
+
+from __future__ import annotations
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.utils import spacy_utils
+from rasa.nlu.utils.spacy_utils import SpacyModel
+
+_LOADED: dict[str, SpacyModel] = {}
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MODEL_LOADER, DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER],
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class SpacyNLP(spacy_utils.SpacyNLP):
+    @staticmethod
+    def load_model(spacy_model_name: str) -> SpacyModel:
+        if spacy_model_name not in _LOADED:
+            _LOADED[spacy_model_name] = spacy_utils.SpacyNLP.load_model(spacy_model_name)
+        return _LOADED[spacy_model_name]
