@@ -18,7 +18,7 @@ from bot.tools import report
 from bot.tools.report.groups import Grouper
 from bot.tools.report_data import Reply, Store
 
-# a report run spawns its grouping child (bot/tools/report), and one test uses PostgreSQL
+# a report run starts its grouping child (bot/tools/report/groups.py), and one test uses PostgreSQL
 pytestmark = pytest.mark.servers
 
 KEY = "test-key"

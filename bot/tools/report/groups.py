@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -303,24 +304,45 @@ def new_fact(gap: str | None, topic: str | None, phrase: str) -> str:
     return "\n".join(lines)
 
 
+# What the grouping child imports, imported once by multiprocessing's fork server
+PRELOAD = ["bot.tools.report.groups", "bot.answers", "bot.part_intents", "bot.retrieval", "bot.spacy_pipeline"]
+
+
 class Background:
     """A Grouper loading in a child process of its own (the spaCy pipeline, the knowledge
     file, the retriever and the classifier take about 3 s) while this process reads the
     store, then grouping the questions sent to it. `group()` returns the groups; `stop()`
-    ends the child when there is nothing to group."""
+    ends the child when there is nothing to group.
+
+    The child comes from multiprocessing's fork server, not a fork of this process: a fork
+    of a process with threads (a test's, a server's) can inherit a lock held by one of
+    them, and the child then hangs (it did, in pytest). The fork server, started once per
+    process with PRELOAD imported, is single-threaded; a second report in the same process
+    (the tests run many) forks a child that has its imports already, where a spawned one
+    would import them again (2-3 s). The child is started from a thread, because the first
+    start waits for the fork server's imports and this process meanwhile reads the store."""
 
     def __init__(self):
         import multiprocessing
+        import threading
 
-        # spawned, not forked: a fork of a process with threads (a test's, a server's) can
-        # inherit a lock held by one of them, and the child then hangs (it did, in pytest)
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
         self._pipe, child_end = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child_end,), daemon=True)
-        self._process.start()
-        child_end.close()
+        # the fork server's environment is this process's when it started: the child takes
+        # this process's now (KNOWLEDGE_FILE and the like may have changed since)
+        environment = dict(os.environ)
+        self._process = context.Process(target=_serve, args=(child_end, environment), daemon=True)
+
+        def start() -> None:
+            self._process.start()
+            child_end.close()
+
+        self._starting = threading.Thread(target=start, name="report-grouper-start", daemon=True)
+        self._starting.start()
 
     def group(self, questions: Sequence[Question]) -> list[Group]:
+        self._starting.join()
         self._pipe.send(list(questions))
         if not self._pipe.poll(GROUPING_TIMEOUT):
             self.stop()
@@ -332,14 +354,17 @@ class Background:
         return value
 
     def stop(self) -> None:
+        self._starting.join()
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
 
 
-def _serve(pipe) -> None:
+def _serve(pipe, environment: dict[str, str]) -> None:
     import warnings
 
+    os.environ.clear()
+    os.environ.update(environment)
     warnings.simplefilter("ignore")
     try:
         grouper = Grouper()
