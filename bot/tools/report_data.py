@@ -346,7 +346,8 @@ def generate(url: str, messages: int, days: int = 21, seed: int = 13, end: float
     before `end` (default: now) into the store at `url`; what was written."""
     rng = random.Random(seed)
     parse = classifier()
-    played = [answered(script, parse) for script in scripts(rng)]
+    drawn = scripts(rng)
+    played: dict[int, list] = {}  # a script is answered when first drawn (a small store draws half)
     end = time.time() if end is None else end
     start = end - days * 86400
     engine = sa.create_engine(url)
@@ -355,7 +356,10 @@ def generate(url: str, messages: int, days: int = 21, seed: int = 13, end: float
 
     def rows():
         while counts["messages"] < messages:
-            turns = rng.choice(played)
+            number = rng.randrange(len(drawn))  # the draw rng.choice(drawn) would make
+            if number not in played:
+                played[number] = answered(drawn[number], parse)
+            turns = played[number]
             channel, prefix = rng.choices([(c, p) for c, p, _ in CHANNELS], [w for *_, w in CHANNELS])[0]
             sender = prefix + (uuid.uuid4().hex[:16] if prefix else "default")
             day = rng.random() ** 0.7  # more conversations lately
