@@ -342,7 +342,9 @@ def processes_mentioning(text: str) -> list:
     return found
 
 
-STOPS = ["ctrl-c", "sigterm"]  # how `make cluster` is stopped
+# How `make cluster` is stopped -> how many Rasa and action servers it runs: the defaults
+# (2 of each) once, and RASA_SERVERS=1 ACTION_SERVERS=1 once, which costs two fewer starts
+STOPS = {"ctrl-c": 2, "sigterm": 1}
 
 
 @pytest.fixture(scope="module")
@@ -357,6 +359,7 @@ def make_clusters():
             directory, bot_port = open_folder("make-cluster-"), free_port()
             env = launcher_env(directory, BOT_PORT=bot_port)
             env.update(CLUSTER_DIR=str(directory / "cluster"), TRACKER_DB_URL="", REDIS_URL="", ACTION_URL="")
+            env.update(RASA_SERVERS=str(STOPS[stop]), ACTION_SERVERS=str(STOPS[stop]))
             runs[stop] = MakeRun("cluster", env, directory / "make-cluster.log", bot_port)
         yield runs
     finally:
@@ -365,7 +368,7 @@ def make_clusters():
             shutil.rmtree(run.log_path.parent, ignore_errors=True)
 
 
-@pytest.mark.parametrize("stop", STOPS)
+@pytest.mark.parametrize("stop", sorted(STOPS))
 def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(make_clusters, stop):
     from bot.server.launcher import pid_file_for
     from tests.support.launcher_run import port_open
@@ -379,18 +382,20 @@ def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(make_clust
         assert "$131,490" in json.dumps(replies)
         record = json.loads(pid_file_for(bot_port).read_text())
         children.extend(child["pid"] for child in record["children"])
-        assert len(children) == 7  # Redis, PostgreSQL, 2 action servers, 2 Rasa servers, HAProxy
+        assert len(children) == 3 + 2 * size  # Redis, PostgreSQL, HAProxy, the action and Rasa servers
 
+    size = STOPS[stop]
     output = run.until_up_then_stop(stop, while_up)
-    assert "2 Rasa servers behind HAProxy" in output
+    assert f"{size} Rasa server{'s' if size > 1 else ''} behind HAProxy" in output
     assert not port_open(bot_port) and not pid_file_for(bot_port).exists()
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
     assert not processes_mentioning(str(directory))  # PostgreSQL's own children too
 
 
-def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server):
+def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server, cluster):
     """With SANIC_WORKERS=2 the Rasa server forks its workers; killed (the launcher's last
-    resort after SIGTERM), it must not leave them serving on the port."""
+    resort after SIGTERM), it must not leave them serving on the port. (Its actions run
+    on the cluster's action servers: only the Rasa server starts here.)"""
     from bot.server.launcher import Servers
 
     servers = Servers(
@@ -398,10 +403,15 @@ def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server):
         free_port(),
         tracker_db=tmp_path / "tracker.db",
         log_dir=tmp_path,
-        extra_env={"REDIS_URL": redis_server.url, "SANIC_WORKERS": "2"},
+        extra_env={
+            "REDIS_URL": redis_server.url,
+            "SANIC_WORKERS": "2",
+            "ACTION_URL": cluster.rasa[1].env["ACTION_URL"],
+        },
     )
     try:
         servers.start()
+        assert len(servers.processes) == 1  # no action server of its own
         main = servers.processes[-1]
         workers = [int(p) for p in Path(f"/proc/{main.pid}/task/{main.pid}/children").read_text().split()]
         workers = [pid for pid in workers if "bot.server.serve" in Path(f"/proc/{pid}/cmdline").read_text()]

@@ -153,6 +153,11 @@ class HAProxy(Service):
         return answers(f"http://{host}:{self.port}{HEALTH}") and answers(f"http://{host}:{self.port}/")
 
 
+def counted(number: int, thing: str) -> str:
+    """ "1 Rasa server", "2 Rasa servers"."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 class Cluster:
     """The services, the action servers, the Rasa servers and the load balancer."""
 
@@ -361,9 +366,9 @@ def run() -> int:
             banner(
                 cluster.url,
                 cluster.rasa[0].notices,
-                f"{len(cluster.actions)} action servers behind HAProxy on port {cluster.action_port}",
+                f"{counted(len(cluster.actions), 'action server')} behind HAProxy on port {cluster.action_port}",
                 what=f"The career bot is up as a cluster, in {time.monotonic() - began:.1f} s: "
-                f"{len(cluster.rasa)} Rasa servers behind HAProxy, conversations in "
+                f"{counted(len(cluster.rasa), 'Rasa server')} behind HAProxy, conversations in "
                 f"{'PostgreSQL' if not os.environ.get('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
                 f"locks in Redis.",
             ),
