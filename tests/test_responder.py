@@ -5,14 +5,15 @@ Fact ids name the expected facts (ids are stable references; wording is not pinn
 
 import pytest
 
+from actions.actions import RESPONDER as SERVED
 from bot.answers import human_date
 from bot.claims import digits_for_words
 from bot.grounding import numbers_in, stated_facts
-from bot.responder import Turn, load_responder
+from bot.responder import Turn
 from tests.conftest import ANSWERS, ungrounded
 
 KB = ANSWERS.kb
-RESPONDER = load_responder(ANSWERS)
+RESPONDER = SERVED.responder  # the one the action serves (built once per process, on import)
 GAP_OPENING = KB.messages["gap"].split("{")[0]
 
 
