@@ -119,15 +119,18 @@ shell: $(MODEL)
 
 # Tests write screenshots to test-output/ only; `make screenshots` also refreshes the README's.
 # Two pytest-xdist workers (one per core), each test file wholly on one of them, so that a
-# file's module-scoped servers start once (each worker has its own shared bot, PostgreSQL
-# and Redis: tests/conftest.py); the 25 slowest steps are printed.
+# file's module-scoped servers start once, and every file that uses the shared bot or the
+# model in process on the same one, so that they start once (tests/conftest.py,
+# worker_group; each worker has its own PostgreSQL and Redis); the 25 slowest steps are printed.
 PYTEST_WORKERS ?= 2
 test: lint $(MODEL) $(WEB_DEV_STAMP)
-	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 
-# The edit loop: the same linting, then the tests marked as needing no server or process.
+# The edit loop: the same linting, then every test not marked `servers` (needs a server or
+# process) or `slow` (the held-out answer sets, scored in process: 30 s of one core), each
+# file on one worker (the groups of `make test` would leave one worker most of the work).
 check: lint $(MODEL) $(WEB_DEV_STAMP)
-	$(PY) -m pytest -m "not servers" -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -m "not servers and not slow" -q -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

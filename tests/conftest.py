@@ -153,7 +153,7 @@ SERVER_FIXTURES = {"bot", "slack", "browser", "redis_server", "postgres_server",
 
 
 # The files that take longest (most of it starting servers), longest first: run first, so
-# that under `--dist loadfile` neither worker is left with a long file at the end.
+# that under `--dist loadgroup` neither worker is left with a long file at the end.
 LONGEST_FIRST = [
     "test_cluster",
     "test_shell",
@@ -171,12 +171,37 @@ LONGEST_FIRST = [
 ]
 
 
+# Session fixtures of this file that cost seconds to set up: the files using any of them
+# run on one worker (tests/conftest.py's worker_group), which sets each up once.
+SHARED_ON_ONE_WORKER = {"bot", "agent"}
+
+
+def worker_group(item) -> str:
+    """Which tests run on one pytest-xdist worker together (`--dist loadgroup`): a file's
+    tests (its module-scoped servers start once), and every file that uses the shared bot
+    or the model in process, so that one worker starts them (each worker would start its
+    own)."""
+    for name in SHARED_ON_ONE_WORKER & set(item.fixturenames):
+        definitions = item._fixtureinfo.name2fixturedefs.get(name) or []
+        if definitions and definitions[-1].func.__module__ == __name__:
+            return "shared"
+    return item.module.__name__
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Check that every test using a server fixture is marked `servers` (make check leaves
     them out by that marker); put the longest files first (LONGEST_FIRST), keeping each
-    file's own order."""
+    file's own order; group them for the workers (worker_group)."""
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
+    groups = {}  # file -> group: a file using a shared fixture in one test goes with it whole
+    for item in items:
+        group = worker_group(item)
+        if groups.get(item.module.__name__) != "shared":
+            groups[item.module.__name__] = group
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.module.__name__]))
     unmarked = [
         item.nodeid
         for item in items
