@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from bot import settings
 from bot.entities import EntityNormaliser
 from bot.knowledge import Fact, Knowledge, Source
 
@@ -317,14 +318,13 @@ def load_answers(knowledge_file=None, domain_file=None, patterns_file=None) -> A
 
     KNOWLEDGE_FILE in the environment overrides the default data/knowledge.yml.
     """
-    import os
 
-    from bot import DOMAIN_FILE, KNOWLEDGE_FILE
+    from bot import DOMAIN_FILE
     from bot.domain import read_domain
     from bot.entities import PATTERNS_FILE
     from bot.knowledge import load_knowledge
 
-    knowledge_file = knowledge_file or os.environ.get("KNOWLEDGE_FILE") or KNOWLEDGE_FILE
+    knowledge_file = knowledge_file or settings.value("KNOWLEDGE_FILE")
     domain = read_domain(domain_file or DOMAIN_FILE)
     entities = EntityNormaliser.from_file(patterns_file or PATTERNS_FILE, domain.entities)
     kb = load_knowledge(knowledge_file, domain=domain, entity_ids=entities.ids)

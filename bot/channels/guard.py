@@ -19,10 +19,11 @@ The same rules on REST, the web chat (socket.io) and Slack:
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from bot import settings
 
 LOG_CHARS = 200
 REQUEST_MAX_BYTES = 64 * 1024  # larger request bodies get 413 (a message is at most a few KB)
@@ -30,10 +31,7 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def max_message_chars() -> int:
-    try:
-        return max(1, int(os.environ.get("MAX_MESSAGE_CHARS", "2000")))
-    except ValueError:
-        return 2000
+    return settings.value("MAX_MESSAGE_CHARS")
 
 
 def for_log(text: object) -> str:

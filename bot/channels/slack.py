@@ -46,7 +46,6 @@ import html
 import inspect
 import json
 import logging
-import os
 import re
 import time
 import uuid
@@ -65,6 +64,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import settings
 from bot.channels import MARKDOWN_LINK
 from bot.channels.guard import check_text, conversation_id
 
@@ -80,7 +80,7 @@ USER_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
 def slack_api_url() -> str:
-    url = os.environ.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    url = settings.value("SLACK_API_URL")
     return url if url.endswith("/") else url + "/"
 
 
@@ -410,7 +410,7 @@ def _ms(seconds: float) -> int:
 def memory_of_deliveries(redis_url: str | None = None) -> Deliveries | RedisDeliveries:
     """The memory of deliveries: in Redis if `redis_url` (default: the environment's
     REDIS_URL) is not empty, else in the process."""
-    url = (os.environ.get("REDIS_URL", "") if redis_url is None else redis_url).strip()
+    url = ((settings.value("REDIS_URL") or "") if redis_url is None else redis_url).strip()
     if not url:
         return Deliveries()
     shared = RedisDeliveries(url)

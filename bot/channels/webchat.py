@@ -41,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, settings
 from bot.channels.guard import check_text, conversation_id, for_log, is_text
 
 logger = logging.getLogger(__name__)
@@ -109,9 +109,7 @@ class WebchatOutput(SocketIOOutput):
 
 def allowed_origins() -> list[str]:
     """Origins besides the bot's own that may open the web chat (WEB_ALLOWED_ORIGINS)."""
-    import os
-
-    return [o.strip().rstrip("/") for o in os.environ.get("WEB_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    return settings.value("WEB_ALLOWED_ORIGINS")
 
 
 def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:

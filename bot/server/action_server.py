@@ -15,6 +15,13 @@ import sys
 def main(argv=None) -> None:
     from rasa_sdk.__main__ import main as serve
 
+    from bot import settings
+
+    try:
+        settings.check()
+    except settings.SettingError as error:
+        raise SystemExit(f"Cannot start the action server: {error}") from None
+
     sys.argv = ["rasa_sdk"] + list(sys.argv[1:] if argv is None else argv)
     serve()
 

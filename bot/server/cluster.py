@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import STATE_DIR
+from bot import STATE_DIR, settings
 from bot.server.launcher import (
     DEFAULT_MODEL,
     LABELS,
@@ -179,7 +179,7 @@ class Cluster:
         self.logs = self.directory / "logs"
         env = {**os.environ, **(extra_env or {})}
         self.services: list[Service] = []
-        self.tracker_db_url, self.redis_url = env.get("TRACKER_DB_URL"), env.get("REDIS_URL")
+        self.tracker_db_url, self.redis_url = settings.value("TRACKER_DB_URL", env), settings.value("REDIS_URL", env)
         if not self.redis_url:
             redis = Redis(free_port(), log=self.logs / "redis.log")
             self.services.append(redis)
@@ -321,31 +321,24 @@ class Cluster:
         self.stop()
 
 
-def setting(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
-
-
 def run() -> int:
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
     started: list[Cluster] = []
     sweeping: list[Retention] = []
 
     def work() -> None:
-        retention = Retention.from_env()  # a bad TRACKER_RETENTION_DAYS: Cannot start
-        model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
+        settings.check()  # a bad value: Cannot start, naming it
+        retention = Retention.from_env()
+        model = settings.value("MODEL")
         _check_ready(model)
-        pid_file = pid_file_for(setting("BOT_PORT", 5005))
+        pid_file = pid_file_for(settings.value("BOT_PORT"))
         cluster = Cluster(
-            setting("BOT_PORT", 5005),
-            os.environ.get("BOT_HOST", "127.0.0.1"),
-            rasa_servers=setting("RASA_SERVERS", 2),
-            action_servers=setting("ACTION_SERVERS", 2),
-            workers=setting("SANIC_WORKERS", 1),
-            directory=Path(os.environ.get("CLUSTER_DIR", DEFAULT_DIR)),
+            settings.value("BOT_PORT"),
+            settings.value("BOT_HOST"),
+            rasa_servers=settings.value("RASA_SERVERS"),
+            action_servers=settings.value("ACTION_SERVERS"),
+            workers=settings.value("SANIC_WORKERS"),
+            directory=settings.value("CLUSTER_DIR"),
             model=model,
         )
         for notice in stop_leftovers(pid_file):  # fails if another launcher has this port
@@ -369,7 +362,7 @@ def run() -> int:
                 f"{counted(len(cluster.actions), 'action server')} behind HAProxy on port {cluster.action_port}",
                 what=f"The career bot is up as a cluster, in {time.monotonic() - began:.1f} s: "
                 f"{counted(len(cluster.rasa), 'Rasa server')} behind HAProxy, conversations in "
-                f"{'PostgreSQL' if not os.environ.get('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
+                f"{'PostgreSQL' if not settings.value('TRACKER_DB_URL') else 'TRACKER_DB_URL'}, "
                 f"locks in Redis.",
             ),
             flush=True,

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot import DEFAULT_TRACKER_DB, PROJECT_ROOT, STATE_DIR
+from bot import DEFAULT_TRACKER_DB, PROJECT_ROOT, STATE_DIR, settings
 from bot.server.retention import Retention
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
@@ -99,11 +99,11 @@ def base_env(action_port: int, tracker_db: Path, extra: dict | None = None) -> d
         PYTHONPATH=str(PROJECT_ROOT),
     )
     env.update(extra or {})
-    if not env.get("TRACKER_DB_URL"):
+    if not settings.value("TRACKER_DB_URL", env):
         env["TRACKER_DB_URL"] = f"sqlite:///{Path(tracker_db).absolute()}"
-    if not env.get("ACTION_URL"):
+    if not settings.value("ACTION_URL", env):
         env["ACTION_URL"] = local_action_url(action_port)
-    if env.get("REDIS_URL") and not env.get("TICKET_LOCK_LIFETIME"):
+    if settings.value("REDIS_URL", env) and not settings.value("TICKET_LOCK_LIFETIME", env):
         # A server that dies mid-turn leaves its ticket in Redis: the conversation's next
         # message waits until it expires (Rasa's default: 60 s). Turns take well under 1 s.
         env["TICKET_LOCK_LIFETIME"] = str(SHARED_LOCK_LIFETIME)
@@ -390,7 +390,7 @@ class Servers:
         self.pid_file = pid_file
         self.env = base_env(action_port, self.tracker_db, extra_env)
         # ACTION_URL set elsewhere: the actions run there, and only Rasa starts here
-        self.local_actions = self.env["ACTION_URL"] == local_action_url(action_port)
+        self.local_actions = settings.value("ACTION_URL", self.env) == local_action_url(action_port)
         self.processes: list[subprocess.Popen] = []
         self._names: dict[subprocess.Popen, str] = {}  # child -> "actions", "rasa", "shell"
         self._args: dict[subprocess.Popen, list[str]] = {}
@@ -491,7 +491,7 @@ class Servers:
         else:
             credentials = self._write(f"credentials.{port}.yml")
             self.notices = channel_credentials(self.credentials_source, credentials, self.env)
-        sqlite = sqlite_path(self.env["TRACKER_DB_URL"])
+        sqlite = sqlite_path(settings.value("TRACKER_DB_URL", self.env))
         if sqlite is not None:
             write_ahead(sqlite)
         return [
@@ -672,15 +672,16 @@ def main(argv: list[str] | None = None) -> int:
     sweeping: list[Retention] = []
 
     def work() -> int | None:
-        retention = Retention.from_env() if command == "run" else None  # a bad value: Cannot start
-        model = Path(os.environ.get("MODEL", DEFAULT_MODEL))
+        settings.check()  # a bad value: Cannot start, naming it
+        retention = Retention.from_env() if command == "run" else None
+        model = settings.value("MODEL")
         _check_ready(model)
-        bot_port = int(os.environ.get("BOT_PORT", 5005))
+        bot_port = settings.value("BOT_PORT")
         servers = Servers(
             bot_port=bot_port,
-            action_port=int(os.environ.get("ACTION_PORT", 5055)),
-            host=os.environ.get("BOT_HOST", "127.0.0.1"),
-            tracker_db=Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB)),
+            action_port=settings.value("ACTION_PORT"),
+            host=settings.value("BOT_HOST"),
+            tracker_db=settings.value("TRACKER_DB"),
             model=model,
         )
         started.append(servers)
@@ -703,11 +704,11 @@ def main(argv: list[str] | None = None) -> int:
         actions = (
             f"http://127.0.0.1:{servers.action_port}/health"
             if servers.local_actions
-            else f"{servers.env['ACTION_URL']} (ACTION_URL)"
+            else f"{settings.value('ACTION_URL', servers.env)} (ACTION_URL)"
         )
         print(banner(servers.url, servers.notices, actions), flush=True)
         if retention is not None:
-            sweeping.append(retention.start(servers.env["TRACKER_DB_URL"]))
+            sweeping.append(retention.start(settings.value("TRACKER_DB_URL", servers.env)))
         servers.supervise()
         return None
 

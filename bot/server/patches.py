@@ -93,35 +93,31 @@ import contextvars
 import copy
 import importlib.machinery
 import logging
-import os
 import re
 import signal
 import sys
 import weakref
 from typing import Any
 
+from bot import settings
 from bot.channels import MARKDOWN_LINK
 
 logger = logging.getLogger(__name__)
 
 APPLIED = False
-DEFAULT_ACTION_TIMEOUT = 2.5
 ROOT_TEXT = "Hello from the career bot"
 INTENT_DATA = re.compile(r"[@{]")  # where Rasa's `/intent@confidence{entities}` data starts
 GOODBYE = "Goodbye."
 
 
 def action_timeout() -> float:
-    try:
-        return float(os.environ.get("ACTION_TIMEOUT", DEFAULT_ACTION_TIMEOUT))
-    except ValueError:
-        return DEFAULT_ACTION_TIMEOUT
+    return settings.value("ACTION_TIMEOUT")
 
 
 def speedups() -> bool:
     """The speed fixes (6. to 12.) are on unless BOT_SPEEDUPS=off (for `make bench`'s
     comparison with stock Rasa's behaviour)."""
-    return os.environ.get("BOT_SPEEDUPS", "on").strip().lower() != "off"
+    return settings.value("BOT_SPEEDUPS")
 
 
 def _knowledge():

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 
+from bot import settings
 from bot.channels.guard import REQUEST_MAX_BYTES
 from bot.server import patches
 
-os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
+settings.check()  # a bad value stops the server, naming it
+os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))  # Sanic reads it
 patches.apply()

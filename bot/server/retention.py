@@ -16,11 +16,11 @@ the variable stops start-up with a message naming it.
 
 from __future__ import annotations
 
-import math
-import os
 import sys
 import threading
 from collections.abc import Callable, Mapping
+
+from bot import settings
 
 VARIABLE = "TRACKER_RETENTION_DAYS"
 INTERVAL = 24 * 3600.0  # seconds between sweeps
@@ -30,19 +30,7 @@ def days_from(env: Mapping[str, str] | None = None) -> float | None:
     """TRACKER_RETENTION_DAYS as a number of days; None when unset or empty (keep
     everything); ValueError naming the variable and its value for anything but a
     positive number."""
-    env = os.environ if env is None else env
-    value = env.get(VARIABLE, "").strip()
-    if not value:
-        return None
-    try:
-        days = float(value)
-    except ValueError:
-        days = math.nan
-    if not (math.isfinite(days) and days > 0):
-        raise ValueError(
-            f"{VARIABLE} must be a positive number of days (or unset to keep conversations), not {value!r}"
-        )
-    return days
+    return settings.value(VARIABLE, env)
 
 
 class Retention:

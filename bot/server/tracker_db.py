@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot import DEFAULT_TRACKER_DB
+from bot import DEFAULT_TRACKER_DB, settings
 
 
 class TrackerDBError(RuntimeError):
@@ -26,13 +26,12 @@ class TrackerDBError(RuntimeError):
 
 def store_url(env: Mapping[str, str] | None = None) -> str:
     """TRACKER_DB_URL, or the SQLite file TRACKER_DB (default state/tracker.db)."""
-    env = os.environ if env is None else env
-    if env.get("TRACKER_DB_URL"):
-        url = env["TRACKER_DB_URL"]
+    url = settings.value("TRACKER_DB_URL", env)
+    if url:
         if url.startswith("postgres://"):  # Heroku's spelling, which SQLAlchemy 1.4 no longer takes
             url = "postgresql://" + url[len("postgres://") :]
         return url
-    return f"sqlite:///{Path(env.get('TRACKER_DB') or DEFAULT_TRACKER_DB).absolute()}"
+    return f"sqlite:///{settings.value('TRACKER_DB', env).absolute()}"
 
 
 def shown(url: str) -> str:
@@ -75,7 +74,7 @@ def events_table() -> sa.Table:
 def engine_options(url: str) -> dict:
     """What Rasa's SQLTrackerStore gives create_engine for `url` that matters to a tool:
     PostgreSQL's schema (POSTGRESQL_SCHEMA) as the search path."""
-    schema = os.environ.get("POSTGRESQL_SCHEMA")
+    schema = settings.value("POSTGRESQL_SCHEMA")
     if schema and sa.engine.make_url(url).get_backend_name() == "postgresql":
         return {"connect_args": {"options": f"-csearch_path={schema}"}}
     return {}
@@ -110,9 +109,9 @@ def hash_key(env: Mapping[str, str] | None = None) -> bytes:
     """The key sender ids are hashed with: SENDER_HASH_KEY, or a random key kept in
     state/sender-hash.key (made on first use, readable by its owner only), so that the
     same sender gets the same hash in every report and `make forget` takes that hash."""
-    env = os.environ if env is None else env
-    if env.get("SENDER_HASH_KEY"):
-        return env["SENDER_HASH_KEY"].encode()
+    key = settings.value("SENDER_HASH_KEY", env)
+    if key:
+        return key.encode()
     path = DEFAULT_TRACKER_DB.parent / "sender-hash.key"
     if not path.is_file():
         import secrets

@@ -14,7 +14,6 @@ so a second run copies nothing twice. --dry-run does it all and rolls back.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 from contextlib import closing
@@ -24,7 +23,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from bot import DEFAULT_TRACKER_DB
+from bot import settings
 from bot.server.tracker_db import events_table, reason
 
 BATCH = 1000  # rows read and inserted at a time
@@ -116,13 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         "sqlite_path",
         nargs="?",
         type=Path,
-        default=Path(os.environ.get("TRACKER_DB") or DEFAULT_TRACKER_DB),
+        default=settings.value("TRACKER_DB"),
         help="the SQLite tracker database (default: TRACKER_DB or state/tracker.db)",
     )
     parser.add_argument(
         "url",
         nargs="?",
-        default=os.environ.get("TRACKER_DB_URL"),
+        default=settings.value("TRACKER_DB_URL"),
         help="the PostgreSQL database, postgresql://user:password@host:port/db (default: TRACKER_DB_URL)",
     )
     parser.add_argument("--dry-run", action="store_true", help="copy, count, then roll back")
