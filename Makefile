@@ -8,8 +8,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 VENV := .venv
 PY := $(VENV)/bin/python
-# Rasa's command line, through bot.server.serve (Rasa's own `rasa` script needs TensorFlow).
-RASA := $(PY) -m bot.server.serve
+# Rasa's command line, through bot.ops.serve (Rasa's own `rasa` script needs TensorFlow).
+RASA := $(PY) -m bot.ops.serve
 SPACY_MODEL := models/spacy_en_career
 MODEL := models/career.tar.gz
 # Training data: the NLU files and rules (the knowledge file is read at run time, not trained on).
@@ -99,23 +99,23 @@ train: $(MODEL)
 # make adds no "*** [run] Interrupt" (it does only when its command dies of the signal).
 # No `exec` or `trap` is needed: the launcher is make's own child, no shell in between.
 run: $(MODEL) $(WEB_STAMP)
-	$(PY) -m bot.server.launcher run
+	$(PY) -m bot.ops.launcher run
 
 # The same bot as several servers behind HAProxy, with PostgreSQL and Redis (README,
 # "Scale out"); .ci/packages installs the Debian packages it needs when they are missing.
 cluster: $(MODEL) $(WEB_STAMP)
 	@.ci/packages cluster
-	$(PY) -m bot.server.cluster run
+	$(PY) -m bot.ops.cluster run
 
 # The load balancer's configuration for bot hosts elsewhere (README, "Several machines"):
 #   make haproxy-config BOT_HOSTS="10.0.0.11:5005 10.0.0.12:5005" [BIND=0.0.0.0:5005] [ACTIONS="host:port ..."]
 haproxy-config: $(VENV)/.installed
 	@[ -n "$(BOT_HOSTS)" ] || { echo 'error: say where the bot hosts are: BOT_HOSTS="host:port host:port"' >&2; exit 2; }
-	@$(PY) -m bot.server.cluster haproxy-config --bind $(or $(BIND),0.0.0.0:5005) --rasa $(BOT_HOSTS) \
+	@$(PY) -m bot.ops.cluster haproxy-config --bind $(or $(BIND),0.0.0.0:5005) --rasa $(BOT_HOSTS) \
 	  $(if $(ACTIONS),--actions $(ACTIONS))
 
 shell: $(MODEL)
-	$(PY) -m bot.server.launcher shell
+	$(PY) -m bot.ops.launcher shell
 
 # Tests write screenshots to test-output/ only; `make screenshots` also refreshes the README's.
 # Two pytest-xdist workers (one per core), each test file wholly on one of them, so that a
@@ -144,20 +144,20 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data $(TRAIN_DATA)
 
 compare: $(SPACY_MODEL)/meta.json
-	$(PY) -m bot.tools.nlu_compare
+	$(PY) -m bot.measure.nlu_compare
 
 answers: $(MODEL)
-	$(PY) -m bot.tools.answer_eval $(or $(SET),dev)
+	$(PY) -m bot.measure.answer_eval $(or $(SET),dev)
 
 bench: $(MODEL)
-	$(PY) -m bot.tools.bench
+	$(PY) -m bot.measure.bench
 
 profile: $(MODEL)
-	$(PY) -m bot.tools.profile
+	$(PY) -m bot.measure.profile
 
 # Conversations from the SQLite store into PostgreSQL; conversations already there are skipped.
 migrate-tracker: $(VENV)/.installed
-	$(PY) -m bot.tools.migrate_tracker
+	$(PY) -m bot.storage.migrate_tracker
 
 # The maintainer's loop (issue 13): ARGS="--since 2026-11-01 --channel slack" narrows the report.
 report: $(MODEL)
@@ -165,7 +165,7 @@ report: $(MODEL)
 
 forget: $(VENV)/.installed
 	@[ -n "$(SENDER)" ] || { echo "usage: make forget SENDER=<conversation id, or the hash make report shows>" >&2; exit 2; }
-	$(PY) -m bot.tools.forget "$(SENDER)"
+	$(PY) -m bot.storage.forget "$(SENDER)"
 
 # After editing requirements.in or requirements-dev.in (KEEP=1: move only what has to).
 lock: $(VENV)/.installed

@@ -5,7 +5,7 @@ uses, each test in its own conversations (sender ids), database or keys. Tests t
 a server or another process of their own carry the `servers` marker (`make check` leaves
 them out).
 
-Rasa is imported patched (bot.server.rasa_patched) before any test module is collected,
+Rasa is imported patched (bot.rasa_ext.rasa_patched) before any test module is collected,
 so that what Rasa does in this process never depends on the order tests run in.
 """
 
@@ -17,8 +17,8 @@ import pytest
 
 from bot.answers import Answers, load_answers
 from bot.grounding import numbers_in, ungrounded_numbers
-from bot.server.launcher import free_port, terminate
-from bot.server.services import MissingProgram, Redis
+from bot.ops.launcher import free_port, terminate
+from bot.ops.services import MissingProgram, Redis
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -33,11 +33,11 @@ def ungrounded(text: str) -> set:
 
 
 def pytest_configure(config):
-    """Rasa, patched (bot.server.rasa_patched), before any test module is collected; not in
+    """Rasa, patched (bot.rasa_ext.rasa_patched), before any test module is collected; not in
     pytest-xdist's controller, which runs no test (it would cost every run 6 s)."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return
-    import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
+    import bot.rasa_ext.rasa_patched  # noqa: F401 - Rasa as the server runs it
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +47,7 @@ def answers() -> Answers:
 
 @contextmanager
 def action_server_down(bot):
-    """Stop the action server of `bot` (bot.server.launcher.Servers); start it again
+    """Stop the action server of `bot` (bot.ops.launcher.Servers); start it again
     afterwards (first in bot.processes again)."""
     actions = bot.processes.pop(0)
     terminate([actions])
@@ -72,13 +72,13 @@ def redis_server() -> Redis:
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """One PostgreSQL for the run on a free loopback port (bot.server.services Postgres,
+    """One PostgreSQL for the run on a free loopback port (bot.ops.services Postgres,
     its data in a folder under /tmp that the postgres user can enter, removed afterwards);
     the test fails, naming the Debian package, if PostgreSQL is missing. A test that
     writes takes its own database (`postgres_url`)."""
     import shutil
 
-    from bot.server.services import Postgres, open_folder
+    from bot.ops.services import Postgres, open_folder
 
     folder = open_folder("pg-")
     try:
@@ -94,7 +94,7 @@ def postgres_server():
 def postgres_url(postgres_server) -> str:
     """A new, empty database of the run's PostgreSQL for this test alone (owned by the bot's
     role, made by the server's superuser over its socket); dropped after it."""
-    from bot.server.services import POSTGRES_DIRS, USER, program
+    from bot.ops.services import POSTGRES_DIRS, USER, program
 
     def as_superuser(sql: str) -> None:
         psql = program("psql", POSTGRES_DIRS)
@@ -142,8 +142,8 @@ def bot(slack, tmp_path_factory):
 @pytest.fixture(scope="session")
 def agent():
     """The trained model in this process, as the server runs it, with its action called in
-    this process (bot.tools.answer_eval.in_process_agent); conversations kept in memory."""
-    from bot.tools.answer_eval import in_process_agent
+    this process (bot.measure.answer_eval.in_process_agent); conversations kept in memory."""
+    from bot.measure.answer_eval import in_process_agent
 
     return in_process_agent()
 

@@ -1,5 +1,5 @@
 """The answer gate: the locked held-out answer sets (tests/answers/heldout*.yml), scored on
-what the replies of the real bot contain (bot.tools.answer_eval): the trained model and the
+what the replies of the real bot contain (bot.measure.answer_eval): the trained model and the
 action, run in this process exactly as the servers run them. That they give the same reply
 as the served bot over REST, turn for turn, is the last test here (on the dev set).
 
@@ -13,8 +13,8 @@ import functools
 import pytest
 
 from bot.answers import human_date
-from bot.tools.answer_eval import LOCKED, SETS_DIR, load_cases, run, run_in_process, summary
-from bot.tools.nlu_eval import near_duplicates, training_texts
+from bot.measure.answer_eval import LOCKED, SETS_DIR, load_cases, run, run_in_process, summary
+from bot.measure.nlu_eval import near_duplicates, training_texts
 from tests.conftest import ANSWERS
 
 KB = ANSWERS.kb
@@ -84,7 +84,7 @@ def test_expected_strings_are_in_the_knowledge_file(name):
     assert not wrong
 
 
-# Held-out turns that were already near-duplicates (bot.tools.nlu_eval.near_duplicate) of
+# Held-out turns that were already near-duplicates (bot.measure.nlu_eval.near_duplicate) of
 # a training example or an `asks` phrase when the set was committed: short common
 # phrasings ("tell me more", "hi", a bare number) that independent writers share. The
 # counts may not grow: nothing may be added to the training data or the `asks` from a
@@ -92,7 +92,7 @@ def test_expected_strings_are_in_the_knowledge_file(name):
 # The asks counts were raised once, on 2026-11-26 (0 -> 7, 17 -> 23, 10 -> 22), when a helper
 # who never saw a held-out set added 440 asks: short follow-ups ("is it any good?") that
 # independent writers share. The score without near-duplicate turns is printed beside the
-# full score (bot.tools.answer_eval) and reported on the issue.
+# full score (bot.measure.answer_eval) and reported on the issue.
 OVERLAP_AT_COMMIT = {
     "heldout": {"training": 41, "asks": 7},
     "heldout2": {"training": 32, "asks": 23},
@@ -148,7 +148,7 @@ def test_held_out_answers_meet_the_gate(name, agent):
 
 @pytest.mark.servers
 def test_the_in_process_scorer_gets_the_same_replies_as_rest(agent, bot):
-    """bot.tools.answer_eval's in-process run (Rasa and the action in this process) and its
+    """bot.measure.answer_eval's in-process run (Rasa and the action in this process) and its
     REST run (the shared bot) give the same reply to every turn of a development set, so
     the same score."""
     cases = load_cases(SETS_DIR / "dev.yml")

@@ -1,4 +1,4 @@
-"""The bot as a cluster (bot/server/cluster.py): two Rasa servers and two action servers
+"""The bot as a cluster (bot/ops/cluster.py): two Rasa servers and two action servers
 behind HAProxy, conversations in PostgreSQL, locks and Slack's memory in Redis, all
 started here on free loopback ports and stopped at the end.
 
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.server.cluster import Cluster
-from bot.server.launcher import LABELS, START_TIMEOUT, free_port, post_rest, terminate, wait_until_up
-from bot.server.services import MissingProgram, open_folder
+from bot.ops.cluster import Cluster
+from bot.ops.launcher import LABELS, START_TIMEOUT, free_port, post_rest, terminate, wait_until_up
+from bot.ops.services import MissingProgram, open_folder
 from tests.support.latency_proxy import LatencyProxy
 from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, send
 
@@ -92,7 +92,7 @@ def cluster(slack, redis_far_away):
 
 def stock_endpoints(cluster, path: Path, redis_port: int) -> None:
     """CLUSTER_LOCK_STORE=stock: the Rasa servers use Rasa's own RedisLockStore, whose
-    tickets race between servers (bot/server/lock_store.py); the test of parallel messages
+    tickets race between servers (bot/rasa_ext/lock_store.py); the test of parallel messages
     to two servers should then fail. Not part of `make test`: run it by hand."""
     import yaml
 
@@ -370,7 +370,7 @@ def make_clusters():
 
 @pytest.mark.parametrize("stop", sorted(STOPS))
 def test_make_cluster_starts_answers_and_stops_leaving_nothing_behind(make_clusters, stop):
-    from bot.server.launcher import pid_file_for
+    from bot.ops.launcher import pid_file_for
     from tests.support.launcher_run import port_open
 
     run = make_clusters[stop]
@@ -396,7 +396,7 @@ def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server, cluste
     """With SANIC_WORKERS=2 the Rasa server forks its workers; killed (the launcher's last
     resort after SIGTERM), it must not leave them serving on the port. (Its actions run
     on the cluster's action servers: only the Rasa server starts here.)"""
-    from bot.server.launcher import Servers
+    from bot.ops.launcher import Servers
 
     servers = Servers(
         free_port(),
@@ -414,7 +414,7 @@ def test_sanic_workers_die_with_their_rasa_server(tmp_path, redis_server, cluste
         assert len(servers.processes) == 1  # no action server of its own
         main = servers.processes[-1]
         workers = [int(p) for p in Path(f"/proc/{main.pid}/task/{main.pid}/children").read_text().split()]
-        workers = [pid for pid in workers if "bot.server.serve" in Path(f"/proc/{pid}/cmdline").read_text()]
+        workers = [pid for pid in workers if "bot.ops.serve" in Path(f"/proc/{pid}/cmdline").read_text()]
         assert len(workers) == 2, workers
         assert "$131,490" in json.dumps(post_rest(servers.url, "workers", "median salary for ML engineers?"))
         main.kill()

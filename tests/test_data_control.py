@@ -1,7 +1,7 @@
 """Data control (issue 13): `make forget` deletes exactly one conversation, named by its id
 or by the hash reports show; TRACKER_RETENTION_DAYS deletes the conversations idle longer
 than that at start-up and then on schedule. On a real `make run` launcher (SQLite) driven
-over REST, and on a real PostgreSQL through the same code (bot/server/tracker_db.py)."""
+over REST, and on a real PostgreSQL through the same code (bot/storage/tracker_db.py)."""
 
 import asyncio
 import subprocess
@@ -17,9 +17,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import PROJECT_ROOT
-from bot.server import tracker_db
-from bot.server.launcher import free_port, pid_file_for, post_rest, stop_leftovers
-from bot.server.retention import Retention, days_from
+from bot.ops.launcher import free_port, pid_file_for, post_rest, stop_leftovers
+from bot.storage import tracker_db
+from bot.storage.retention import Retention, days_from
 from tests.conftest import ANSWERS
 from tests.support.launcher_run import MAKE_ONLY, Launcher, launcher_env, lines_of, read_until
 from tests.test_postgres import DOMAIN, conversation
@@ -81,8 +81,8 @@ def without(rows: dict, *senders: str) -> dict:
 
 
 def forget_tool(env: dict, sender: str, make: bool = False) -> subprocess.CompletedProcess:
-    """`make forget SENDER=...` (the target as users run it) or `python -m bot.tools.forget`."""
-    args = MAKE_ONLY + ["forget", f"SENDER={sender}"] if make else [sys.executable, "-m", "bot.tools.forget", sender]
+    """`make forget SENDER=...` (the target as users run it) or `python -m bot.storage.forget`."""
+    args = MAKE_ONLY + ["forget", f"SENDER={sender}"] if make else [sys.executable, "-m", "bot.storage.forget", sender]
     return subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -131,7 +131,7 @@ def bot(home, cluster):
 
 @pytest.fixture(scope="module")
 def cluster(postgres_server, redis_server, tmp_path_factory):
-    """`python -m bot.server.cluster run` (one Rasa and one action server) with
+    """`python -m bot.ops.cluster run` (one Rasa and one action server) with
     TRACKER_RETENTION_DAYS=30 on the module's PostgreSQL, holding a conversation idle over
     that and one not (`written`: their rows); stopped by its test, or at the end. Its
     test runs before those that empty the PostgreSQL."""
@@ -149,7 +149,7 @@ def cluster(postgres_server, redis_server, tmp_path_factory):
     }
     written = stored(url)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.server.cluster", "run"],
+        [sys.executable, "-m", "bot.ops.cluster", "run"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -284,7 +284,7 @@ def test_retention_is_off_unless_set_to_a_number_of_days(value, days):
 
 @pytest.mark.servers
 @pytest.mark.parametrize("value", ["thirty", "0", "-7", "nan", "inf", "30d"])
-@pytest.mark.parametrize("module", ["bot.server.launcher", "bot.server.cluster"])
+@pytest.mark.parametrize("module", ["bot.ops.launcher", "bot.ops.cluster"])
 def test_a_bad_retention_value_stops_start_up_naming_it(tmp_path, module, value):
     env = {**launcher_env(tmp_path), "TRACKER_RETENTION_DAYS": value}
     done = subprocess.run(
@@ -419,7 +419,7 @@ def test_the_launcher_sweeps_without_importing_rasa(tmp_path):
     db = tmp_path / "tracker.db"
     tracker_db.events_table().create(tracker_db.open_store(f"sqlite:///{db}", must_exist=False))
     probe = (
-        "import sys; from bot.server.retention import Retention; r = Retention(30, log=print); "
+        "import sys; from bot.storage.retention import Retention; r = Retention(30, log=print); "
         f"r.url = 'sqlite:///{db}'; r.sweep(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'rasa'))"
     )
     out = subprocess.run(

@@ -6,9 +6,9 @@ import subprocess
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.server.cluster import haproxy_config
-from bot.server.launcher import base_env, without_unset
-from bot.server.services import MissingProgram, program
+from bot.ops.cluster import haproxy_config
+from bot.ops.launcher import base_env, without_unset
+from bot.ops.services import MissingProgram, program
 
 DEPLOY = PROJECT_ROOT / "deploy"
 EXAMPLE_HOSTS = ["10.0.0.11:5005", "10.0.0.12:5005"]  # the README's and the file's

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from bot.grounding import stated_facts
-from bot.server.launcher import post_rest
+from bot.ops.launcher import post_rest
 from tests.conftest import ANSWERS, numbers_in, ungrounded
 
 pytestmark = pytest.mark.servers

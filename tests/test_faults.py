@@ -20,7 +20,7 @@ import pytest
 
 from bot import save_results
 from bot.channels.guard import conversation_id
-from bot.server.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
+from bot.ops.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
 from tests.conftest import ANSWERS
 from tests.support.launcher_run import Launcher, port_open
 from tests.support.tracker_rows import stored_events

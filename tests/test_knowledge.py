@@ -10,7 +10,7 @@ from bot import DOMAIN_FILE, KNOWLEDGE_FILE, PROJECT_ROOT
 from bot.domain import read_domain
 from bot.entities import EntityNormaliser
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.server.launcher import Servers
+from bot.ops.launcher import Servers
 from tests.support.seed_pins import SEED_ACCESSED, SEED_AS_OF, SEED_FIGURES, SEED_FOOTNOTE_URLS
 
 RAW = yaml.safe_load(KNOWLEDGE_FILE.read_text(encoding="utf-8"))

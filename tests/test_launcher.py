@@ -7,7 +7,7 @@ import signal
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.server.launcher import free_port, pid_file_for, post_rest
+from bot.ops.launcher import free_port, pid_file_for, post_rest
 from tests.support.launcher_run import Launcher, MakeRun, launcher_env, port_open
 
 STOPS = ["ctrl-c", "sigterm"]  # how `make run` is stopped
@@ -74,7 +74,7 @@ def endpoints_for(env: dict, tmp_path) -> dict:
     """The endpoints a server started by the launcher in `env` reads."""
     import yaml
 
-    from bot.server.launcher import base_env, without_unset
+    from bot.ops.launcher import base_env, without_unset
 
     with pytest.MonkeyPatch.context() as patch:
         for name in ("TRACKER_DB_URL", "REDIS_URL", "ACTION_URL"):
@@ -108,11 +108,11 @@ def test_set_the_servers_share_postgresql_redis_and_remote_actions(tmp_path):
     got = endpoints_for(env, tmp_path)
     assert (got["TRACKER_DB_URL"], got["ACTION_URL"]) == (env["TRACKER_DB_URL"], env["ACTION_URL"])
     assert got["left_out"] == {}
-    assert got["sections"]["lock_store"]["type"] == "bot.server.lock_store.AtomicRedisLockStore"
+    assert got["sections"]["lock_store"]["type"] == "bot.rasa_ext.lock_store.AtomicRedisLockStore"
 
 
 def test_a_remote_action_server_is_not_started_here(tmp_path):
-    from bot.server.launcher import Servers
+    from bot.ops.launcher import Servers
 
     here = Servers(free_port(), free_port(), tracker_db=tmp_path / "t.db")
     elsewhere = Servers(
@@ -124,7 +124,7 @@ def test_a_remote_action_server_is_not_started_here(tmp_path):
 def test_free_ports_are_outside_the_ephemeral_range_never_repeated_and_free(monkeypatch):
     import socket
 
-    from bot.server import launcher
+    from bot.ops import launcher
 
     low, high = (int(n) for n in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
     assert not set(launcher.FREE_PORTS) & set(range(low, high + 1))

@@ -60,7 +60,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_is_read_from_the_sources():
     graph = imports()
-    assert "bot.server.tracker_db" in graph["bot.server.retention"]  # imported inside a function
+    assert "bot.storage.tracker_db" in graph["bot.storage.retention"]  # imported inside a function
     assert "bot.rasa_ext.left_out" in graph["bot"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
 

@@ -1,4 +1,4 @@
-"""bot/server/lock_store.py: one conversation's messages are processed one at a time even
+"""bot/rasa_ext/lock_store.py: one conversation's messages are processed one at a time even
 when they reach different Rasa servers at once (a real Redis on a free loopback port)."""
 
 import asyncio
@@ -8,7 +8,7 @@ import time
 import pytest
 from rasa.core.lock_store import RedisLockStore
 
-from bot.server.lock_store import AtomicRedisLockStore
+from bot.rasa_ext.lock_store import AtomicRedisLockStore
 
 pytestmark = pytest.mark.servers
 
@@ -107,7 +107,7 @@ def test_a_message_queued_behind_a_dead_servers_ticket_gets_the_lock_when_it_exp
     waited = seconds_to_lock(store, conversation, lifetime=1.0, limit=4.0)
     if store_class is AtomicRedisLockStore:
         assert waited is not None and 0.9 <= waited <= 2.0, waited
-    else:  # Rasa's own behaviour, pinned: if this changes, revisit bot/server/lock_store.py
+    else:  # Rasa's own behaviour, pinned: if this changes, revisit bot/rasa_ext/lock_store.py
         assert waited is None
     store.red.delete(store.key_prefix + conversation)
 

@@ -6,7 +6,7 @@ typos and short forms); nlu_fallback counts as out_of_scope since both run the d
 heldout.yml has been looked at (its misclassified questions are printed, and issue 13's
 work read them); heldout2.yml is locked: only its scores are printed.
 No held-out question or test-story turn may be a near-duplicate of a training example
-(bot.tools.nlu_eval.near_duplicate: equal without case, punctuation and apostrophes, one word
+(bot.measure.nlu_eval.near_duplicate: equal without case, punctuation and apostrophes, one word
 apart, or word Jaccard >= 0.8).
 """
 
@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.tools.nlu_eval import HELDOUT_FILE, evaluate, load_examples, near_duplicate, near_duplicates, training_texts
+from bot.measure.nlu_eval import HELDOUT_FILE, evaluate, load_examples, near_duplicate, near_duplicates, training_texts
 
 GATE = 0.90
 PER_INTENT_FLOOR = 0.65

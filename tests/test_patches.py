@@ -1,4 +1,4 @@
-"""bot/server/patches.py: the fixes to Rasa 3.6.21 work, and fail loudly if the pinned
+"""bot/rasa_ext/patches.py: the fixes to Rasa 3.6.21 work, and fail loudly if the pinned
 Rasa changes underneath them."""
 
 import asyncio
@@ -35,7 +35,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot import PROJECT_ROOT
 from bot.channels.guard import REQUEST_MAX_BYTES
-from bot.server import patches
+from bot.rasa_ext import patches
 from tests.conftest import ANSWERS
 
 # The Rasa source the patches were written against (sha256 of each function, first 16).
@@ -61,7 +61,7 @@ PATCHED = {
     # self.session() as session: async with session.request(...)`
     (EndpointConfig, "session"): "e55aa13d9d4fb4bc",
     (EndpointConfig, "request"): "ccdb778aed8208e2",
-    # bot/server/lock_store.py (a subclass): the lock's life (lock and _acquire_lock are
+    # bot/rasa_ext/lock_store.py (a subclass): the lock's life (lock and _acquire_lock are
     # replaced), the steps it replaces, and the lock's stored format and rules
     (LockStore, "lock"): "8b9b716c031a3444",
     (LockStore, "_acquire_lock"): "ead2fff373291c24",
@@ -107,13 +107,13 @@ def test_the_pinned_rasa_is_the_one_the_patches_were_written_for():
     for (owner, name), digest in PATCHED.items():
         source = inspect.getsource(original(owner, name))
         assert hashlib.sha256(source.encode()).hexdigest()[:16] == digest, (
-            f"Rasa's {name} changed: check bot/server/patches.py (or lock_store.py) against it"
+            f"Rasa's {name} changed: check bot/rasa_ext/patches.py (or lock_store.py) against it"
         )
 
 
 @pytest.fixture(scope="module")
 def applied():
-    """Rasa in this process, patched once by tests/conftest.py's import of bot.server.rasa_patched."""
+    """Rasa in this process, patched once by tests/conftest.py's import of bot.rasa_ext.rasa_patched."""
     assert patches.APPLIED
     return patches
 
@@ -234,7 +234,7 @@ def test_the_action_server_gets_the_state_without_the_conversations_events(appli
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
     from rasa.utils.endpoints import read_endpoint_config
 
-    from bot.server.launcher import base_env, without_unset
+    from bot.ops.launcher import base_env, without_unset
 
     env = base_env(5055, tmp_path / "unused.db")  # what the launcher gives the server
     for name in ("ACTION_URL", "TRACKER_DB_URL"):
@@ -594,20 +594,20 @@ def test_a_kept_connection_the_server_dropped_is_replaced_without_an_error(appli
 
 
 def test_the_fixes_are_applied_in_one_place():
-    """Only bot.server.rasa_patched applies the fixes; everything that runs Rasa imports it."""
+    """Only bot.rasa_ext.rasa_patched applies the fixes; everything that runs Rasa imports it."""
     callers = sorted(
         str(path.relative_to(PROJECT_ROOT))
         for folder in ("bot", "actions", "tests")
         for path in (PROJECT_ROOT / folder).rglob("*.py")
         if "patches.apply()" in path.read_text(encoding="utf-8") and path.name != "test_patches.py"
     )
-    assert callers == ["bot/server/rasa_patched.py"]
+    assert callers == ["bot/rasa_ext/rasa_patched.py"]
     for user in (
-        "bot/server/serve.py",
-        "bot/tools/answer_eval.py",
-        "bot/tools/nlu_eval.py",
-        "bot/tools/bench.py",
-        "bot/tools/profile.py",
+        "bot/ops/serve.py",
+        "bot/measure/answer_eval.py",
+        "bot/measure/nlu_eval.py",
+        "bot/measure/bench.py",
+        "bot/measure/profile.py",
         "tests/conftest.py",
     ):
-        assert "import bot.server.rasa_patched" in (PROJECT_ROOT / user).read_text(encoding="utf-8"), user
+        assert "import bot.rasa_ext.rasa_patched" in (PROJECT_ROOT / user).read_text(encoding="utf-8"), user

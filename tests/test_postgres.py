@@ -1,5 +1,5 @@
-"""PostgreSQL as a child service (bot/server/services.py Postgres) and the copy of the SQLite
-conversations into it (bot/tools/migrate_tracker.py), on a real PostgreSQL on a free
+"""PostgreSQL as a child service (bot/ops/services.py Postgres) and the copy of the SQLite
+conversations into it (bot/storage/migrate_tracker.py), on a real PostgreSQL on a free
 loopback port."""
 
 import asyncio
@@ -21,10 +21,10 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import PROJECT_ROOT
-from bot.server import services
-from bot.server.launcher import free_port, write_ahead
-from bot.server.services import MissingProgram, Postgres, open_folder
-from bot.tools import migrate_tracker
+from bot.ops import services
+from bot.ops.launcher import free_port, write_ahead
+from bot.ops.services import MissingProgram, Postgres, open_folder
+from bot.storage import migrate_tracker
 
 pytestmark = pytest.mark.servers
 
@@ -123,7 +123,7 @@ def test_dies_with_its_parent_even_when_that_is_killed(folder):
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from bot.server.services import Postgres; "
+            "import sys; from pathlib import Path; from bot.ops.services import Postgres; "
             "server = Postgres(Path(sys.argv[1]), int(sys.argv[2])).start(); "
             "print(server.process.pid, flush=True); sys.stdin.read()",
             str(folder / "orphan"),

@@ -10,7 +10,7 @@ import pytest
 from bot import PROJECT_ROOT
 
 # Rasa's own `rasa` script needs TensorFlow, which the install leaves out (bot.rasa_ext.left_out).
-RASA = [sys.executable, "-m", "bot.server.serve"]
+RASA = [sys.executable, "-m", "bot.ops.serve"]
 MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
 VALIDATE = ["data", "validate", "--fail-on-warnings", "--config", "config.yml", "--domain", "domain.yml"]

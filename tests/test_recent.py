@@ -1,4 +1,4 @@
-"""Fix 9 (bot/server/patches.py, bot/server/recent.py): a message is handled on the
+"""Fix 9 (bot/rasa_ext/patches.py, bot/rasa_ext/recent.py): a message is handled on the
 conversation's last turns kept in memory, and the bot says and stores exactly what stock
 Rasa does."""
 
@@ -24,9 +24,9 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import PROJECT_ROOT
-from bot.server import recent
-from bot.server.launcher import Servers, free_port
-from bot.tools.profile import agent_on
+from bot.measure.profile import agent_on
+from bot.ops.launcher import Servers, free_port
+from bot.rasa_ext import recent
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 

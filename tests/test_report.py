@@ -1,5 +1,5 @@
 """`make report` (bot/tools/report) on tracker stores written here as Rasa writes them
-(bot/tools/report_data.py Store): grouping, counts, first and last seen, filters,
+(bot/measure/report_data.py Store): grouping, counts, first and last seen, filters,
 hashed senders, escaping, an empty store, a missing one, and PostgreSQL."""
 
 import io
@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.server import tracker_db
+from bot.measure.report_data import Reply, Store
+from bot.storage import tracker_db
 from bot.tools import report
 from bot.tools.report.groups import Grouper
-from bot.tools.report_data import Reply, Store
 
 # a report run starts its grouping child (bot/tools/report/groups.py), and one test uses PostgreSQL
 pytestmark = pytest.mark.servers

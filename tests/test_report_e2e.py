@@ -1,7 +1,7 @@
 """Issue 13's test of `make report`: conversations with declined, low-confidence, gap and 👎
 turns are driven through REST against real servers (action server + rasa run on free
 loopback ports) on a fresh SQLite store that already holds two weeks of generated
-history (bot/tools/report_data.py: the development sets' conversations answered by the
+history (bot/measure/report_data.py: the development sets' conversations answered by the
 real action, so the charts have days to show); the real `make report` target runs on it,
 and its HTML is opened in Debian's chromium (tests/support/webchat_support.py).
 
@@ -21,8 +21,8 @@ import uuid
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.server.launcher import Servers, free_port, post_rest
-from bot.tools.report_data import generate
+from bot.measure.report_data import generate
+from bot.ops.launcher import Servers, free_port, post_rest
 from tests.support.launcher_run import MAKE_ONLY, launcher_env
 from tests.support.webchat_support import AXE, DOC_SCREENSHOTS, chromium
 

@@ -97,10 +97,10 @@ def test_check_names_every_bad_value_at_once():
 
 
 @pytest.mark.servers
-@pytest.mark.parametrize("module", ["bot.server.launcher", "bot.server.cluster", "bot.server.action_server"])
+@pytest.mark.parametrize("module", ["bot.ops.launcher", "bot.ops.cluster", "bot.ops.action_server"])
 def test_a_bad_value_stops_start_up_naming_it(module, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "MAX_MESSAGE_CHARS": "lots", "TRACKER_DB": str(tmp_path / "t.db")}
-    args = [sys.executable, "-m", module] + (["run"] if module != "bot.server.action_server" else [])
+    args = [sys.executable, "-m", module] + (["run"] if module != "bot.ops.action_server" else [])
     run = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "MAX_MESSAGE_CHARS must be a whole number of at least 1, not 'lots'" in run.stderr

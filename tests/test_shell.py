@@ -12,8 +12,8 @@ import pexpect
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.server.launcher import SHELL_CREDENTIALS, cmdline_of, free_port
-from bot.server.patches import GOODBYE
+from bot.ops.launcher import SHELL_CREDENTIALS, cmdline_of, free_port
+from bot.rasa_ext.patches import GOODBYE
 from tests.conftest import ANSWERS
 from tests.support.launcher_run import MAKE_ONLY, launcher_env, port_open
 
@@ -42,13 +42,13 @@ def descendants(pid: int) -> list[int]:
 
 
 class Shell:
-    """`python -m bot.server.launcher shell` (or `make shell`) in a terminal, on free ports,
+    """`python -m bot.ops.launcher shell` (or `make shell`) in a terminal, on free ports,
     with its tracker database in `tmp_path`."""
 
     def __init__(self, tmp_path: Path, make: bool = False):
         self.tmp_path, self.action_port = tmp_path, free_port()
         env = launcher_env(tmp_path, ACTION_PORT=self.action_port)
-        args = MAKE_ONLY + ["shell"] if make else [sys.executable, "-m", "bot.server.launcher", "shell"]
+        args = MAKE_ONLY + ["shell"] if make else [sys.executable, "-m", "bot.ops.launcher", "shell"]
         self.log_path = tmp_path / "shell.log"
         self.log = open(self.log_path, "w")
         self.child = pexpect.spawn(
@@ -68,7 +68,7 @@ class Shell:
 
     @property
     def rasa_args(self) -> list[str]:
-        return next(cmd for cmd in self.servers.values() if "bot.server.serve" in cmd)
+        return next(cmd for cmd in self.servers.values() if "bot.ops.serve" in cmd)
 
     def ask(self, text: str, until: str) -> str:
         """Send `text`; what the terminal shows until `until` (a pattern) and the next prompt."""

@@ -1,4 +1,4 @@
-"""The Slack channel end to end: the real bot (bot.server.launcher.Servers) with Slack credentials,
+"""The Slack channel end to end: the real bot (bot.ops.launcher.Servers) with Slack credentials,
 a fake Slack Web API on loopback that records chat.postMessage (tests/support/slack_fake.py), and
 signed requests to /webhooks/slack/webhook. One bot per module: start-up takes ~25 s.
 
@@ -357,7 +357,7 @@ def test_failed_post_is_logged_and_a_retry_is_answered_once(bot, slack, median_p
 
 
 def test_a_failing_action_server_gets_the_user_an_apology_and_the_next_question_is_answered(bot, slack, median_pay):
-    # Rasa 3.6 would log and swallow the failure and post nothing; bot.server.patches
+    # Rasa 3.6 would log and swallow the failure and post nothing; bot.rasa_ext.patches
     # turns it into the knowledge file's apology, posted once
     channel, user = unique("D"), unique("U")
     with action_server_down(bot):

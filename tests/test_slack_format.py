@@ -7,7 +7,7 @@ import yaml
 
 from bot import PROJECT_ROOT
 from bot.channels.slack import Deliveries, Seen, buttons_to_blocks, clean_user_text, fallback_text, markdown_to_mrkdwn
-from bot.server.launcher import channel_credentials
+from bot.ops.launcher import channel_credentials
 
 
 def test_markdown_links_become_slack_links():

@@ -23,7 +23,7 @@ from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from bot.channels.slack import Deliveries, RedisDeliveries, SlackAppInput
-from bot.server.launcher import free_port
+from bot.ops.launcher import free_port
 from tests.support.slack_fake import PROXY_VARIABLES, SECRET, dm, eventually, mention_and_message, send, unique
 
 pytestmark = pytest.mark.servers

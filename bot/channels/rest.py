@@ -66,7 +66,7 @@ def read_body(request: Request) -> dict[str, Any]:
 def user_message(body: dict[str, Any], output: OutputChannel) -> UserMessage:
     """The message Rasa handles for a checked REST body (read_body), replies going to
     `output`. The answer tools hand their questions to an in-process bot through this
-    too (bot.tools.answer_eval), so they are read exactly as REST reads them."""
+    too (bot.measure.answer_eval), so they are read exactly as REST reads them."""
     checked = check_text(body["message"])
     return UserMessage(
         checked.text,

@@ -1,2 +1,1 @@
-"""Measurement tools (they use Rasa; the answering core does not): NLU and answer
-evaluation, pipeline comparison, benchmarks."""
+"""Maintainer and build commands: `make report`, `make lock`, `make web`."""

@@ -9,7 +9,7 @@ half a millisecond to a millisecond away). Order is kept; nothing is dropped.
 import asyncio
 import threading
 
-from bot.server.launcher import free_port
+from bot.ops.launcher import free_port
 
 
 class LatencyProxy:

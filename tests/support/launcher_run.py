@@ -1,4 +1,4 @@
-"""`make run`'s launcher (`python -m bot.server.launcher run`) as a subprocess, for tests.
+"""`make run`'s launcher (`python -m bot.ops.launcher run`) as a subprocess, for tests.
 
 It runs on the given (or free) loopback ports with its tracker database in the test's
 tmp_path and without the SLACK_* variables; its stdout and stderr are read line by line.
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bot import PROJECT_ROOT
-from bot.server.launcher import free_port, pid_file_for, stop_leftovers
+from bot.ops.launcher import free_port, pid_file_for, stop_leftovers
 
 UP = "Press Ctrl-C to stop."
 # `make <target>` without its set-up steps: a test never installs or retrains
@@ -69,7 +69,7 @@ def read_until(lines, marker, timeout, output):
 
 
 class Launcher:
-    """One `python -m bot.server.launcher run`; as a context manager, waits until it is up
+    """One `python -m bot.ops.launcher run`; as a context manager, waits until it is up
     and stops it on the way out (otherwise `stop()` it in a finally)."""
 
     def __init__(self, tmp_path: Path, bot_port: int | None = None, action_port: int | None = None):
@@ -79,7 +79,7 @@ class Launcher:
         self.pid_file = pid_file_for(self.bot_port)
         env = launcher_env(tmp_path, BOT_PORT=self.bot_port, ACTION_PORT=self.action_port)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.server.launcher", "run"],
+            [sys.executable, "-m", "bot.ops.launcher", "run"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,

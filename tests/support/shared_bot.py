@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.server.launcher import Servers, free_port
+from bot.ops.launcher import Servers, free_port
 from tests.support.slack_fake import FakeSlack, start_bot
 
 # the channel with a planted handler bug, loaded next to the real one

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import pytest
 
-from bot.server.launcher import Servers, free_port
+from bot.ops.launcher import Servers, free_port
 
 SECRET = "test-secret"
 BOT_USER = "UCAREERBOT"

@@ -3,7 +3,7 @@
     python -m bot.tools.report [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--channel NAME]
                                [--out reports/report.html]
 
-Reads the tracker store (bot/server/tracker_db.py: TRACKER_DB_URL, else the SQLite file
+Reads the tracker store (bot/storage/tracker_db.py: TRACKER_DB_URL, else the SQLite file
 TRACKER_DB) and writes one self-contained HTML file (inline CSS and SVG, no script, opens
 offline) and a short summary on stdout:
 - the questions the bot declined, answered with a gap ("My sources don't cover ..."), or
@@ -52,9 +52,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def retention_note(env=os.environ) -> str:
     """What the report says about how long conversations are kept: what the launcher
-    makes of TRACKER_RETENTION_DAYS (bot/server/retention.py), or that its value is one
+    makes of TRACKER_RETENTION_DAYS (bot/storage/retention.py), or that its value is one
     the launcher refuses."""
-    from bot.server.retention import VARIABLE, days_from
+    from bot.storage.retention import VARIABLE, days_from
 
     try:
         days = days_from(env)
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from bot.server import tracker_db
+    from bot.storage import tracker_db
     from bot.tools.report.groups import Background
     from bot.tools.report.page import render
     from bot.tools.report.store import DAY, read

@@ -105,7 +105,7 @@ def read(
 ) -> Contents:
     """The contents of the store between `since` and `until` (epoch seconds, until
     excluded), on `channel` if given; `hash_sender(id)` is how a sender is shown."""
-    from bot.server.tracker_db import events_table
+    from bot.storage.tracker_db import events_table
 
     table = events_table()
     c = table.c

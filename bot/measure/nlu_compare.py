@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bot import PROJECT_ROOT, save_results
-from bot.tools.nlu_eval import evaluate
+from bot.measure.nlu_eval import evaluate
 
 CANDIDATES = {
     "logistic regression (config.yml)": PROJECT_ROOT / "config.yml",
@@ -31,7 +31,7 @@ def train_nlu(config: Path, out_dir: Path) -> float:
         [
             sys.executable,
             "-m",
-            "bot.server.serve",
+            "bot.ops.serve",
             "train",
             "nlu",
             "--config",

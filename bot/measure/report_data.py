@@ -1,5 +1,5 @@
 """Conversations written into a tracker store the way Rasa writes them, for `make report`'s
-tests and its benchmark (`bench()`, part of `make bench`; `python -m bot.tools.report_data
+tests and its benchmark (`bench()`, part of `make bench`; `python -m bot.measure.report_data
 [MESSAGES] [DB]` writes a store alone).
 
 Each event is one of Rasa's own Event classes (UserUttered, BotUttered, SlotSet,
@@ -46,9 +46,9 @@ BATCH = 20_000  # rows per insert
 
 
 def as_row(sender_id: str, event) -> dict:
-    """The row Rasa's SQLTrackerStore.save writes for one event (bot/server/recent.py's
+    """The row Rasa's SQLTrackerStore.save writes for one event (bot/rasa_ext/recent.py's
     row), stamped with the model's ids as Rasa's processor stamps every event."""
-    from bot.server.recent import row
+    from bot.rasa_ext.recent import row
 
     event.metadata = {**(event.metadata or {}), "model_id": MODEL_ID, "assistant_id": ASSISTANT_ID}
     return row(sender_id, event)
@@ -150,14 +150,14 @@ def session_start(at: float) -> list:
 
 
 def create_table(engine: sa.engine.Engine) -> None:
-    from bot.server.tracker_db import events_table
+    from bot.storage.tracker_db import events_table
 
     events_table().create(engine, checkfirst=True)
 
 
 def insert(engine: sa.engine.Engine, rows: Iterable[dict]) -> int:
     """Insert rows in batches of BATCH, one transaction each; how many."""
-    from bot.server.tracker_db import events_table
+    from bot.storage.tracker_db import events_table
 
     table, count, batch = events_table(), 0, []
     for row in rows:
@@ -310,7 +310,7 @@ def answered(script: Sequence[str], parse) -> list[tuple[str, dict, Reply]]:
 def scripts(rng: random.Random) -> list[list[str]]:
     """The development sets' conversations, some with a rating (and a comment after a 👎)
     after their first message."""
-    from bot.tools.answer_eval import SETS_DIR, load_cases
+    from bot.measure.answer_eval import SETS_DIR, load_cases
 
     found = []
     for path in sorted(SETS_DIR.glob("dev*.yml")):

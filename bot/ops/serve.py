@@ -1,13 +1,13 @@
 """Rasa's command line as this project runs it: the project's fixes to Rasa 3.6 applied first.
 
-    python -m bot.server.serve run --model ... --endpoints ... --credentials ...
-    python -m bot.server.serve train | shell | data validate | test core ...
+    python -m bot.ops.serve run --model ... --endpoints ... --credentials ...
+    python -m bot.ops.serve train | shell | data validate | test core ...
 
 The arguments are Rasa's own CLI's. The launcher starts the Rasa server this way, and the
 Makefile trains and validates this way: Rasa's own `rasa` script cannot start in this
 install, which leaves TensorFlow out (bot.rasa_ext.left_out; importing `bot` puts its guard
 in place). The fixes themselves, each documented and tested against the pinned Rasa, are
-in bot/server/patches.py.
+in bot/rasa_ext/patches.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def workers_die_with_this_process() -> None:
     SIGTERM: a Sanic worker given SIGTERM waits up to 15 s for its connections, and its
     parent has already had its grace period (after a clean stop the workers are gone
     before their parent exits)."""
-    from bot.server.launcher import PR_SET_PDEATHSIG, _prctl
+    from bot.ops.launcher import PR_SET_PDEATHSIG, _prctl
 
     if _prctl is None:  # not Linux
         return
@@ -41,7 +41,7 @@ def workers_die_with_this_process() -> None:
 
 def main(argv=None) -> None:
     workers_die_with_this_process()
-    import bot.server.rasa_patched  # noqa: F401 - applies the fixes before Rasa runs
+    import bot.rasa_ext.rasa_patched  # noqa: F401 - applies the fixes before Rasa runs
 
     sys.argv = ["rasa"] + list(sys.argv[1:] if argv is None else argv)
     from rasa.__main__ import main as rasa_main

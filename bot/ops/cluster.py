@@ -1,7 +1,7 @@
 """`make cluster`: the bot as several servers on one machine, the way it runs on several.
 
-    python -m bot.server.cluster run              # everything below, on loopback
-    python -m bot.server.cluster haproxy-config --bind 0.0.0.0:5005 \\
+    python -m bot.ops.cluster run              # everything below, on loopback
+    python -m bot.ops.cluster haproxy-config --bind 0.0.0.0:5005 \\
         --rasa 10.0.0.11:5005 10.0.0.12:5005      # the load balancer's config for other
                                                   # hosts (deploy/haproxy.cfg is this one)
 
@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import STATE_DIR, settings
-from bot.server.launcher import (
+from bot.ops.launcher import (
     DEFAULT_MODEL,
     LABELS,
     START_TIMEOUT,
@@ -54,8 +54,8 @@ from bot.server.launcher import (
     until_stopped,
     wait_until_up,
 )
-from bot.server.retention import Retention
-from bot.server.services import Postgres, Redis, Service, program
+from bot.ops.services import Postgres, Redis, Service, program
+from bot.storage.retention import Retention
 
 DEFAULT_DIR = STATE_DIR / "cluster"
 COOKIE = "CAREERBOT_SERVER"  # which Rasa server holds a browser's socket.io session
@@ -76,8 +76,8 @@ def haproxy_config(
         ]
 
     lines = [
-        "# HAProxy in front of the career bot (bot/server/cluster.py writes this file;",
-        "# `python -m bot.server.cluster haproxy-config` prints it for other hosts).",
+        "# HAProxy in front of the career bot (bot/ops/cluster.py writes this file;",
+        "# `python -m bot.ops.cluster haproxy-config` prints it for other hosts).",
         "global",
         "    maxconn 4096",
         "    log stdout format raw daemon notice  # servers going down and up",
@@ -383,7 +383,7 @@ def run() -> int:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m bot.server.cluster", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.ops.cluster", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the cluster on this machine (make cluster)")
     config = commands.add_parser("haproxy-config", help="print HAProxy's configuration for given hosts")

@@ -21,7 +21,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bot.server.launcher import die_with_parent, terminate
+from bot.ops.launcher import die_with_parent, terminate
 
 # Where Debian puts them; `make cluster` and .ci/run install the packages when missing.
 PACKAGES = {"redis-server": "redis-server", "postgres": "postgresql", "haproxy": "haproxy"}

@@ -1,7 +1,7 @@
 """Score a trained Rasa model's intent classification on the held-out NLU set.
 
 Tooling, not part of the answering core (it imports Rasa). Used by the NLU gate test
-and by `make compare` (bot/tools/nlu_compare.py).
+and by `make compare` (bot/measure/nlu_compare.py).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def predict(model: str | Path | Any, texts: list[str]) -> list[dict]:
     """Rasa's parse of each text by the model at `model` (a path), or by a loaded Agent."""
     from rasa.core.agent import Agent
 
-    import bot.server.rasa_patched  # noqa: F401 - parsed as the server parses
+    import bot.rasa_ext.rasa_patched  # noqa: F401 - parsed as the server parses
 
     agent = Agent.load(str(model)) if isinstance(model, str | Path) else model
 

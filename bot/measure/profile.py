@@ -21,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
+import bot.rasa_ext.rasa_patched  # noqa: F401 - Rasa as the server runs it
 from bot import PROJECT_ROOT
-from bot.server import patches
-from bot.server.launcher import DEFAULT_MODEL, Servers, free_port
-from bot.tools.measure import QUESTIONS
+from bot.measure.common import QUESTIONS
+from bot.ops.launcher import DEFAULT_MODEL, Servers, free_port
+from bot.rasa_ext import patches
 
 TURNS = 300
 

@@ -1,12 +1,12 @@
 """Start the action server and the Rasa server together, keep them up, stop them together.
 
-    python -m bot.server.launcher run     # REST (and other channels) on BOT_HOST:BOT_PORT
-    python -m bot.server.launcher shell   # chat in the terminal (rasa shell)
+    python -m bot.ops.launcher run     # REST (and other channels) on BOT_HOST:BOT_PORT
+    python -m bot.ops.launcher shell   # chat in the terminal (rasa shell)
 
 Environment: BOT_PORT (5005), ACTION_PORT (5055), BOT_HOST (127.0.0.1),
 TRACKER_DB (state/tracker.db), MODEL (models/career.tar.gz); SLACK_BOT_TOKEN and
 SLACK_SIGNING_SECRET turn the Slack channel on, SLACK_API_URL points it elsewhere;
-TRACKER_RETENTION_DAYS deletes idle conversations (bot/server/retention.py).
+TRACKER_RETENTION_DAYS deletes idle conversations (bot/storage/retention.py).
 Several servers share their state through TRACKER_DB_URL (PostgreSQL instead of the
 SQLite file), REDIS_URL (locks) and ACTION_URL (action servers elsewhere: none starts
 here); endpoints.yml names them, and each server reads a copy written here
@@ -46,7 +46,7 @@ from functools import partial
 from pathlib import Path
 
 from bot import DEFAULT_TRACKER_DB, PROJECT_ROOT, STATE_DIR, settings
-from bot.server.retention import Retention
+from bot.storage.retention import Retention
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it
@@ -296,7 +296,7 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float, name: str
 # children need no configuration language or extra daemon, a separate supervisor process
 # would stop being their parent (and so lose PR_SET_PDEATHSIG, which ties them to the
 # launcher), and tests keep starting the servers in-process through `Servers`. `make
-# cluster` (bot/server/cluster.py) watches its servers and services with the same loop.
+# cluster` (bot/ops/cluster.py) watches its servers and services with the same loop.
 @dataclass
 class Watch:
     """What `supervise` knows about one child: how to start it again, and when it is up."""
@@ -413,7 +413,7 @@ class Servers:
 
         An interactive child shares the terminal, so Ctrl-C signals it along with the
         launcher; it starts with SIGINT ignored, the launcher being the one that stops
-        everything (the chat itself leaves on Ctrl-C once it prompts, bot.server.patches).
+        everything (the chat itself leaves on Ctrl-C once it prompts, bot.rasa_ext.patches).
         """
         out = None
         if self.log_dir is not None and not interactive:
@@ -455,11 +455,11 @@ class Servers:
         partial.replace(self.pid_file)
 
     def actions_args(self) -> list[str]:
-        """The action server (bot/server/action_server.py: rasa_sdk's, without Rasa)."""
+        """The action server (bot/ops/action_server.py: rasa_sdk's, without Rasa)."""
         return [
             sys.executable,
             "-m",
-            "bot.server.action_server",
+            "bot.ops.action_server",
             "--actions",
             "actions",
             "--port",
@@ -497,7 +497,7 @@ class Servers:
         return [
             sys.executable,
             "-m",
-            "bot.server.serve",
+            "bot.ops.serve",
             command,
             "--model",
             str(self.model),
@@ -666,7 +666,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "run"
     if command not in ("run", "shell"):
-        sys.exit("usage: python -m bot.server.launcher [run|shell]")
+        sys.exit("usage: python -m bot.ops.launcher [run|shell]")
     stop_on_signals()  # first thing: a Ctrl-C during the checks below stops quietly too
     started: list[Servers] = []
     sweeping: list[Retention] = []

@@ -24,7 +24,7 @@ POLL seconds instead of every second, so a queued message does not wait for noth
 Endpoint configuration (endpoints.yml; the launcher leaves the section out when REDIS_URL
 is unset, and Rasa then keeps its locks in the process):
     lock_store:
-      type: bot.server.lock_store.AtomicRedisLockStore
+      type: bot.rasa_ext.lock_store.AtomicRedisLockStore
       url: ${REDIS_URL}        # redis://[user:password@]host[:port][/db], rediss:// for TLS
 """
 

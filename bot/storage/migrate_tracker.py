@@ -1,6 +1,6 @@
 """Copy the conversations of the SQLite tracker database into PostgreSQL (issue 12).
 
-    python -m bot.tools.migrate_tracker [SQLITE_PATH] [POSTGRES_URL] [--dry-run]
+    python -m bot.storage.migrate_tracker [SQLITE_PATH] [POSTGRES_URL] [--dry-run]
     make migrate-tracker
 
 SQLITE_PATH defaults to TRACKER_DB (state/tracker.db), POSTGRES_URL to TRACKER_DB_URL.
@@ -24,7 +24,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from bot import settings
-from bot.server.tracker_db import events_table, reason
+from bot.storage.tracker_db import events_table, reason
 
 BATCH = 1000  # rows read and inserted at a time
 
@@ -110,7 +110,7 @@ def migrate(sqlite_path: Path, url: str, dry_run: bool = False) -> Summary:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.tools.migrate_tracker", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.storage.migrate_tracker", description=__doc__.split("\n")[0])
     parser.add_argument(
         "sqlite_path",
         nargs="?",

@@ -1,5 +1,5 @@
 """The recent part of a conversation: what Rasa works on for each message (fix 9 in
-bot/server/patches.py).
+bot/rasa_ext/patches.py).
 
 Rasa 3.6 reads the whole current session back from the tracker store for every message,
 replays every event into a new tracker, copies that tracker for every action it runs, and
@@ -173,7 +173,7 @@ def _statements(store):
 def marker(store, sender_id: str, connection=None) -> Marker:
     """What the database holds for the conversation: its latest row id (one look-up in
     the index on sender_id, however long the conversation). Ids only grow; a conversation
-    deleted by `make forget` or retention (bot/server/tracker_db.py) has none, so what was
+    deleted by `make forget` or retention (bot/storage/tracker_db.py) has none, so what was
     kept of it no longer matches and it starts afresh."""
     if connection is None:
         with store.engine.connect() as connection:

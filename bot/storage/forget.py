@@ -1,6 +1,6 @@
 """Delete one conversation from the tracker store (issue 13).
 
-    python -m bot.tools.forget SENDER
+    python -m bot.storage.forget SENDER
     make forget SENDER=<id>
 
 SENDER is a conversation's id as stored (`rest:<sender>`, `web:<session>`,
@@ -20,7 +20,7 @@ import sys
 
 import sqlalchemy as sa
 
-from bot.server import tracker_db
+from bot.storage import tracker_db
 
 HASH = re.compile(r"[0-9a-f]{12}")
 
@@ -39,7 +39,7 @@ def matching(engine: sa.engine.Engine, given: str, key: bytes) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.tools.forget", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.storage.forget", description=__doc__.split("\n")[0])
     parser.add_argument("sender", help="the conversation's id as stored, or the 12-hex hash make report shows")
     args = parser.parse_args(argv)
     sa.util.deprecations.SILENCE_UBER_WARNING = True  # as SQLALCHEMY_SILENCE_UBER_WARNING=1 (make's) does

@@ -1,9 +1,9 @@
 """Score the bot's answers, as users get them, on a question set in tests/answers/.
 
-    python -m bot.tools.answer_eval dev               # scores, then every failure
-    python -m bot.tools.answer_eval heldout           # scores only: the set is locked
-    python -m bot.tools.answer_eval dev --url http://127.0.0.1:5005   # a running bot
-    python -m bot.tools.answer_eval dev --in-process  # no servers: the same code in this process
+    python -m bot.measure.answer_eval dev               # scores, then every failure
+    python -m bot.measure.answer_eval heldout           # scores only: the set is locked
+    python -m bot.measure.answer_eval dev --url http://127.0.0.1:5005   # a running bot
+    python -m bot.measure.answer_eval dev --in-process  # no servers: the same code in this process
 
 Each case is a conversation; each turn has what the user says and what a right reply
 looks like (`expect`), plus strings it must and must not contain (case ignored):
@@ -119,7 +119,7 @@ class Result:
 
 
 def run(url: str, cases: list[Case], kb: Knowledge) -> list[Result]:
-    from bot.server.launcher import post_rest
+    from bot.ops.launcher import post_rest
 
     results = []
     for case in cases:
@@ -161,7 +161,7 @@ def in_process_agent(model: Path = DEFAULT_MODEL):
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
-    import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
+    import bot.rasa_ext.rasa_patched  # noqa: F401 - Rasa as the server runs it
 
     configure_structlog(logging.WARNING)  # Rasa's debug lines would print the set's questions
     return Agent.load(str(model), action_endpoint=InProcessActions())
@@ -211,7 +211,7 @@ def summary(results: list[Result]) -> dict:
 def evaluate(name: str, url: str | None = None) -> list[Result]:
     """Run the set `name` (dev or heldout) against a bot at `url`, or one started here."""
     from bot.answers import load_answers
-    from bot.server.launcher import Servers, free_port
+    from bot.ops.launcher import Servers, free_port
 
     kb = load_answers().kb
     cases = load_cases(SETS_DIR / f"{name}.yml")
@@ -230,7 +230,7 @@ def evaluate(name: str, url: str | None = None) -> list[Result]:
 def overlap_with_others(name: str) -> set:
     """Turns of set `name` that are near-duplicates of another set's turns or of a training
     example (common short phrasings that independent writers share)."""
-    from bot.tools.nlu_eval import near_duplicates, training_texts
+    from bot.measure.nlu_eval import near_duplicates, training_texts
 
     mine = [t.user for c in load_cases(SETS_DIR / f"{name}.yml") for t in c.turns]
     others = training_texts() + [

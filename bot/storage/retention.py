@@ -55,7 +55,7 @@ class Retention:
         """Delete the conversations idle over `days` days now; log the line saying so."""
         import sqlalchemy as sa
 
-        from bot.server import tracker_db
+        from bot.storage import tracker_db
 
         try:
             engine = tracker_db.open_store(self.url)

@@ -6,19 +6,19 @@
 - the retrieval step (spaCy analysis + ranking the facts and the training examples) and
   the whole responder per turn, median over the dev questions (tests/answers/dev.yml),
   next to the formatter alone (a topic answer by intent)
-- Rasa's check of an action server's reply, stock and patched (bot/server/patches.py 6.)
+- Rasa's check of an action server's reply, stock and patched (bot/rasa_ext/patches.py 6.)
 - answers per second with 8 clients at once, and one 300-turn conversation's first and
   last 20 turns
 - resident memory of both server processes after the run
-- in this process (bot/tools/profile.py), the call to the action server's share of a turn:
+- in this process (bot/measure/profile.py), the call to the action server's share of a turn:
   all that an action answer costs more than a plain response would (the bot has none)
-The servers part runs twice, with the speed fixes of bot/server/patches.py (6.-12.) and
+The servers part runs twice, with the speed fixes of bot/rasa_ext/patches.py (6.-12.) and
 without them (BOT_SPEEDUPS=off: Rasa's own reply check, request, connection, event
 reading, whole conversation per message, skops import and dask), and prints both.
-Then scale-out (issue 12, bot/tools/cluster_bench.py): 50 conversations at once against
+Then scale-out (issue 12, bot/measure/cluster_bench.py): 50 conversations at once against
 `make run` and `make cluster` with 1, 2 and 4 Rasa servers and with Sanic workers, as a
 markdown table (answered/s, p50/p95/p99, errors, start, where the CPU went).
-Last, `make report` on a generated store of 100,000 user messages (bot/tools/report_data.py):
+Last, `make report` on a generated store of 100,000 user messages (bot/measure/report_data.py):
 its time and peak memory.
 Results are printed and written to results/bench.json (the scale-out part under
 "scale_out", the report's under "report").
@@ -35,12 +35,12 @@ from pathlib import Path
 
 from bot import save_results
 from bot.answers import load_answers
+from bot.measure import cluster_bench, profile
+from bot.measure.answer_eval import SETS_DIR, load_cases
+from bot.measure.common import QUESTIONS, percentile, rss_mib
+from bot.ops.launcher import Servers, free_port
+from bot.ops.launcher import post_rest as post
 from bot.responder import Turn, load_responder
-from bot.server.launcher import Servers, free_port
-from bot.server.launcher import post_rest as post
-from bot.tools import cluster_bench, profile
-from bot.tools.answer_eval import SETS_DIR, load_cases
-from bot.tools.measure import QUESTIONS, percentile, rss_mib
 
 ROUNDS = 10
 CLIENTS, CONCURRENT_S = 8, 10.0  # answered/s: 8 conversations at once for 10 s
@@ -83,13 +83,13 @@ def retrieval(answers) -> dict:
 
 def action_validation() -> dict:
     """Rasa's check of one action-server reply (a real answer of the bot's action), stock
-    (jsonschema.validate, which checks the schema itself every call) and as bot/server/
+    (jsonschema.validate, which checks the schema itself every call) and as bot/rasa_ext/
     patches.py does it (a validator built once)."""
     from rasa.core.actions.action import RemoteAction
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
-    import bot.server.rasa_patched  # noqa: F401 - Rasa as the server runs it
+    import bot.rasa_ext.rasa_patched  # noqa: F401 - Rasa as the server runs it
     from actions.actions import ActionRespond
 
     tracker = Tracker(
@@ -202,7 +202,7 @@ def main() -> int:
     print("\nScale-out (issue 12), one run on this machine:\n")
     print(cluster_bench.table(scale_out))
     results["scale_out"] = scale_out
-    from bot.tools import report_data
+    from bot.measure import report_data
 
     results["report"] = report_data.bench()
     print("\nmake report on a generated store (issue 13):", results["report"])

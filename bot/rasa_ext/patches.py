@@ -1,4 +1,4 @@
-"""Fixes to Rasa 3.6.21 itself, applied once per process by importing bot.server.rasa_patched (never by editing
+"""Fixes to Rasa 3.6.21 itself, applied once per process by importing bot.rasa_ext.rasa_patched (never by editing
 .venv). tests/test_patches.py fails if the pinned Rasa changes a patched function.
 
 1. A reply to every message (rasa.core.actions.action.RemoteAction.run). Rasa logs an
@@ -12,7 +12,7 @@
    (Knowledge.button_payloads, no entities) pass as intents; any other text starting
    with "/" is read as words by the NLU, up to its `{entities}` or `@confidence`.
 3. GET / says hello without the Rasa version (rasa.server.add_root_route). (The request
-   size limit is Sanic's own setting: bot.server.rasa_patched.)
+   size limit is Sanic's own setting: bot.rasa_ext.rasa_patched.)
 4. Leaving the terminal chat, `make shell` (rasa.core.channels.console: record_messages,
    _get_user_input). In Rasa's shell, Ctrl-D at the prompt raises EOFError out of the
    chat task; the task dies and the server runs on behind a dead prompt (typed text
@@ -56,7 +56,7 @@
    message and works over all of it, so each turn costs more than the one before. Here a
    message is handled on the conversation's last few turns, which the SQL tracker store
    keeps in memory between messages, and only the turn's new events are written;
-   everything else reads the whole conversation as before (bot/server/recent.py says why
+   everything else reads the whole conversation as before (bot/rasa_ext/recent.py says why
    the answers are the same and when Rasa's path runs).
 10. Loading the intent classifier (skops.io, which Rasa's LogisticRegressionClassifier.load
    imports). On import, skops lists the numpy and scipy ufuncs it trusts by name, and
@@ -265,7 +265,7 @@ def _patch_recent_turns() -> None:
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import SQLTrackerStore
 
-    from bot.server import recent
+    from bot.rasa_ext import recent
 
     handling: contextvars.ContextVar = contextvars.ContextVar("bot_handling", default=None)
     original_handle = MessageProcessor.handle_message

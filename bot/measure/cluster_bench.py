@@ -1,16 +1,16 @@
 """Scale-out benchmark (issue 12): the cluster part of `make bench`.
 
-    python -m bot.tools.cluster_bench            # this part alone (results/bench_scale_out.json)
-    python -m bot.tools.cluster_bench run 2 2a1  # other setups (Setup.parse)
+    python -m bot.measure.cluster_bench            # this part alone (results/bench_scale_out.json)
+    python -m bot.measure.cluster_bench run 2 2a1  # other setups (Setup.parse)
 
 CONVERSATIONS conversations at once over REST (POST /webhooks/rest/webhook), each a user
 who waits for the bot's reply before sending the next of its TURNS messages (first
 questions, and follow-ups that lean on the answer before, in tests/answers/dev.yml's
 phrasings), after a short warm-up (WARM_UP_TURNS turns of as many other conversations),
 against, one after the other in one run:
-- `make run`: one Rasa server and its action server (bot/server/launcher.py; SQLite, locks
+- `make run`: one Rasa server and its action server (bot/ops/launcher.py; SQLite, locks
   in the process);
-- `make cluster` (bot/server/cluster.py; PostgreSQL, Redis, HAProxy) with 1, 2 and 4 Rasa
+- `make cluster` (bot/ops/cluster.py; PostgreSQL, Redis, HAProxy) with 1, 2 and 4 Rasa
   servers, and with SANIC_WORKERS Sanic workers per Rasa server, always with
   ACTION_SERVERS action servers.
 For each: answered messages per second and its ratio to `make run`'s; p50, p95 and p99
@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import KNOWLEDGE_FILE, save_results
-from bot.server.launcher import Servers, free_port, post_rest
-from bot.tools.measure import percentile, rss_mib
+from bot.measure.common import percentile, rss_mib
+from bot.ops.launcher import Servers, free_port, post_rest
 
 CONVERSATIONS = 50
 TURNS = 20
@@ -326,7 +326,7 @@ def run_make_run(setup: Setup, tmp: Path, tag: str, apology: str) -> dict:
 
 
 def run_cluster(setup: Setup, tmp: Path, tag: str, apology: str) -> dict:
-    from bot.server.cluster import Cluster
+    from bot.ops.cluster import Cluster
 
     cluster = Cluster(
         free_port(),
@@ -358,7 +358,7 @@ def run_cluster(setup: Setup, tmp: Path, tag: str, apology: str) -> dict:
 def prepare_postgres(tmp: Path) -> float:
     """Make the cluster's PostgreSQL data directory once (initdb, what the first `make
     cluster` does), so that every cluster's start is a later start's; its seconds."""
-    from bot.server.services import Postgres
+    from bot.ops.services import Postgres
 
     started = time.perf_counter()
     Postgres(tmp / "cluster" / "postgres", 0).prepare()
@@ -367,7 +367,7 @@ def prepare_postgres(tmp: Path) -> float:
 
 def scale_out(setups: Sequence[Setup] = SETUPS, log=lambda line: print(line, file=sys.stderr, flush=True)) -> dict:
     """Every setup in turn on this machine; the results (printable with `table`)."""
-    from bot.server.services import MissingProgram, open_folder
+    from bot.ops.services import MissingProgram, open_folder
 
     apology = apology_text()
     rows: list[dict] = []
@@ -474,7 +474,7 @@ def table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.tools.cluster_bench [SETUP ...]`: the given setups (see Setup.parse;
+    """`python -m bot.measure.cluster_bench [SETUP ...]`: the given setups (see Setup.parse;
     `run 2 2a1 4d`, say), by default make bench's."""
     specs = sys.argv[1:] if argv is None else argv
     result = scale_out([Setup.parse(spec) for spec in specs] if specs else SETUPS)

@@ -1,7 +1,7 @@
-"""Rasa 3.6 as this project runs it: importing this module applies bot.server.patches.
+"""Rasa 3.6 as this project runs it: importing this module applies bot.rasa_ext.patches.
 
 Every process that runs Rasa's own code imports this module before it uses Rasa: the
-Rasa server (bot.server.serve), the in-process tools (answer_eval, nlu_eval, bench,
+Rasa server (bot.ops.serve), the in-process tools (answer_eval, nlu_eval, bench,
 profile) and the test run (tests/conftest.py). So what Rasa does never depends on which
 module happened to be imported first. The fixes are applied once per process. (What the
 install leaves out of Rasa is guarded earlier, when `bot` is imported: bot.rasa_ext.left_out.)
@@ -17,7 +17,7 @@ import os
 
 from bot import settings
 from bot.channels.guard import REQUEST_MAX_BYTES
-from bot.server import patches
+from bot.rasa_ext import patches
 
 settings.check()  # a bad value stops the server, naming it
 os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))  # Sanic reads it

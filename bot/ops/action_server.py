@@ -1,4 +1,4 @@
-"""The action server: `python -m bot.server.action_server --actions actions --port N`.
+"""The action server: `python -m bot.ops.action_server --actions actions --port N`.
 
 (The action it serves is actions/actions.py.)
 

@@ -1,0 +1,3 @@
+"""Where the conversations are: the tracker database (SQLite or PostgreSQL, Rasa's events
+table read and written without Rasa), the retention sweeps, `make forget` and the move from
+SQLite to PostgreSQL."""
