@@ -13,7 +13,8 @@ the variable and what it must be, instead of failing later (or silently falling 
 
 Rasa reads some of them itself from endpoints.yml and credentials.yml (ACTION_URL,
 TRACKER_DB_URL, REDIS_URL, TICKET_LOCK_LIFETIME, the Slack secrets) and Sanic reads
-SANIC_REQUEST_MAX_SIZE: they are here for the check and the README.
+SANIC_REQUEST_MAX_SIZE and SANIC_GRACEFUL_SHUTDOWN_TIMEOUT: they are here for the check and
+the README.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ SETTINGS = [
     Setting("MODEL", PROJECT_ROOT / "models" / "career.tar.gz", "`models/career.tar.gz`", Path),
     Setting("KNOWLEDGE_FILE", KNOWLEDGE_FILE, "`data/knowledge.yml`", Path),
     Setting("SANIC_REQUEST_MAX_SIZE", 64 * 1024, "65536", whole(1)),
+    Setting("SANIC_GRACEFUL_SHUTDOWN_TIMEOUT", 5.0, "5", positive),
     Setting("BOT_SPEEDUPS", True, "on", switch),
 ]
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -9,6 +9,13 @@ install leaves out of Rasa is guarded earlier, when `bot` is imported: bot.rasa_
 Request bodies over bot.channels.guard.REQUEST_MAX_BYTES get 413 from Sanic: its own
 REQUEST_MAX_SIZE setting, which every Sanic app created in this process (Rasa's) reads from
 the environment (SANIC_ prefix); a value set there already wins.
+
+Stopped (SIGTERM), the server waits GRACEFUL_SHUTDOWN_TIMEOUT for the requests in progress,
+and Sanic's default is 15 s: an open web chat (a websocket, or a long poll, which waits up
+to 25 s) kept every stop waiting that long, and the launcher, whose grace is also 15 s,
+then killed the server. A turn takes well under a second (the action server at most
+ACTION_TIMEOUT, 2.5 s), so GRACEFUL_STOP seconds let a message being answered finish and
+then close what is only waiting.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from bot import settings
 from bot.channels.guard import REQUEST_MAX_BYTES
 from bot.rasa_ext import patches
 
+GRACEFUL_STOP = 5
+
 settings.check()  # a bad value stops the server, naming it
-os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))  # Sanic reads it
+os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))  # Sanic reads them
+os.environ.setdefault("SANIC_GRACEFUL_SHUTDOWN_TIMEOUT", str(GRACEFUL_STOP))
 patches.apply()
