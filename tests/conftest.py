@@ -10,6 +10,7 @@ so that what Rasa does in this process never depends on the order tests run in.
 """
 
 import os
+import re
 import uuid
 from contextlib import contextmanager
 
@@ -186,6 +187,18 @@ def worker_group(item) -> str:
         if definitions and definitions[-1].func.__module__ == __name__:
             return "shared"
     return item.module.__name__
+
+
+WHOLE_FILE_NEEDS_SERVERS = re.compile(r"^pytestmark = pytest\.mark\.servers$", re.M)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """A run without the `servers` tests (`make check`) does not even import the files all
+    of whose tests are marked so (their Playwright, pexpect, ... cost each worker seconds)."""
+    if collection_path.suffix == ".py" and "not servers" in (config.option.markexpr or ""):
+        if WHOLE_FILE_NEEDS_SERVERS.search(collection_path.read_text(encoding="utf-8")):
+            return True
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
