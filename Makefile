@@ -121,7 +121,8 @@ shell: $(MODEL)
 # Two pytest-xdist workers (one per core), each test file wholly on one of them, so that a
 # file's module-scoped servers start once, and every file that uses the shared bot or the
 # model in process on the same one, so that they start once (tests/conftest.py,
-# worker_group; each worker has its own PostgreSQL and Redis); the 25 slowest steps are printed.
+# pytest_collection_modifyitems; each worker has its own PostgreSQL and Redis); the 25
+# slowest steps are printed.
 PYTEST_WORKERS ?= 2
 test: lint $(MODEL) $(WEB_DEV_STAMP)
 	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25

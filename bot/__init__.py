@@ -26,6 +26,7 @@ KNOWLEDGE_FILE = DATA_DIR / "knowledge.yml"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 STATE_DIR = PROJECT_ROOT / "state"  # what the running bot writes (git-ignored)
 DEFAULT_TRACKER_DB = STATE_DIR / "tracker.db"  # where `make run` keeps the conversations (TRACKER_DB)
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"  # what `make train` writes (MODEL)
 
 
 def parse_yaml(text: str):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot import DEFAULT_TRACKER_DB, KNOWLEDGE_FILE, PROJECT_ROOT
+from bot import DEFAULT_MODEL, DEFAULT_TRACKER_DB, KNOWLEDGE_FILE, STATE_DIR
 
 
 class SettingError(ValueError):
@@ -112,20 +112,25 @@ SETTINGS = [
     Setting("RASA_SERVERS", 2, "2", whole(1)),
     Setting("ACTION_SERVERS", 2, "2", whole(1)),
     Setting("SANIC_WORKERS", 1, "1", whole(1)),
-    Setting("CLUSTER_DIR", PROJECT_ROOT / "state" / "cluster", "`state/cluster`", Path),
+    Setting("CLUSTER_DIR", STATE_DIR / "cluster", "`state/cluster`", Path),
     Setting("TICKET_LOCK_LIFETIME", None, "10 (with Redis)", positive),
     # the README's "More settings"
     Setting("SLACK_BOT_TOKEN", None, "(none: Slack off)"),
     Setting("SLACK_SIGNING_SECRET", None, "(none: Slack off)"),
     Setting("SLACK_API_URL", "https://slack.com/api/", "`https://slack.com/api/`"),
     Setting("POSTGRESQL_SCHEMA", None, "(the database's default)"),
-    Setting("MODEL", PROJECT_ROOT / "models" / "career.tar.gz", "`models/career.tar.gz`", Path),
+    Setting("MODEL", DEFAULT_MODEL, "`models/career.tar.gz`", Path),
     Setting("KNOWLEDGE_FILE", KNOWLEDGE_FILE, "`data/knowledge.yml`", Path),
     Setting("SANIC_REQUEST_MAX_SIZE", 64 * 1024, "65536", whole(1)),
-    Setting("SANIC_GRACEFUL_SHUTDOWN_TIMEOUT", 5.0, "5", positive),
+    Setting("SANIC_GRACEFUL_SHUTDOWN_TIMEOUT", 5, "5", positive),
     Setting("BOT_SPEEDUPS", True, "on", switch),
 ]
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def default(name: str) -> Any:
+    """The setting's value when it is unset."""
+    return BY_NAME[name].default
 
 
 def value(name: str, env: Mapping[str, str] | None = None) -> Any:

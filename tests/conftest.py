@@ -173,20 +173,17 @@ LONGEST_FIRST = [
 
 
 # Session fixtures of this file that cost seconds to set up: the files using any of them
-# run on one worker (tests/conftest.py's worker_group), which sets each up once.
+# run on one worker (pytest_collection_modifyitems), which sets each up once.
 SHARED_ON_ONE_WORKER = {"bot", "agent"}
 
 
-def worker_group(item) -> str:
-    """Which tests run on one pytest-xdist worker together (`--dist loadgroup`): a file's
-    tests (its module-scoped servers start once), and every file that uses the shared bot
-    or the model in process, so that one worker starts them (each worker would start its
-    own)."""
+def uses_shared(item) -> bool:
+    """Whether the test uses one of SHARED_ON_ONE_WORKER (this file's, not a module's own)."""
     for name in SHARED_ON_ONE_WORKER & set(item.fixturenames):
         definitions = item._fixtureinfo.name2fixturedefs.get(name) or []
         if definitions and definitions[-1].func.__module__ == __name__:
-            return "shared"
-    return item.module.__name__
+            return True
+    return False
 
 
 WHOLE_FILE_NEEDS_SERVERS = re.compile(r"^pytestmark = pytest\.mark\.servers$", re.M)
@@ -205,16 +202,15 @@ def pytest_ignore_collect(collection_path, config):
 def pytest_collection_modifyitems(config, items):
     """Check that every test using a server fixture is marked `servers` (make check leaves
     them out by that marker); put the longest files first (LONGEST_FIRST), keeping each
-    file's own order; group them for the workers (worker_group)."""
+    file's own order; group them for the workers (`--dist loadgroup`): a file's tests on
+    one worker (its module-scoped servers start once), and every file with a test that
+    uses a shared fixture (uses_shared) on one worker together, so that they start once."""
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
-    groups = {}  # file -> group: a file using a shared fixture in one test goes with it whole
+    sharing = {item.module.__name__ for item in items if uses_shared(item)}
     for item in items:
-        group = worker_group(item)
-        if groups.get(item.module.__name__) != "shared":
-            groups[item.module.__name__] = group
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.module.__name__]))
+        file = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("shared" if file in sharing else file))
     unmarked = [
         item.nodeid
         for item in items

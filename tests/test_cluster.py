@@ -268,7 +268,7 @@ def test_conversations_continue_after_every_rasa_server_restarts(cluster):
     stopped = [servers.processes.pop() for servers in cluster.rasa]
     terminate(stopped)
     # each stopped by itself, none killed after the grace, although the web chat test's long
-    # poll may still be open on one of them (bot.rasa_ext.rasa_patched: GRACEFUL_STOP)
+    # poll may still be open on one of them (bot.rasa_ext.rasa_patched: SANIC_GRACEFUL_SHUTDOWN_TIMEOUT)
     assert [p.returncode for p in stopped] == [0] * len(stopped)
     restarted = [(servers, servers.spawn_bot()) for servers in cluster.rasa]
     for servers, process in restarted:

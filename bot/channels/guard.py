@@ -26,7 +26,7 @@ from typing import Any
 from bot import settings
 
 LOG_CHARS = 200
-REQUEST_MAX_BYTES = 64 * 1024  # larger request bodies get 413 (a message is at most a few KB)
+REQUEST_MAX_BYTES = settings.default("SANIC_REQUEST_MAX_SIZE")  # larger bodies get 413 (a message is a few KB)
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -70,7 +70,6 @@ from bot.channels.guard import check_text, conversation_id
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 GREETING = "/greet"  # what a bare "@bot" mention means
 MAX_BUTTONS_PER_BLOCK = 25  # Slack's limit for the elements of one actions block
 MAX_SECTION_TEXT = 3000  # Slack's limit for a section's text
@@ -410,7 +409,7 @@ def _ms(seconds: float) -> int:
 def memory_of_deliveries(redis_url: str | None = None) -> Deliveries | RedisDeliveries:
     """The memory of deliveries: in Redis if `redis_url` (default: the environment's
     REDIS_URL) is not empty, else in the process."""
-    url = ((settings.value("REDIS_URL") or "") if redis_url is None else redis_url).strip()
+    url = settings.value("REDIS_URL") if redis_url is None else redis_url.strip()
     if not url:
         return Deliveries()
     shared = RedisDeliveries(url)

@@ -30,12 +30,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import PROJECT_ROOT, parse_yaml, save_results
+from bot import DEFAULT_MODEL, PROJECT_ROOT, parse_yaml, save_results
 from bot.grounding import numbers_in, stated_facts, ungrounded_numbers
 from bot.knowledge import Knowledge
 
 SETS_DIR = PROJECT_ROOT / "tests" / "answers"
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 LOCKED = {"heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"}
 EXPECTS = {"answer", "decline", "gap", "challenge", "chitchat", "context"}
 

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 import bot.rasa_ext.rasa_patched  # noqa: F401 - Rasa as the server runs it
-from bot import PROJECT_ROOT
+from bot import DEFAULT_MODEL, PROJECT_ROOT
 from bot.measure.common import QUESTIONS
-from bot.ops.launcher import DEFAULT_MODEL, Servers, free_port
+from bot.ops.launcher import Servers, free_port
 from bot.rasa_ext import patches
 
 TURNS = 300

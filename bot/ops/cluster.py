@@ -35,9 +35,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import STATE_DIR, settings
+from bot import DEFAULT_MODEL, settings
 from bot.ops.launcher import (
-    DEFAULT_MODEL,
     LABELS,
     START_TIMEOUT,
     Servers,
@@ -57,7 +56,7 @@ from bot.ops.launcher import (
 from bot.ops.services import Postgres, Redis, Service, program
 from bot.storage.retention import Retention
 
-DEFAULT_DIR = STATE_DIR / "cluster"
+DEFAULT_DIR = settings.default("CLUSTER_DIR")
 COOKIE = "CAREERBOT_SERVER"  # which Rasa server holds a browser's socket.io session
 HEALTH = "/lb-health"  # answered by HAProxy itself
 

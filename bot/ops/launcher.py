@@ -45,10 +45,9 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot import DEFAULT_TRACKER_DB, PROJECT_ROOT, STATE_DIR, settings
+from bot import DEFAULT_MODEL, DEFAULT_TRACKER_DB, PROJECT_ROOT, STATE_DIR, settings
 from bot.storage.retention import Retention
 
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "career.tar.gz"
 LABELS = {"actions": "action server", "rasa": "Rasa server"}  # child name -> how logs call it
 START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check must answer
 FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds

@@ -14,7 +14,7 @@ Stopped (SIGTERM), the server waits GRACEFUL_SHUTDOWN_TIMEOUT for the requests i
 and Sanic's default is 15 s: an open web chat (a websocket, or a long poll, which waits up
 to 25 s) kept every stop waiting that long, and the launcher, whose grace is also 15 s,
 then killed the server. A turn takes well under a second (the action server at most
-ACTION_TIMEOUT, 2.5 s), so GRACEFUL_STOP seconds let a message being answered finish and
+ACTION_TIMEOUT, 2.5 s), so 5 s (the setting's default) let a message being answered finish and
 then close what is only waiting.
 """
 
@@ -23,12 +23,9 @@ from __future__ import annotations
 import os
 
 from bot import settings
-from bot.channels.guard import REQUEST_MAX_BYTES
 from bot.rasa_ext import patches
 
-GRACEFUL_STOP = 5
-
 settings.check()  # a bad value stops the server, naming it
-os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))  # Sanic reads them
-os.environ.setdefault("SANIC_GRACEFUL_SHUTDOWN_TIMEOUT", str(GRACEFUL_STOP))
+for name in ("SANIC_REQUEST_MAX_SIZE", "SANIC_GRACEFUL_SHUTDOWN_TIMEOUT"):  # Sanic reads them
+    os.environ.setdefault(name, str(settings.default(name)))
 patches.apply()
