@@ -31,7 +31,7 @@ from bot.channels.guard import is_text
 from bot.channels.slack import markdown_to_mrkdwn
 from bot.channels.webchat import webchat_markdown
 from bot.grounding import numbers_in, stated_facts
-from bot.rasa_ext.patches import ROOT_TEXT
+from bot.rasa_ext.patches.root_route import ROOT_TEXT
 from tests.conftest import ANSWERS, action_server_down, ungrounded
 from tests.support.slack_fake import dm, eventually, mention, post, unique
 

@@ -1,9 +1,10 @@
-"""bot/rasa_ext/patches.py: the fixes to Rasa 3.6.21 work, and fail loudly if the pinned
+"""bot/rasa_ext/patches/ and Rasa's extension points in bot/rasa_ext/: the fixes to Rasa 3.6.21 work, and fail loudly if the pinned
 Rasa changes underneath them."""
 
 import asyncio
 import functools
 import hashlib
+import importlib
 import inspect
 import os
 import signal
@@ -17,84 +18,32 @@ import rasa.engine.runner.dask
 import rasa.server
 import rasa.shared.utils.common
 import rasa.shared.utils.schemas.events
-import skops.io
 import skops.io._utils as skops_utils
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
-from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LockStore, RedisLockStore
-from rasa.core.processor import MessageProcessor
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import PROJECT_ROOT
 from bot.channels.guard import REQUEST_MAX_BYTES
-from bot.rasa_ext import patches
+from bot.rasa_ext import action_call, lock_store, patches, tracker_store
+from bot.rasa_ext.patches import action_failure, endpoint_session, graph_runner, root_route, shell, typed_intents
 from tests.conftest import ANSWERS
 
-# The Rasa source the patches were written against (sha256 of each function, first 16).
-PATCHED = {
-    (RemoteAction, "run"): "ccabf6f1160d527a",
-    (MessageProcessor, "parse_message"): "b98d8e49b9f2c433",
-    (MessageProcessor, "_run_action"): "6d383d0179ef1187",  # swallows action errors (why 1.)
-    (rasa.server, "add_root_route"): "acc5f7c278af32f8",
-    # strips the text, then reads a leading "/" as an intent (what `readable` undoes)
-    (YAMLStoryReader, "unpack_regex_message"): "bf81f8a66c2c3e52",
-    (console, "_print_bot_output"): "6b153a1d7b65276d",
-    (console, "record_messages"): "fc840eb6c2689eee",
-    (console, "_get_user_input"): "72943a5ff71d48f4",
-    # stops the server once record_messages returns (what 4. relies on to exit)
-    (rasa.core.run, "configure_app"): "72da30416f74c648",
-    (RemoteAction, "_validate_action_result"): "f8cdb4be68123961",
-    # the schema 6. checks once at start (a constant today)
-    (RemoteAction, "action_response_format_spec"): "091b74aa3738d126",
-    (RemoteAction, "_action_call_format"): "428795b944f22edb",  # replaced (7.)
-    (RemoteAction, "_is_selective_domain_enabled"): "736c223034a52ec5",
-    (rasa.shared.utils.schemas, "events"): "b7898d66fc1a53bf",  # its oneOf's shape (6.)
-    # 12.: Rasa's session(), made once per loop; request uses it as `async with
-    # self.session() as session: async with session.request(...)`
-    (EndpointConfig, "session"): "e55aa13d9d4fb4bc",
-    (EndpointConfig, "request"): "ccdb778aed8208e2",
-    # bot/rasa_ext/lock_store.py (a subclass): the lock's life (lock and _acquire_lock are
-    # replaced), the steps it replaces, and the lock's stored format and rules
-    (LockStore, "lock"): "8b9b716c031a3444",
-    (LockStore, "_acquire_lock"): "ead2fff373291c24",
-    (LockStore, "issue_ticket"): "4dfdfb5e62c1dda9",
-    (LockStore, "update_lock"): "d56816a13451e7a5",
-    (LockStore, "finish_serving"): "ba76ac5a486b97dd",
-    (LockStore, "cleanup"): "f2ba1745c8153f92",
-    (RedisLockStore, "get_lock"): "57d7f8558543450d",
-    (RedisLockStore, "save_lock"): "204875b9029c7f18",
-    (TicketLock, "from_dict"): "2e2f58a003ed9927",
-    (TicketLock, "dumps"): "10cd9616a0e09aa9",
-    (TicketLock, "issue_ticket"): "e657493ddd22ee74",  # the renewal of a waiting ticket
-    (TicketLock, "remove_expired_tickets"): "072ce50022e92446",
-    (Event, "resolve_by_type"): "b5cf570fa7f286c7",  # replaced (8.)
-    (rasa.shared.utils.common, "all_subclasses"): "28c2e6df9c15daea",  # the walk 8. does once
-    # 9.: the first get_tracker of handle_message (via log_message and
-    # fetch_tracker_and_update_session) is the message's tracker; recent.row writes the
-    # rows save writes; _retrieve reads the latest session
-    (MessageProcessor, "handle_message"): "0c41d4780d2d4676",
-    (MessageProcessor, "get_tracker"): "a62e1aad7734c717",
-    (MessageProcessor, "log_message"): "f2f8ec66a291d83d",
-    (MessageProcessor, "fetch_tracker_and_update_session"): "400f21a2ea5d3426",
-    (SQLTrackerStore, "save"): "57165e46eab3de08",
-    (SQLTrackerStore, "_retrieve"): "c8adbf6f4b61ddd1",
-    # 10.: skops builds its trusted lists on import, through whichmodule
-    (skops_utils, "whichmodule"): "30196d417084316a",  # replaced
-    (skops_utils, "_getattribute"): "8c1491982c7c60e9",
-    (skops_utils, "get_public_type_names"): "2e66c98508461517",
-    (skops.io, "_trusted_types"): "3f7c2be044c26196",
-    (LogisticRegressionClassifier, "load"): "2d8ec27bf0582219",  # imports skops.io
-    # 11.: the module's one use of dask is `dask.get(run_graph, run_targets)` in run
-    (rasa.engine.runner, "dask"): "fc92eebf60a37336",
-}
+# Every module that changes Rasa, with the Rasa source it was written against (PINS).
+PINNED = (*patches.MODULES, action_call, tracker_store, lock_store)
+
+
+def resolve(path: str):
+    """ "package.module:Class.function" (or a module alone) -> Rasa's own object, unwrapped."""
+    module_name, _, attributes = path.partition(":")
+    found = importlib.import_module(module_name)
+    for attribute in filter(None, attributes.split(".")):
+        found = getattr(found, attribute)
+    return getattr(found, "__wrapped__", found)
 
 
 def original(owner, name):
@@ -102,13 +51,25 @@ def original(owner, name):
     return getattr(function, "__wrapped__", function)
 
 
-def test_the_pinned_rasa_is_the_one_the_patches_were_written_for():
+@pytest.mark.parametrize("module", PINNED, ids=lambda module: module.__name__.rsplit(".", 1)[-1])
+def test_the_pinned_rasa_is_the_one_each_change_was_written_for(module):
     assert rasa.__version__ == "3.6.21"
-    for (owner, name), digest in PATCHED.items():
-        source = inspect.getsource(original(owner, name))
+    assert module.PINS
+    for path, digest in module.PINS.items():
+        source = inspect.getsource(resolve(path))
         assert hashlib.sha256(source.encode()).hexdigest()[:16] == digest, (
-            f"Rasa's {name} changed: check bot/rasa_ext/patches.py (or lock_store.py) against it"
+            f"{path} changed: check {module.__name__} against it"
         )
+
+
+def test_each_patch_is_listed_and_says_why_no_extension_point_serves():
+    listing = patches.__doc__
+    for module in patches.MODULES:
+        name = module.__name__.rsplit(".", 1)[-1]
+        assert f" {name} " in listing, name
+        assert isinstance(module.WHY, str) and len(module.WHY) > 40 and "\n" not in module.WHY, name
+        assert module.__doc__.split("\n", 1)[0].strip(), name  # what it fixes, first
+    assert len(patches.MODULES) == len(set(patches.MODULES)) and set(patches.SPEED) <= set(patches.MODULES)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +109,7 @@ def test_a_frozen_action_server_gets_the_user_the_apology_within_the_timeout(app
     finally:
         server.close()
     assert events[0].text == ANSWERS.kb.messages["action_failed"]
-    assert patches.action_timeout() <= took < patches.action_timeout() + 5  # not Rasa's 5 minutes
+    assert action_failure.action_timeout() <= took < action_failure.action_timeout() + 5  # not Rasa's 5 minutes
 
 
 @pytest.mark.parametrize(
@@ -165,9 +126,9 @@ def test_a_frozen_action_server_gets_the_user_the_apology_within_the_timeout(app
 )
 def test_only_the_bots_own_payloads_pass_as_typed_intents(text, expected):
     payloads = patches.own_payloads()
-    assert patches.readable(text, payloads) == expected
+    assert typed_intents.readable(text, payloads) == expected
     for payload in payloads:
-        assert patches.readable(payload, payloads) is None
+        assert typed_intents.readable(payload, payloads) is None
 
 
 @pytest.mark.parametrize(
@@ -231,6 +192,7 @@ def test_a_bad_action_reply_fails_with_the_same_error_as_stock_rasa(applied, rep
 
 def test_the_action_server_gets_the_state_without_the_conversations_events(applied, monkeypatch, tmp_path):
     from rasa.core.actions.action import RemoteAction as Remote
+    from rasa.plugin import plugin_manager
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
     from rasa.utils.endpoints import read_endpoint_config
 
@@ -250,8 +212,9 @@ def test_the_action_server_gets_the_state_without_the_conversations_events(appli
             ActionExecuted("action_listen"),
         ]
     tracker = DialogueStateTracker.from_events("long", events, slots=domain.slots)
-    body = Remote("action_respond", endpoint)._action_call_format(tracker, domain)
-    stock = original(Remote, "_action_call_format")(Remote("action_respond", endpoint), tracker, domain)
+    stock = Remote("action_respond", endpoint)._action_call_format(tracker, domain)
+    assert plugin_manager().is_registered(action_call)
+    body = plugin_manager().hook.prefix_stripping_for_custom_actions(json_body=stock)  # what run sends
     assert body["tracker"]["events"] == [] and len(stock["tracker"]["events"]) == len(events)
     assert "domain" not in body  # endpoints.yml: enable_selective_domain
     # everything else the action reads is what stock Rasa sends
@@ -296,7 +259,7 @@ def test_the_root_route_says_hello_without_the_version(applied):
     handlers = [route.handler for route in app.router.routes if route.path in ("", "/")]
     assert len(handlers) == 1
     reply = asyncio.run(handlers[0](None))
-    assert reply.body.decode() == patches.ROOT_TEXT
+    assert reply.body.decode() == root_route.ROOT_TEXT
     assert rasa.__version__ not in reply.body.decode()
     assert app.config.REQUEST_MAX_SIZE == REQUEST_MAX_BYTES
 
@@ -310,10 +273,10 @@ def test_the_shell_prints_an_answers_text_then_its_buttons_and_keeps_the_free_te
 
 def test_links_print_as_title_then_url_in_the_terminal(applied):
     line = "[1] Coursera: [What Is ML?](https://www.coursera.org/articles/ml), accessed May 2023"
-    assert patches.terminal_text(line) == (
+    assert shell.terminal_text(line) == (
         "[1] Coursera: What Is ML? (https://www.coursera.org/articles/ml), accessed May 2023"
     )
-    assert patches.terminal_text("$131,490 [1].") == "$131,490 [1]."  # markers stay
+    assert shell.terminal_text("$131,490 [1].") == "$131,490 [1]."  # markers stay
 
 
 def test_the_shell_prints_replies_with_readable_links(applied, capsys):
@@ -359,7 +322,7 @@ def test_a_signal_while_a_reply_is_on_its_way_ends_the_chat_with_a_goodbye(appli
     finally:
         signal.signal(signal.SIGTERM, before)
     assert not unhandled and time.monotonic() - started < 30
-    assert capsys.readouterr().out.rstrip().endswith(patches.GOODBYE)
+    assert capsys.readouterr().out.rstrip().endswith(shell.GOODBYE)
 
 
 def test_a_failed_request_ends_the_chat_instead_of_killing_it(applied, monkeypatch, capsys):
@@ -369,7 +332,7 @@ def test_a_failed_request_ends_the_chat_instead_of_killing_it(applied, monkeypat
     monkeypatch.setattr(console, "_get_user_input", typed)
     url = f"http://127.0.0.1:{closed_port()}"
     assert asyncio.run(console.record_messages("patch-test", server_url=url)) == 0
-    assert capsys.readouterr().out.rstrip().endswith(patches.GOODBYE)
+    assert capsys.readouterr().out.rstrip().endswith(shell.GOODBYE)
 
 
 @functools.cache
@@ -463,17 +426,17 @@ def test_rasas_graphs_run_as_dask_runs_them(applied):
     pruned = {key: graph[key] for key in ("tracker", "nlu", "policy_b")}
     for run, targets in ((graph, ["ensemble"]), (graph, ["nlu", "ensemble"]), (pruned, ["policy_b"])):
         calls.clear()
-        ours = patches.run_graph(run, targets)
+        ours = graph_runner.run_graph(run, targets)
         ours_calls = sorted(calls)
         calls.clear()
         assert ours == list(dask.get(run, targets))
         assert ours_calls == sorted(calls)
     failing = {**graph, "fails": (node("fails"), "nlu")}
     with pytest.raises(ValueError, match="a node failed"):
-        patches.run_graph(failing, ["fails"])
+        graph_runner.run_graph(failing, ["fails"])
     with pytest.raises(ValueError, match="a node failed"):
         dask.get(failing, ["fails"])
-    assert rasa.engine.runner.dask.dask.get is patches.run_graph  # what DaskGraphRunner.run calls
+    assert rasa.engine.runner.dask.dask.get is graph_runner.run_graph  # what DaskGraphRunner.run calls
 
 
 def event_replies():
@@ -575,7 +538,7 @@ class CountingServer:
                 return [await endpoint.request(json={"n": n}, method="post") for n in range(count)]
         finally:
             kept = endpoint.__dict__.get("_bot_sessions", {}).get(asyncio.get_running_loop())
-            await patches.close_sessions(endpoint)
+            await endpoint_session.close_sessions(endpoint)
             assert kept is None or kept.closed
             server.close()
 

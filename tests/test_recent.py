@@ -1,4 +1,4 @@
-"""Fix 9 (bot/rasa_ext/patches.py, bot/rasa_ext/recent.py): a message is handled on the
+"""The tracker store endpoints.yml names (bot/rasa_ext/tracker_store.py, bot/rasa_ext/recent.py): a message is handled on the
 conversation's last turns kept in memory, and the bot says and stores exactly what stock
 Rasa does."""
 
@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -27,6 +26,7 @@ from bot import PROJECT_ROOT
 from bot.measure.profile import agent_on
 from bot.ops.launcher import Servers, free_port
 from bot.rasa_ext import recent
+from bot.rasa_ext.tracker_store import RecentSQLTrackerStore
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
@@ -117,6 +117,27 @@ def test_only_a_domain_whose_slots_no_policy_sees_is_handled_on_kept_turns():
     assert not recent.usable(featurised)
 
 
+def test_endpoints_yml_gives_rasa_this_store(tmp_path, monkeypatch):
+    """Rasa builds the store endpoints.yml names, as the server does (it would fall back to
+    a store in memory, with only a warning, if the class failed to load)."""
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from bot.ops.launcher import base_env, without_unset
+
+    env = base_env(5055, tmp_path / "tracker.db")
+    for name in ("ACTION_URL", "TRACKER_DB_URL"):
+        monkeypatch.setenv(name, env[name])
+    without_unset(PROJECT_ROOT / "endpoints.yml", tmp_path / "endpoints.yml", env)
+    config = read_endpoint_config(str(tmp_path / "endpoints.yml"), "tracker_store")
+    store = create_tracker_store(config, DOMAIN)
+    while hasattr(store, "_tracker_store"):  # Rasa's FailSafe and Awaitable wrappers
+        store = store._tracker_store
+    assert type(store) is RecentSQLTrackerStore
+    assert store.engine.url.database == str(tmp_path / "tracker.db")
+    assert store.windowed()
+
+
 # --- the agent, in this process, with the SQLite store and the real action server ---
 
 CONVERSATION = [
@@ -160,13 +181,9 @@ def agent(servers, tmp_path):
 
 
 def stock(monkeypatch):
-    """Rasa's own path: the functions fix 9 wraps, unwrapped."""
-    for cls, name in (
-        (MessageProcessor, "handle_message"),
-        (MessageProcessor, "get_tracker"),
-        (SQLTrackerStore, "save"),
-    ):
-        monkeypatch.setattr(cls, name, getattr(cls, name).__wrapped__)
+    """Rasa's own path: the store reads and writes as SQLTrackerStore does (as with
+    BOT_SPEEDUPS=off)."""
+    monkeypatch.setattr(RecentSQLTrackerStore, "windowed", lambda self: False)
 
 
 def talk(agent, sender, texts):
@@ -206,13 +223,13 @@ def stored(agent, sender):
 def test_the_bot_says_and_stores_what_stock_rasa_does(agent, monkeypatch):
     texts = CONVERSATION * 2  # more turns than are kept; follow-ups, chitchat, typed "/restart" (words here)
     patched = talk(agent, "kept", texts)
-    kept = recent.recent_of(agent.tracker_store._tracker_store).kept["kept"]
+    store = agent.tracker_store._tracker_store
+    assert type(store) is RecentSQLTrackerStore
+    kept = store.recent.kept["kept"]
     assert sum(isinstance(e, UserUttered) for e in kept.events) == recent.KEPT_TURNS
     with monkeypatch.context() as m:
         stock(m)
-        assert MessageProcessor.get_tracker.__name__ == "get_tracker" and not hasattr(
-            MessageProcessor.get_tracker, "__wrapped__"
-        )
+        assert not store.windowed()
         unpatched = talk(agent, "stock", texts)
     assert patched == unpatched
     assert all(patched)
@@ -245,4 +262,4 @@ def test_a_write_from_elsewhere_is_read_before_the_next_message(agent, monkeypat
         talk(agent, "written-stock", before)
         elsewhere("written-stock")
         assert talk(agent, "written-stock", ["where is that from?"]) == after
-    assert recent.recent_of(store).kept["written"].marker == recent.marker(store, "written")
+    assert store.recent.kept["written"].marker == recent.marker(store, "written")

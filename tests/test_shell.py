@@ -13,7 +13,7 @@ import pytest
 
 from bot import PROJECT_ROOT
 from bot.ops.launcher import SHELL_CREDENTIALS, cmdline_of, free_port
-from bot.rasa_ext.patches import GOODBYE
+from bot.rasa_ext.patches.shell import GOODBYE
 from tests.conftest import ANSWERS
 from tests.support.launcher_run import MAKE_ONLY, launcher_env, port_open
 

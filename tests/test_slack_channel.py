@@ -357,7 +357,7 @@ def test_failed_post_is_logged_and_a_retry_is_answered_once(bot, slack, median_p
 
 
 def test_a_failing_action_server_gets_the_user_an_apology_and_the_next_question_is_answered(bot, slack, median_pay):
-    # Rasa 3.6 would log and swallow the failure and post nothing; bot.rasa_ext.patches
+    # Rasa 3.6 would log and swallow the failure and post nothing; bot.rasa_ext.patches.action_failure
     # turns it into the knowledge file's apology, posted once
     channel, user = unique("D"), unique("U")
     with action_server_down(bot):

@@ -10,7 +10,7 @@ The same rules on REST, the web chat (socket.io) and Slack:
   prompt to ask something. Both are marked in the message's metadata (`refused`), and the
   action answers them from data/knowledge.yml's messages.
 - Only the bot's own button payloads pass as typed intents ("/ask_pay"): Rasa's
-  `/intent{"slot": ...}` syntax is read as plain words (bot/rasa_ext/patches.py).
+  `/intent{"slot": ...}` syntax is read as plain words (bot/rasa_ext/patches/typed_intents.py).
 - User text in logs is cut to LOG_CHARS.
 - Text must be valid Unicode: JSON's "\\ud83d" decodes to a lone surrogate, which
   UTF-8, the tracker store and spaCy refuse (an id holding one made Rasa's SQL tracker

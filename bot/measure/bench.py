@@ -6,14 +6,14 @@
 - the retrieval step (spaCy analysis + ranking the facts and the training examples) and
   the whole responder per turn, median over the dev questions (tests/answers/dev.yml),
   next to the formatter alone (a topic answer by intent)
-- Rasa's check of an action server's reply, stock and patched (bot/rasa_ext/patches.py 6.)
+- Rasa's check of an action server's reply, stock and patched (bot/rasa_ext/patches/action_result.py)
 - answers per second with 8 clients at once, and one 300-turn conversation's first and
   last 20 turns
 - resident memory of both server processes after the run
 - in this process (bot/measure/profile.py), the call to the action server's share of a turn:
   all that an action answer costs more than a plain response would (the bot has none)
-The servers part runs twice, with the speed fixes of bot/rasa_ext/patches.py (6.-12.) and
-without them (BOT_SPEEDUPS=off: Rasa's own reply check, request, connection, event
+The servers part runs twice, with the speed fixes of bot/rasa_ext/ (patches/ 6.-12., the
+action_call hook and the tracker store's recent turns) and without them (BOT_SPEEDUPS=off: Rasa's own reply check, request, connection, event
 reading, whole conversation per message, skops import and dask), and prints both.
 Then scale-out (issue 12, bot/measure/cluster_bench.py): 50 conversations at once against
 `make run` and `make cluster` with 1, 2 and 4 Rasa servers and with Sanic workers, as a
@@ -84,7 +84,7 @@ def retrieval(answers) -> dict:
 def action_validation() -> dict:
     """Rasa's check of one action-server reply (a real answer of the bot's action), stock
     (jsonschema.validate, which checks the schema itself every call) and as bot/rasa_ext/
-    patches.py does it (a validator built once)."""
+    patches/action_result.py does it (a validator built once)."""
     from rasa.core.actions.action import RemoteAction
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher

@@ -26,6 +26,7 @@ from bot import DEFAULT_MODEL, PROJECT_ROOT
 from bot.measure.common import QUESTIONS
 from bot.ops.launcher import Servers, free_port
 from bot.rasa_ext import patches
+from bot.rasa_ext.patches.endpoint_session import close_sessions
 
 TURNS = 300
 
@@ -64,12 +65,13 @@ def agent_on(servers: Servers, db: Path):
     """The Rasa agent in this process, on the SQLite store at `db`, calling the action
     server of `servers` as endpoints.yml does; and that endpoint."""
     from rasa.core.agent import Agent
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot.rasa_ext.tracker_store import RecentSQLTrackerStore
+
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    store = SQLTrackerStore(domain, dialect="sqlite", db=str(db))
+    store = RecentSQLTrackerStore(domain, dialect="sqlite", db=str(db))  # as endpoints.yml
     endpoint = EndpointConfig(f"http://127.0.0.1:{servers.action_port}/webhook", enable_selective_domain=True)
     return Agent.load(str(DEFAULT_MODEL), tracker_store=store, action_endpoint=endpoint), endpoint
 
@@ -91,7 +93,7 @@ def in_process(turns: int, profile: cProfile.Profile) -> tuple:
                 try:
                     return await conversation(agent, turns, profile)
                 finally:
-                    await patches.close_sessions(endpoint)
+                    await close_sessions(endpoint)
 
             return asyncio.run(run())
         finally:

@@ -412,7 +412,7 @@ class Servers:
 
         An interactive child shares the terminal, so Ctrl-C signals it along with the
         launcher; it starts with SIGINT ignored, the launcher being the one that stops
-        everything (the chat itself leaves on Ctrl-C once it prompts, bot.rasa_ext.patches).
+        everything (the chat itself leaves on Ctrl-C once it prompts, bot.rasa_ext.patches.shell).
         """
         out = None
         if self.log_dir is not None and not interactive:

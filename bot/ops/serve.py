@@ -7,7 +7,7 @@ The arguments are Rasa's own CLI's. The launcher starts the Rasa server this way
 Makefile trains and validates this way: Rasa's own `rasa` script cannot start in this
 install, which leaves TensorFlow out (bot.rasa_ext.left_out; importing `bot` puts its guard
 in place). The fixes themselves, each documented and tested against the pinned Rasa, are
-in bot/rasa_ext/patches.py.
+in bot/rasa_ext/ (patches/ and the extension points beside it).
 """
 
 from __future__ import annotations

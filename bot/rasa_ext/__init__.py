@@ -5,7 +5,10 @@ left_out      the libraries this install leaves out (TensorFlow, JAX, unused cha
               and stand-ins for the Rasa modules that import them at their top
 spacy_nlp     Rasa's SpacyNLP component (config.yml), loading the spaCy pipeline once
 lock_store    Rasa's Redis lock store with atomic tickets (endpoints.yml)
-recent        each message handled on the conversation's last turns, kept in memory
-patches       the fixes no extension point serves, each pinned to the Rasa source it changes
-rasa_patched  importing it applies `patches` once: what every Rasa process imports first
+tracker_store Rasa's SQL tracker store, handing Rasa each conversation's recent turns
+              kept in memory (endpoints.yml); recent: those turns
+action_call   Rasa's plugin hook for the action request: sent without the events
+patches/      the fixes no extension point serves, one module each, with its pins and why
+rasa_patched  importing it applies `patches` and registers `action_call`, once: what
+              every Rasa process imports first
 """

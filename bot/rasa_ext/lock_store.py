@@ -42,6 +42,24 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+# The Rasa source this subclass was written against (tests/test_patches.py): the lock's life
+# (lock and _acquire_lock are replaced), the steps it replaces, and the lock's stored format
+# and rules.
+PINS = {
+    "rasa.core.lock_store:LockStore.lock": "8b9b716c031a3444",
+    "rasa.core.lock_store:LockStore._acquire_lock": "ead2fff373291c24",
+    "rasa.core.lock_store:LockStore.issue_ticket": "4dfdfb5e62c1dda9",
+    "rasa.core.lock_store:LockStore.update_lock": "d56816a13451e7a5",
+    "rasa.core.lock_store:LockStore.finish_serving": "ba76ac5a486b97dd",
+    "rasa.core.lock_store:LockStore.cleanup": "f2ba1745c8153f92",
+    "rasa.core.lock_store:RedisLockStore.get_lock": "57d7f8558543450d",
+    "rasa.core.lock_store:RedisLockStore.save_lock": "204875b9029c7f18",
+    "rasa.core.lock:TicketLock.from_dict": "2e2f58a003ed9927",
+    "rasa.core.lock:TicketLock.dumps": "10cd9616a0e09aa9",
+    "rasa.core.lock:TicketLock.issue_ticket": "e657493ddd22ee74",  # the renewal of a waiting ticket
+    "rasa.core.lock:TicketLock.remove_expired_tickets": "072ce50022e92446",
+}
+
 POLL = 0.05  # seconds between two checks of a queued message (Rasa's: 1)
 Change = Callable[[TicketLock | None], tuple[TicketLock | None, Any]]
 

@@ -1,4 +1,5 @@
-"""Rasa 3.6 as this project runs it: importing this module applies bot.rasa_ext.patches.
+"""Rasa 3.6 as this project runs it: importing this module applies bot.rasa_ext.patches and
+registers the plugin hook of bot.rasa_ext.action_call (unless BOT_SPEEDUPS=off).
 
 Every process that runs Rasa's own code imports this module before it uses Rasa: the
 Rasa server (bot.ops.serve), the in-process tools (answer_eval, nlu_eval, bench,
@@ -23,9 +24,11 @@ from __future__ import annotations
 import os
 
 from bot import settings
-from bot.rasa_ext import patches
+from bot.rasa_ext import action_call, patches
 
 settings.check()  # a bad value stops the server, naming it
 for name in ("SANIC_REQUEST_MAX_SIZE", "SANIC_GRACEFUL_SHUTDOWN_TIMEOUT"):  # Sanic reads them
     os.environ.setdefault(name, str(settings.default(name)))
 patches.apply()
+if patches.speedups():
+    action_call.register()

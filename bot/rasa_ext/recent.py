@@ -1,5 +1,5 @@
-"""The recent part of a conversation: what Rasa works on for each message (fix 9 in
-bot/rasa_ext/patches.py).
+"""The recent part of a conversation: what Rasa works on for each message (the tracker
+store of bot/rasa_ext/tracker_store.py, named in endpoints.yml).
 
 Rasa 3.6 reads the whole current session back from the tracker store for every message,
 replays every event into a new tracker, copies that tracker for every action it runs, and
@@ -146,14 +146,7 @@ class Recent:
         self.kept.pop(sender_id, None)
 
 
-# --- the SQL tracker store's side (patches.py binds these to rasa's SQLTrackerStore) ---
-
-
-def recent_of(store) -> Recent:
-    found = getattr(store, "_bot_kept", None)
-    if found is None:
-        found = store._bot_kept = Recent()
-    return found
+# --- the SQL tracker store's side (bot/rasa_ext/tracker_store.py: `store` is one) ---
 
 
 def _statements(store):
@@ -194,18 +187,19 @@ def row(sender_id: str, event: Event) -> dict[str, Any]:
     }
 
 
-async def tracker_for(store, sender_id: str) -> DialogueStateTracker:
+async def tracker_for(store, sender_id: str, read_session) -> DialogueStateTracker | None:
     """The tracker to handle a message on: built from what is kept, or, when nothing is
-    kept or something else wrote since, from the session Rasa reads from the database."""
+    kept or something else wrote since, from the session Rasa reads from the database
+    (`read_session`, the stock retrieve). None for a conversation the database does not
+    hold, as Rasa's retrieve (Rasa then creates it)."""
     now = marker(store, sender_id)
-    recent = recent_of(store)
-    kept = recent.get(sender_id, now)
+    kept = store.recent.get(sender_id, now)
     if kept is None:
-        full = await store.retrieve(sender_id)
+        full = await read_session(sender_id) if now is not None else None
         if full is None:
-            full = store.init_tracker(sender_id)
+            return None
         kept = keep(full, now, Kept(now))
-        recent.put(sender_id, kept)
+        store.recent.put(sender_id, kept)
     tracker, prefix = build(sender_id, store.domain.slots, kept)
     setattr(tracker, HANDED, Handed(now, kept, prefix, len(tracker.events)))
     return tracker
@@ -231,7 +225,7 @@ def save(store, tracker) -> None:
             connection.execute(_statements(store)[1], [row(sender_id, event) for event in new])
         now = marker(store, sender_id, connection)
     if not current:
-        recent_of(store).forget(sender_id)
+        store.recent.forget(sender_id)
         return
-    recent_of(store).put(sender_id, keep(tracker, now, given.base, skip=given.prefix))
+    store.recent.put(sender_id, keep(tracker, now, given.base, skip=given.prefix))
     given.marker, given.stored = now, len(events)
