@@ -44,19 +44,23 @@ KB = ANSWERS.kb
 # twice (at the start and at the end). It holds issue 8's gate of 0.95. The same session:
 # heldout6 0.904 -> 0.920, heldout5 0.932 -> 0.941, heldout4 0.934 -> 0.938 (each read at the
 # end only), heldout 0.916 -> 0.924, heldout2 0.906 -> 0.906, heldout3 0.924 -> 0.931.
-# Scoring is deterministic, so these floors keep what was reached from slipping back;
-# raise them as answers improve.
-GATES = {
-    "heldout": 0.91,
-    "heldout2": 0.90,
-    "heldout3": 0.92,
-    "heldout4": 0.93,
-    "heldout5": 0.93,
-    "heldout6": 0.91,
-    "heldout7": 0.95,
-}
+# heldout8 (205 scored turns), written blind on 2026-12-07 for issue 25 from the article and
+# a description of the users (long messages with their story, other jobs, other countries,
+# questions about the future), by a helper who saw neither data/ nor tests/; its `must`
+# strings were then put in the facts' wording by another helper (2 changed). Copied in unread.
+#
+# One pooled gate (issue 25): every locked set's turns scored together, the floor two points
+# under the pooled score when it was set, instead of a floor per set (whose 1-3 turns of slack
+# blocked restructuring more than they measured generalisation). Scoring is deterministic.
+# Set on 2026-12-07 at the start of issue 25: pooled 0.916 (1741/1901), heldout8 0.805 (165/205).
+POOLED_GATE = 0.896
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
+# What each locked set was written to hold (scored turns per category, at least).
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
+MINIMUMS = {
+    name: MINIMUM for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
+}
+MINIMUMS["heldout8"] = {"story-first": 40, "other-occupation": 25, "future": 25, "two-part": 20, "follow-up": 25}
 
 
 def turns(name):
@@ -101,6 +105,7 @@ OVERLAP_AT_COMMIT = {
     "heldout5": {"training": 35, "asks": 15},
     "heldout6": {"training": 24, "asks": 11},
     "heldout7": {"training": 30, "asks": 20},
+    "heldout8": {"training": 29, "asks": 13},
 }
 
 
@@ -113,14 +118,19 @@ def overlapping(texts, others):
     return {text for text, _ in near_duplicates(texts, others)}
 
 
-@pytest.mark.parametrize("name", sorted(GATES))
+def test_every_locked_set_is_here_with_what_it_was_written_to_hold():
+    assert set(MINIMUMS) == LOCKED == {name for name in SETS if name.startswith("heldout")}
+    assert set(OVERLAP_AT_COMMIT) == LOCKED
+
+
+@pytest.mark.parametrize("name", sorted(MINIMUMS))
 def test_the_held_out_set_is_large_enough(name):
     scored = [(case, turn) for case, turn in turns(name) if turn.expect != "context"]
     assert len(scored) >= 200
     counts = {}
     for case, _ in scored:
         counts[case.category] = counts.get(case.category, 0) + 1
-    for category, least in MINIMUM.items():
+    for category, least in MINIMUMS[name].items():
         assert counts.get(category, 0) >= least, category
 
 
@@ -136,14 +146,20 @@ def test_nothing_the_bot_learns_from_comes_from_a_held_out_set(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(GATES))
-def test_held_out_answers_meet_the_gate(name, agent):
-    """Scored in this process (the served bot's replies: see the next test)."""
-    assert name in LOCKED
-    total = summary(run_in_process(agent, load_cases(SETS_DIR / f"{name}.yml"), KB))
-    lines = [f"{c}: {r['passed']}/{r['total']} = {r['score']:.3f}" for c, r in total["categories"].items()]
-    print(f"{name} answers {total['passed']}/{total['total']} = {total['score']:.3f}\n" + "\n".join(lines))
-    assert total["score"] >= GATES[name], "\n".join(lines)
+def test_the_locked_sets_together_meet_the_gate(agent):
+    """Every locked set scored in this process (the served bot's replies: see the next test),
+    pooled; each set's score and each category's are printed, never a failure's text."""
+    results, lines = [], []
+    for name in sorted(LOCKED):
+        mine = run_in_process(agent, load_cases(SETS_DIR / f"{name}.yml"), KB)
+        total = summary(mine)
+        lines.append(f"{name}: {total['passed']}/{total['total']} = {total['score']:.3f}")
+        lines += [f"  {c}: {r['passed']}/{r['total']} = {r['score']:.3f}" for c, r in total["categories"].items()]
+        results += mine
+    pooled = summary(results)
+    lines.insert(0, f"pooled: {pooled['passed']}/{pooled['total']} = {pooled['score']:.3f}")
+    print("\n".join(lines))
+    assert pooled["score"] >= POOLED_GATE, "\n".join(lines)
 
 
 @pytest.mark.servers
@@ -151,7 +167,7 @@ def test_the_in_process_scorer_gets_the_same_replies_as_rest(agent, bot):
     """bot.measure.answer_eval's in-process run (Rasa and the action in this process) and its
     REST run (the shared bot) give the same reply to every turn of a development set, so
     the same score."""
-    cases = load_cases(SETS_DIR / "dev.yml")
+    cases = [case for case in load_cases(SETS_DIR / "dev.yml") if case.id.startswith("dev-")]  # one set of it
     in_process, over_rest = run_in_process(agent, cases, KB), run(bot.url, cases, KB)
     assert [r.text for r in in_process] == [r.text for r in over_rest]
     assert [r.problems for r in in_process] == [r.problems for r in over_rest]
