@@ -20,10 +20,42 @@ TOP_LEVEL = sorted({name for name in LEFT_OUT if "." not in name})
 
 @pytest.mark.parametrize("name", sorted(LEFT_OUT))
 def test_importing_what_is_left_out_fails_and_says_why(name):
-    with pytest.raises(LeftOut, match=r"which this install leaves out \(docs/architecture.md"):
-        importlib.import_module(name)
+    says_why = r"which this install leaves out \(docs/architecture.md"
+    if name in left_out.STOOD_IN_PACKAGES:  # boto3, pymongo: Rasa imports a few of their modules
+        module = importlib.import_module(name)
+        assert isinstance(module, left_out.StandIn)
+        with pytest.raises(LeftOut, match=says_why):
+            module.client("dynamodb")  # any use of any of its names
+    else:
+        with pytest.raises(LeftOut, match=says_why):
+            importlib.import_module(name)
     with pytest.raises(ModuleNotFoundError):  # what libraries that can do without it catch
         importlib.import_module(name + ".anything")
+
+
+def test_rasas_tracker_store_module_imports_and_its_factory_still_catches_what_fails(monkeypatch):
+    """rasa.core.tracker_store imports boto3's and pymongo's modules at its top, and catches
+    their exceptions (stand-ins here) beside SQLAlchemy's when a store cannot connect: an
+    `except` naming a class that is not an exception would be a TypeError instead."""
+    import rasa.core.tracker_store as tracker_store
+    import sqlalchemy.exc
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.exceptions import ConnectionException
+    from rasa.utils.endpoints import EndpointConfig
+
+    def cannot_connect(*args, **kwargs):  # what SQLAlchemy raises when the database is unreachable
+        raise sqlalchemy.exc.OperationalError("connect", {}, OSError("connection refused"))
+
+    monkeypatch.setattr(tracker_store, "create_tracker_store", cannot_connect)
+
+    site = Path(importlib.util.find_spec("rasa").origin).parent
+    source = (site / "core" / "tracker_store.py").read_text(encoding="utf-8")
+    with pytest.raises(ConnectionException, match="Cannot connect to tracker store"):
+        TrackerStore.create(EndpointConfig(type="sql"))
+    for module in left_out.LIBRARY_STAND_INS:
+        assert re.search(rf"^\s*(from {re.escape(module)} import|import {re.escape(module)}\b)", source, re.M), module
+        assert isinstance(sys.modules[module], left_out.StandIn)
+    assert issubclass(sys.modules["botocore.exceptions"].BotoCoreError, Exception)
 
 
 @pytest.mark.parametrize("name", TOP_LEVEL)

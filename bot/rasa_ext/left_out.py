@@ -14,7 +14,10 @@ guard first on sys.meta_path, in every process that imports `bot`:
   utilities) by code this bot does run. Each is replaced by a stand-in module: every name
   imported from it is a class that refuses to be used, with the same message. So
   `DIETClassifier` in a config is "Can't load class" at training, and a `telegram:` entry
-  in credentials.yml stops start-up naming aiogram.
+  in credentials.yml stops start-up naming aiogram;
+- the few modules of boto3, botocore and pymongo that rasa.core.tracker_store imports at
+  its top (LIBRARY_STAND_INS: a type hint's name and the exceptions its factory catches)
+  are stand-ins as well, their exceptions real exception classes that nothing raises.
 
 Adding a component or channel that needs one of these means adding its libraries to
 requirements.in and removing them here (docs/architecture.md, "What the install leaves out").
@@ -57,6 +60,10 @@ LEFT_OUT = {
     "cachecontrol": "Rasa's Hangouts channel",
     "confluent_kafka": "Rasa's Kafka event broker",
     "matplotlib": "the plots of Rasa's `rasa test` (pass --no-plot)",
+    "boto3": "Rasa's DynamoDB tracker store and S3 model storage",
+    "botocore": "Rasa's DynamoDB tracker store and S3 model storage",
+    "s3transfer": "Rasa's S3 model storage",
+    "pymongo": "Rasa's MongoDB tracker store",
 }
 
 # Rasa module -> the left-out library it imports at its top.
@@ -90,6 +97,23 @@ STAND_INS = {
     "rasa.core.channels.hangouts": "google.auth",
     "rasa.utils.plotting": "matplotlib",
 }
+
+
+# Modules of left-out libraries that Rasa imports at the top of a module this bot does run
+# (rasa.core.tracker_store: a name for a type hint, and the exceptions its factory catches).
+# Each is a stand-in too, as are its parent packages; anything else in the library fails.
+LIBRARY_STAND_INS = {
+    "boto3.dynamodb.conditions": "boto3",
+    "botocore.exceptions": "botocore",
+    "pymongo.collection": "pymongo",
+    "pymongo.errors": "pymongo",
+}
+STOOD_IN_PACKAGES = {
+    ".".join(name.split(".")[:end]): library
+    for name, library in LIBRARY_STAND_INS.items()
+    for end in range(1, name.count(".") + 1)
+}
+EXCEPTION_NAME = ("Error", "Failure", "Exception")
 
 
 class LeftOut(ModuleNotFoundError):
@@ -141,7 +165,7 @@ class StandIn(types.ModuleType):
         short = self.__name__.rsplit(".", 1)[-1]
         stand_in = _Refuses(
             attribute,
-            (),
+            (Exception,) if attribute.endswith(EXCEPTION_NAME) else (),  # never raised, but `except`-able
             {"__module__": self.__name__, "_library": self.__library, "name": classmethod(lambda cls: short)},
         )
         setattr(self, attribute, stand_in)
@@ -150,7 +174,11 @@ class StandIn(types.ModuleType):
 
 class _StandInLoader(importlib.abc.Loader):
     def create_module(self, spec):
-        return StandIn(spec.name, STAND_INS[spec.name])
+        library = STAND_INS.get(spec.name) or LIBRARY_STAND_INS.get(spec.name) or STOOD_IN_PACKAGES[spec.name]
+        module = StandIn(spec.name, library)
+        if spec.name in STOOD_IN_PACKAGES:
+            module.__path__ = []  # a package: its stood-in modules import from it
+        return module
 
     def exec_module(self, module) -> None:
         pass
@@ -160,11 +188,11 @@ class Guard(importlib.abc.MetaPathFinder):
     """First on sys.meta_path: left-out libraries fail, Rasa modules that need them are stood in for."""
 
     def find_spec(self, name, path=None, target=None):
+        if name in STAND_INS or name in LIBRARY_STAND_INS or name in STOOD_IN_PACKAGES:
+            return importlib.machinery.ModuleSpec(name, _StandInLoader(), is_package=name in STOOD_IN_PACKAGES)
         library = _left_out_name(name)
         if library is not None:
             raise LeftOut(message(library), name=name)
-        if name in STAND_INS:
-            return importlib.machinery.ModuleSpec(name, _StandInLoader())
         return None
 
 
