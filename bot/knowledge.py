@@ -198,6 +198,27 @@ class Kind(_Strict):
         return _phrases(value, required=True)
 
 
+class Forecast(_Strict):
+    """What the sources forecast about one subject of questions about the future ("pay",
+    "demand"; bot/forecast.py): the facts that hold a forecast, and the last year it
+    reaches. No facts: the sources make no forecast of it."""
+
+    subject: str  # how replies name it: "demand for machine learning engineers"
+    topic: str | None = None  # the topic whose question the reply offers (no facts: today's figures)
+    facts: list[str] = []
+    until: int | None = None
+
+    _blank = validator("subject", allow_reuse=True)(_not_blank)
+
+    @validator("until", always=True)
+    def _until_with_facts(cls, until, values):
+        if until is not None and not values.get("facts"):
+            raise ValueError("`until` needs the `facts` that forecast to it")
+        if until is None and values.get("facts"):
+            raise ValueError("facts that forecast need `until`, the last year they reach")
+        return until
+
+
 class Scope(_Strict):
     """The one country and the one occupation the sources cover (entity pattern ids)."""
 
@@ -234,6 +255,8 @@ REQUIRED_MESSAGES = (
     "feedback_ask",
     "feedback_noted",
     "nothing_to_rate",
+    "no_forecast",
+    "forecast_until",
 )
 
 
@@ -250,6 +273,14 @@ class Knowledge(_Strict):
     synonyms: list[list[str]] = []
     steps: list[list[str]] = []  # a path in order; each step's facts, the first one given
     kinds: dict[str, Kind] = {}
+    forecasts: dict[str, Forecast] = {}  # by subject: "pay", "demand" (bot/reading.py)
+
+    @validator("forecasts")
+    def _forecast_subjects(cls, forecasts: dict[str, Forecast]) -> dict[str, Forecast]:
+        unknown = set(forecasts) - {"pay", "demand"}
+        if unknown:
+            raise ValueError(f"unknown subject {sorted(unknown)[0]!r} (subjects: pay, demand)")
+        return forecasts
 
     @validator("synonyms")
     def _synonym_groups(cls, groups: list[list[str]]) -> list[list[str]]:
@@ -403,6 +434,12 @@ def _cross_check(kb: Knowledge) -> str | None:
                 return f"{where}: unknown fact id '{fact_id}'"
         if gap.id in fact_ids:
             return f"{where}: id '{gap.id}' is also a fact's id"
+    for subject, forecast in kb.forecasts.items():
+        for fact_id in forecast.facts:
+            if fact_id not in fact_ids:
+                return f"forecasts.{subject}: unknown fact id '{fact_id}'"
+        if forecast.topic is not None and forecast.topic not in topic_ids:
+            return f"forecasts.{subject}: unknown topic '{forecast.topic}'"
     stepped: dict[str, int] = {}
     for index, step in enumerate(kb.steps):
         if not step:

@@ -30,12 +30,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from bot.answers import Answers, Reply, Section, slot_ids
 from bot.claims import AMOUNT, CLAIM_CUE, SCALE, UNIT, YEAR, claimed_figures, digits_for_words, spelled_in
+from bot.forecast import forecast_reply
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
+from bot.occupations import Occupations, load_occupations
 from bot.part_intents import PartIntents
+from bot.reading import ML_WORDS, Reading, read, without_time
 from bot.retrieval import DOMAIN_STOP, Analyzer, Hit, Retriever, content_words, plain_words
 
 CHITCHAT = {
@@ -107,6 +111,8 @@ ABOUT_ME = re.compile(
     r"currently|former|my)\b",
     re.I,
 )
+# The user's own job or place, anywhere in the message ("im a nurse, what degree ...").
+OWN_BACKGROUND = re.compile(r"\b(?:i'?m|im|i am) (?:a|an|from|in)\b|\bas an?\b|\bi work(?:ed)? (?:as|in)\b", re.I)
 # What the user sets aside ("never mind the ranking", "not the average", "apart from
 # Stanford"): up to two words after the cue, dropped before the question is read.
 UNASKED = re.compile(
@@ -307,6 +313,7 @@ class Turn:
     asked_topics: object = None  # topics answered so far in the conversation
     last_answer: object = None  # the id of the last fact answer (what a rating rates)
     feedback_asked: object = None  # after a 👎: the rated answer a comment would be about
+    background: tuple[str, ...] = ()  # what the person told about themselves (bot.reading), set aside
 
 
 @dataclass
@@ -319,9 +326,16 @@ class Outcome:
 
 
 class Responder:
-    def __init__(self, answers: Answers, retriever: Retriever, part_intents: PartIntents | None = None):
+    def __init__(
+        self,
+        answers: Answers,
+        retriever: Retriever,
+        part_intents: PartIntents | None = None,
+        occupations: Occupations | None = None,
+    ):
         self.answers = answers
         self.part_intents = part_intents
+        self.occupations = occupations or load_occupations()
         self.kb = answers.kb
         self.retriever = retriever
         self.analyzer: Analyzer = retriever.analyzer
@@ -358,7 +372,16 @@ class Responder:
             ):
                 continue
             kept.append(entity)
-        return self.answers.entities.normalise(kept)
+        values = self.answers.entities.normalise(kept)
+        named = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "occupation"]
+        for title in self.occupations.titles(clean):
+            end = title.start + len(title.text)
+            if any(s < end and title.start < e for s, e in named) or BACKGROUND_CUE.search(clean[: title.start]):
+                continue  # a listed job (its own id), or the user's own background
+            values.setdefault("occupation", [])
+            if title.name not in values["occupation"]:
+                values["occupation"].append(title.name)
+        return values
 
     def _values_in(self, text: str, values: Mapping[str, list[str]]) -> dict[str, list[str]]:
         """The message's entity values that this part of it names."""
@@ -908,7 +931,7 @@ class Responder:
 
     def respond(self, turn: Turn) -> Outcome:
         """The reply to a turn; a fact answer ends with quick replies to go on from it."""
-        outcome = self._respond(turn)
+        outcome = self._read_first(turn)
         reply = outcome.reply
         if not (reply.facts and self.kb.has_topic(reply.topic)):
             return outcome
@@ -916,6 +939,43 @@ class Responder:
         if not reply.buttons:
             reply = replace(reply, buttons=self.answers.after_answer_buttons(reply.topic, outcome.seen, asked))
         return replace(outcome, reply=reply, asked=asked)
+
+    def reading(self, turn: Turn) -> Reading | None:
+        """The message read as a whole (bot.reading); None for a button or a refused message."""
+        text = turn.text if isinstance(turn.text, str) else ""
+        if turn.refused or not text.strip() or text.lstrip().startswith("/"):
+            return None
+        demand = self.kb.forecasts.get("demand")
+        return read(text, date.today().year, demand.until if demand else None, jobs=self.occupations.titles)
+
+    def _read_first(self, turn: Turn) -> Outcome:
+        """A question about the future gets what the sources forecast (bot.forecast); a long
+        message is answered for the question its story leads up to (bot.reading)."""
+        reading = self.reading(turn)
+        if reading is not None and reading.rewritten:
+            intent, confidence = turn.intent, turn.confidence
+            if intent not in self.kb.routes or not isinstance(confidence, (int, float)) or confidence < CONFIDENT:
+                # Rasa read the whole message, story and all: what does the question read like?
+                intent, confidence = self._part_intent(reading.text, plain_words(reading.text))
+            turn = replace(
+                turn, text=reading.text, intent=intent, confidence=confidence, entities=(), background=reading.told
+            )
+        if reading is not None and reading.future and self._one_forecast_question(reading):
+            # (a figure claimed as well, "$200k in 5 years?", is checked below)
+            doc = self.analyzer.nlp(reading.text[:1000])
+            if self.answers.out_of_scope(self._entities(replace(turn, entities=()), reading.text, doc)) is None:
+                reply = forecast_reply(self.answers, reading.future)
+                if reply is not None:
+                    return Outcome(reply, list(reply.facts))
+        return self._respond(turn)
+
+    def _one_forecast_question(self, reading: Reading) -> bool:
+        """A message that asks one thing, about the future, with no figure of its own to
+        check: "$200k in 5 years?" is a claim; within the projection, so is a year
+        ("isn't the projection through 2030?")."""
+        text = digits_for_words(reading.text)
+        claims = claimed_figures(text if reading.future == "projection" else without_time(text))
+        return not claims and len(self._split(text)) <= 1
 
     def _respond(self, turn: Turn) -> Outcome:
         if turn.refused == "too_long":
@@ -1141,6 +1201,10 @@ class Responder:
         """A message asking about ML engineers and about something else ("the median, and what
         about the UK?"): its questions that ask nothing out of scope are answered, with a
         sentence saying which part is not; None if every question is out of scope."""
+        others = self.answers.out_of_scope(self._entities(turn, clean, self.analyzer.nlp(clean)))
+        mine = ML_WORDS.search(clean) or turn.background or OWN_BACKGROUND.search(clean)
+        if others is not None and others.message == "other_occupation" and not mine:
+            return None  # "truck driver pay? my cousin says it's good money": all about the other job
         texts = self._split(clean)
         kept, outside = [], None
         for text in texts:
@@ -1196,4 +1260,4 @@ def load_responder(answers: Answers | None = None, ranker: str = "bm25") -> Resp
     analyzer = Analyzer(load(), answers.kb.synonym_map())
     examples = load_examples(DATA_DIR / "nlu")
     part_intents = load_part_intents(examples, PROJECT_ROOT / "models")
-    return Responder(answers, Retriever(answers.kb, analyzer, ranker, examples), part_intents)
+    return Responder(answers, Retriever(answers.kb, analyzer, ranker, examples), part_intents, load_occupations())

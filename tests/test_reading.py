@@ -1,0 +1,87 @@
+"""bot/reading.py: a message read once, its story set aside from its question, and
+questions about the future marked with their subject."""
+
+import pytest
+
+from bot.occupations import load_occupations
+from bot.reading import START_QUESTION, asks, read, sentences_of
+
+YEAR, HORIZON = 2026, 2031
+JOBS = load_occupations().titles  # as the responder reads
+
+
+def read_(text):
+    return read(text, YEAR, HORIZON, jobs=JOBS)
+
+
+def test_a_story_before_the_question_is_background_and_the_question_is_what_is_answered():
+    reading = read_(
+        "I'm 34 and have been a registered nurse in Ohio for 9 years, BSN degree. Pharmacist before that. "
+        "I like coding. How much do machine learning engineers make?"
+    )
+    assert reading.text == "How much do machine learning engineers make?"  # (liking code: no question)
+    assert len(reading.told) == 2 and "nurse" in reading.told[0] and "Pharmacist" in reading.told[1]
+    assert reading.rewritten and not reading.implied
+
+
+def test_what_the_person_says_about_this_career_stays_with_the_question():
+    text = "I'm a UX designer at a startup and our ML engineers fascinate me. What do they actually do?"
+    assert read_(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi so I'm 34, a nurse in Ohio. honestly no idea where to begin with this machine learning thing.",
+        "Retail store manager, 37, Wisconsin. no degree. my nephew is an ML engineer. I want to become one too.",
+        "I want to become an ML engineer but I don't know where to start",
+    ],
+)
+def test_statements_saying_the_person_wants_this_career_ask_where_to_start(text):
+    assert read_(text).text == START_QUESTION
+
+
+def test_a_short_where_do_i_begin_asks_where_to_start():
+    reading = read_("I'm an accountant and want to pivot into ML engineering. where should I even begin??")
+    assert reading.text.endswith(START_QUESTION)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what do ML engineers earn?",  # one question: as it is
+        "I'm a nurse.",  # a statement only, no wish: as it is (the responder declines or chats)
+        "I read they make $500k. Is that right?",  # a figure told may be a claim to check
+        "thanks! that helps.",
+    ],
+)
+def test_a_message_without_a_story_to_set_aside_is_read_as_it_is(text):
+    reading = read_(text)
+    assert reading.text == text and not reading.rewritten
+
+
+@pytest.mark.parametrize(
+    "text, subject",
+    [
+        ("how much will I earn as an ML engineer in 5 years?", "pay"),
+        ("what will ML engineers make in 2030?", "pay"),  # no pay forecast at all
+        ("will salaries keep going up?", "pay"),
+        ("will ML engineers still be in demand in 2035?", "demand"),
+        ("Is AI going to replace ML engineers?", "demand"),
+        ("is it a good long-term career?", "demand"),
+        ("will there be jobs in 2030?", "projection"),  # within the projection: it answers that
+        ("will AI replace ML engineers before I graduate in 2030?", "demand"),  # no projection answers that
+        ("will the job growth keep going after 2031?", "demand"),
+        ("what do ML engineers earn?", None),
+        ("will I need a degree?", None),
+        ("what did they earn in 2021?", None),
+    ],
+)
+def test_questions_about_the_future_are_marked_with_their_subject(text, subject):
+    assert read_(text).future == subject
+
+
+def test_sentences_and_questions():
+    assert sentences_of("I'm 22.  I live in Ohio!\nWhat now?") == ["I'm 22.", "I live in Ohio!", "What now?"]
+    assert asks("I want to know which skills I need") and asks("so what's next") and asks("why?")
+    assert not asks("I have a chemistry degree.")
