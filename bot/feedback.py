@@ -27,6 +27,7 @@ from dataclasses import replace
 
 from bot.answers import Reply, slot_ids
 from bot.claims import claimed_figures
+from bot.reading import asks
 from bot.responder import CHITCHAT_CONFIDENT, FOLLOW_UPS, Outcome, Responder, Turn
 
 RATINGS = {"feedback_good": "up", "feedback_bad": "down"}
@@ -87,6 +88,8 @@ def rating_of(turn: Turn) -> str | None:
     if text.startswith("/"):
         return rating
     confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
+    if asks(text) and not text.rstrip().endswith("!"):
+        return None  # "why would that help?" asks; it does not rate
     return rating if confidence >= CHITCHAT_CONFIDENT and not claimed_figures(text) else None
 
 

@@ -274,6 +274,7 @@ class Knowledge(_Strict):
     steps: list[list[str]] = []  # a path in order; each step's facts, the first one given
     kinds: dict[str, Kind] = {}
     forecasts: dict[str, Forecast] = {}  # by subject: "pay", "demand" (bot/reading.py)
+    reasons: dict[str, list[str]] = {}  # fact id -> the facts that say why ("why?" after it)
 
     @validator("forecasts")
     def _forecast_subjects(cls, forecasts: dict[str, Forecast]) -> dict[str, Forecast]:
@@ -440,6 +441,12 @@ def _cross_check(kb: Knowledge) -> str | None:
                 return f"forecasts.{subject}: unknown fact id '{fact_id}'"
         if forecast.topic is not None and forecast.topic not in topic_ids:
             return f"forecasts.{subject}: unknown topic '{forecast.topic}'"
+    for fact_id, because in kb.reasons.items():
+        for other in [fact_id, *because]:
+            if other not in fact_ids:
+                return f"reasons.{fact_id}: unknown fact id '{other}'"
+        if not because:
+            return f"reasons.{fact_id}: name at least one fact that says why"
     stepped: dict[str, int] = {}
     for index, step in enumerate(kb.steps):
         if not step:

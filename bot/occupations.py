@@ -77,42 +77,46 @@ def load_titles(path: Path = TITLES_FILE) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
+WORD = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*")
+HEAD_FORMS = {form: head for head in HEADS for form in (head, plural(head))}
+
+
 class Occupations:
     def __init__(self, titles: list[str]):
-        forms = {form: title for title in titles for form in (title, plural(title))}
-        ordered = sorted(forms, key=lambda t: (-len(t), t))  # longest first: "nurse practitioners"
-        listed = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in ordered)
-        self.listed = re.compile(rf"\b({listed})\b", re.I)
-        self.singular = {re.sub(r"\s+", " ", form): title for form, title in forms.items()}
-        heads = "|".join(HEADS)
-        self.ruled = re.compile(rf"\b((?:[a-z][a-z-]+\s+){{1,2}})({heads})s?\b", re.I)
+        # every form (singular, plural) of every title, as its words: ("nurse", "practitioners")
+        self.forms = {tuple(form.split()): title for title in titles for form in (title, plural(title))}
+        self.longest = max((len(words) for words in self.forms), default=1)
 
     def titles(self, text: str) -> list[Title]:
         """The other jobs `text` names, in order, none inside another or the bot's own."""
+        words = [(m.start(), m.end(), m.group(0).lower().replace("-", " ")) for m in WORD.finditer(text)]
+        tokens = [word for _, _, word in words]
         own = [(m.start(), m.end()) for m in OWN.finditer(text)]
         found: list[tuple[int, int, str]] = []
-        for match in self.listed.finditer(text):
-            form = re.sub(r"[\s-]+", " ", match.group(1).lower())
-            found.append((match.start(), match.end(), self.singular.get(form, form)))
-        listed = [(start, end) for start, end, _ in found]
-        for match in self.ruled.finditer(text):
-            words = match.group(1).lower().split()
-            while words and (words[0] in NOT_A_FIELD or words[0] in STOP_WORDS):
-                words = words[1:]
-            if not words or any(w in NOT_A_FIELD or w in STOP_WORDS for w in words):
-                continue
-            if any(s < match.end() and match.start() < e for s, e in listed):
-                continue  # the list's title is the one
-            title = " ".join([*words, match.group(2).lower()])
-            start = match.end() - len(match.group(0)) + match.group(0).lower().index(words[0])
-            found.append((start, match.end(), title))
+        index = 0
+        while index < len(words):
+            for size in range(min(self.longest, len(words) - index), 0, -1):  # the list's, longest first
+                key = tuple(" ".join(tokens[index : index + size]).split())
+                if key in self.forms:
+                    found.append((words[index][0], words[index + size - 1][1], self.forms[key]))
+                    index += size
+                    break
+            else:
+                head = HEAD_FORMS.get(tokens[index])
+                field = tokens[max(0, index - 2) : index]
+                while field and (field[0] in NOT_A_FIELD or field[0] in STOP_WORDS):
+                    field = field[1:]
+                if head and field and not any(t in NOT_A_FIELD or t in STOP_WORDS for t in field):
+                    start = words[index - len(field)][0]
+                    found.append((start, words[index][1], " ".join([*field, head])))
+                index += 1
         kept: list[Title] = []
-        for start, end, title in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
+        for start, end, title in found:
             if any(s < end and start < e for s, e in own):
                 continue
             if kept and start < kept[-1].start + len(kept[-1].text):
-                continue  # inside one already kept
-            kept.append(Title(text[start:end], start, plural(re.sub(r"[\s-]+", " ", title))))
+                kept.pop()  # "nurse technician": the rule's longer title, not the list's "nurse"
+            kept.append(Title(text[start:end], start, plural(title)))
         return kept
 
 

@@ -238,6 +238,8 @@ WHY = re.compile(
     r"how do they do (it|that)|how does it do (it|that))" + TRAILING + r"\W*$",
     re.I,
 )
+# A short question asking the reason for the last answer, with words of its own ("why data science?").
+SHORT_WHY = re.compile(r"^\W*(?:(?:ok|okay|and|but|so|hmm|huh)\W+)?(?:why|how come|how so)\b", re.I)
 # A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
 LEANING = re.compile(
     r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b",
@@ -877,8 +879,28 @@ class Responder:
             section = Section([self.kb.fact(entry.id)])
         return self._answered([section], section.facts[0].topics[0] if section.facts else entry.topics[0], turn)
 
+    def _reasons(self, turn: Turn, terms) -> Outcome | None:
+        """ "Why?" after an answer: the facts the knowledge file gives as its facts' reasons
+        (`reasons`); with words of its own ("why data science?"), those that hold them."""
+        last = [f for f in slot_ids(turn.last_facts) if f in self.kb.reasons]
+        if not last:
+            return None
+        # a fact that says its own reason ("..., because postings had grown") comes first
+        ids = [f for f in last if HAS_TYPE["reason"](self.kb.fact(f).text)]
+        because = [self.kb.fact(f) for f in dict.fromkeys(ids + [r for f in last for r in self.kb.reasons[f]])]
+        asked = set(terms)  # (not less the REFERRING words: "why data science?" names data)
+        overlap = {f.id: len(asked & set(self.analyzer.terms(f.text))) for f in because}
+        most = max(overlap.values(), default=0)
+        facts = [f for f in because if overlap[f.id] == most] if most else because
+        seen = slot_ids(turn.seen_facts)
+        return Outcome(self.answers.compose([Section(facts)], turn.last_topic, seen), seen)
+
     def _carry_on(self, turn: Turn, clean: str, values) -> Outcome | None:
         """A message with no words of its own that carries the last answer on."""
+        if WHY.match(clean) and SHORT_WHY.match(clean):  # ("how?" asks how, not why)
+            reasons = self._reasons(turn, [])
+            if reasons is not None:
+                return reasons
         if WHY.match(clean) or DOUBT.match(clean):  # the reason (or what was doubted) is in the facts just given
             facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
             if facts:
@@ -996,6 +1018,10 @@ class Responder:
             terms = self._without_claims(terms)
         values = self._entities(turn, clean, doc) if not payload else self.answers.entities.normalise(turn.entities)
 
+        if not payload and SHORT_WHY.match(clean) and len(plain_words(clean)) <= 7 and terms:
+            reasons = self._reasons(turn, terms)  # "why data science?", "why would that help?"
+            if reasons is not None:
+                return reasons
         step = self._next_step(clean, terms, turn) if not payload and len(self._split(clean)) <= 1 else None
         if step is not None:
             return self._answered([Section([step])], step.topics[0], turn)

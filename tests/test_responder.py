@@ -637,7 +637,30 @@ def test_then_what_carries_the_last_topic_on():
 def test_why_or_how_restates_the_facts_that_hold_the_reason(text):
     because = next(f for f in KB.facts if "because" in f.text)
     outcome = say(text, "nlu_fallback", 0.4, last_topic=because.topics[0], last_facts=[because.id])
-    assert fact_ids(outcome) == [because.id]
+    assert fact_ids(outcome)[0] == because.id
+    assert set(fact_ids(outcome)) <= {because.id, *KB.reasons.get(because.id, [])}
+
+
+@pytest.mark.parametrize(
+    "text, last, wanted",
+    [
+        ("why?", "outlook_bls_growth", {"postings_since", "pandemic_automation"}),
+        ("how come?", "degree_advanced", {"degree_advanced", "degree_leverage"}),
+        ("why data science?", "start_steps", {"entry_experience"}),  # the reason its words name
+        ("why would that help?", "degree_leverage", {"degree_advanced"}),  # the one that says it helps
+    ],
+)
+def test_why_after_an_answer_gets_the_reason_the_sources_give(text, last, wanted):
+    fact = KB.fact(last)
+    outcome = say(text, "nlu_fallback", 0.4, last_topic=fact.topics[0], last_facts=[last])
+    assert set(fact_ids(outcome)) == wanted, outcome.reply.text
+
+
+def test_a_question_is_not_a_rating_even_when_it_reads_like_one():
+    from bot.feedback import rating_of
+
+    assert rating_of(Turn("why would that help?", "feedback_good", 0.9)) is None
+    assert rating_of(Turn("that helped, thanks!", "feedback_good", 0.9)) == "up"
 
 
 @pytest.mark.parametrize("text", ["which ones?", "like what?", "ok, examples?"])
