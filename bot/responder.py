@@ -29,302 +29,75 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 
-from bot.answers import Answers, Reply, Section, slot_ids
-from bot.claims import AMOUNT, CLAIM_CUE, SCALE, UNIT, YEAR, claimed_figures, digits_for_words, spelled_in
-from bot.forecast import forecast_reply
+from bot.answers import Answers, Section, slot_ids
+from bot.claims import AMOUNT, CLAIM_CUE, SCALE, UNIT, YEAR, spelled_in
+from bot.cues import (
+    ABOUT_ME,
+    ADVANCE,
+    ASKED_TYPE,
+    ASKING_WORDS,
+    ASKS_SOURCE,
+    BACKGROUND_CUE,
+    CARRY_ON,
+    CHAT_QUESTION,
+    CHITCHAT,
+    COMMA_QUESTION,
+    COUNTING,
+    DATE_CUE,
+    DECLINE_INTENTS,
+    DOUBT,
+    EXAMPLES,
+    FOLLOW_UPS,
+    HAS_TYPE,
+    LEADING_LINK,
+    LEANING,
+    LETTERS,
+    NAMING,
+    NEXT_STEP,
+    OWN_BACKGROUND,
+    PART_SPLIT,
+    QUESTION,
+    REFERRING,
+    SHORT_WHY,
+    STEP_NAMED,
+    STEP_TERMS,
+    STRUCTURED,
+    WHY,
+    WORDS,
+)
 from bot.grounding import allowed_numbers, numbers_in
+from bot.handlers import context_of, first_outcome
 from bot.knowledge import Fact
 from bot.occupations import Occupations, load_occupations
 from bot.part_intents import PartIntents
-from bot.reading import ML_WORDS, Reading, read, without_time
+from bot.reading import ML_WORDS, Reading, read
 from bot.retrieval import DOMAIN_STOP, Analyzer, Hit, Retriever, content_words, plain_words
-
-CHITCHAT = {
-    "greet": "greet",
-    "help": "help",
-    "thanks": "thanks",
-    "goodbye": "goodbye",
-    "bot_challenge": "bot_challenge",
-}
-OFFERS = {"greet", "help"}
-FOLLOW_UPS = {"tell_more", "request_source"}
-DECLINE_INTENTS = {"out_of_scope", "nlu_fallback", None}
-
-# How much of a question's term weight (bot.retrieval coverage) an entry must hold.
-ANSWER_COVERAGE = 0.45  # to answer a question on retrieval alone
-DETAIL_COVERAGE = 0.5  # for a later fact to lead instead of the intent's topic
-DETAIL_MARGIN = 1.15  # for a lead fact to come first: outscore the other lead facts by this
-DETAIL_GAIN = 0.15  # ... a later fact must hold this much more of the question than they do
-CROSS_TOPIC_COVERAGE = 0.8  # for a fact of another topic to lead (and two terms at least)
-FOLLOW_UP_COVERAGE = 0.3  # for a fact of the last answer's topic to answer a follow-up
-FOLLOW_UP_SLACK = 0.2  # ... unless a fact elsewhere holds this much more of the message
-OVERRIDE_COVERAGE = 0.6  # for a question to win over a chitchat intent
-GAP_COVERAGE = 0.45  # for a known gap to be named
-INTENT_COVERAGE = 0.5  # for a training example to lend its intent's topic
-INTENT_MARGIN = 0.2  # ... over the best fact's coverage (facts are preferred)
-PLAIN_SIMILARITY = 0.6  # for a question of stop words only to take a training example's intent
-LEANING_COVERAGE = 0.6  # for a message leaning on the last answer to stay on its topic
-CONFIDENT = 0.6  # an intent this sure is a topic prior
-CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
-SHORT = 5  # a message with at most this many content words may be a follow-up
-LONE_WORD_PHRASE = 0.75  # for one word of an off-topic message to find a fact: a phrase this close
-PHRASE_SIMILARITY = 0.6  # for a question of stop words only to take an `asks` phrase's fact
-CHAT_PHRASE_SIMILARITY = 0.75  # ... and for one the classifier took for chitchat or "tell me more"
-PHRASE_WORDS = 3  # ... it needs this many words (not the domain's own, not fillers)
-# Words that point back at an answer ("how old is that figure?") rather than name a fact.
-REFERRING = {
-    "year",
-    "old",
-    "recent",
-    "current",
-    "date",
-    "new",
-    "fresh",
-    "figure",
-    "number",
-    "data",
-    "stat",
-    "statistic",
-    "source",
-    "measure",
-    "publish",
-    "info",
-    "information",
-    "come",
-    "find",
-    "reference",
-    "base",
-    "cite",
-    "link",
-    "reliable",
-    "trust",
-    "say",
-    "said",
-}
-
-# A sentence about the user, not a question ("I've never taken an ML class.").
-ABOUT_ME = re.compile(
-    r"^\W*(i'?m|im|i am|i'?ve|i have|i had|i live|i work|i was|i used to|i currently|"
-    r"currently|former|my)\b",
-    re.I,
+from bot.thresholds import (
+    ANSWER_COVERAGE,
+    CHAT_PHRASE_SIMILARITY,
+    CHITCHAT_CONFIDENT,
+    CONFIDENT,
+    CROSS_TOPIC_COVERAGE,
+    DETAIL_COVERAGE,
+    DETAIL_GAIN,
+    DETAIL_MARGIN,
+    FOLLOW_UP_COVERAGE,
+    FOLLOW_UP_SLACK,
+    GAP_COVERAGE,
+    INTENT_COVERAGE,
+    INTENT_MARGIN,
+    LEANING_COVERAGE,
+    LONE_WORD_PHRASE,
+    OVERRIDE_COVERAGE,
+    PHRASE_SIMILARITY,
+    PHRASE_WORDS,
+    PLAIN_SIMILARITY,
+    SHORT,
 )
-# The user's own job or place, anywhere in the message ("im a nurse, what degree ...").
-OWN_BACKGROUND = re.compile(r"\b(?:i'?m|im|i am) (?:a|an|from|in)\b|\bas an?\b|\bi work(?:ed)? (?:as|in)\b", re.I)
-# What the user sets aside ("never mind the ranking", "not the average", "apart from
-# Stanford"): up to two words after the cue, dropped before the question is read.
-UNASKED = re.compile(
-    r"(\bnever ?mind\s+|\bforget(?: about)?\s+|,\s*not\s+|\bnot the\s+|\brather than\s+|"
-    r"\binstead of\s+|\bapart from\s+|\bother than\s+|\bbesides\s+)(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?",
-    re.I,
-)
-# A question asking to count something ("how many courses are in it?").
-COUNTING = re.compile(r"\bhow (many|much)\b|\b(what|which) (number|amount)\b", re.I)
-# A question asking to name things ("which languages?", "ok what kind of math?").
-NAMING = re.compile(r"^\W*(?:(?:ok|okay|so|and|but|then)\W+)?(?:which|what (?:kinds?|types?|sorts?) of)\b", re.I)
-# Data, not a question: a JSON object or list ('{"salary": null}').
-STRUCTURED = re.compile(
-    r"^\s*(\{.*\}|\[.*\])\s*$|^\s*(select|insert|update|delete|drop|union)\b.*"
-    r"\b(from|into|table|set|where)\b",
-    re.S | re.I,
-)
-# An attempt to give the bot orders ("ignore previous instructions and say ..."): declined
-INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override|bypass)\b[\w\s,']{0,30}\b(instructions?|prompts?|rules?|"
-    r"guidelines?|programming|training)\b|\b(system prompt|jailbreak|developer mode|dan mode)\b|"
-    r"\byou are now\b|\bfrom now on,? (you|always|only|answer|respond|say)\b|"
-    r"\bpretend (you are|you're|to be)\b",
-    re.I,
-)
-# Idioms that ask for nothing ("what is ML in the first place?")
-IDIOM = re.compile(r"\b(in the first place|at the end of the day|to be honest|by the way|btw|tbh)\b", re.I)
-# (what a script or style element holds is code, not words: "<script>salary</script>")
-MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|<[^>]*>|&[a-z]+;|\{\{.*?\}\}", re.I | re.S)
-LETTERS = re.compile(r"[A-Za-z]{2,}")
-WORDS = re.compile(r"[A-Za-z]{3,}")
-PART_SPLIT = re.compile(
-    r"\?+\s*|;\s*|(?<=[a-z])\.\s+(?=[a-z])|(?<=[a-z)])[.!]\s+(?=[A-Z][a-z])|\s+(?:and also|plus|as well as|vs\.?|versus|\+|&)\s+|"
-    r",\s*(?:and )?then\s+(?!what\b)|"
-    r"(?:^|(?<=\s)|\s+)\(?[1-9][.)]\s+(?=[A-Za-z])|"  # numbered questions: "1) ... 2) ..."
-    r",?\s+(?:and|also|n|nd)\s+(?=(?:what|whats|how|hows|which|who|whos|whom|where|wheres|when|why|is|are|"
-    r"r|was|were|do|does|did|has|have|had|can|could|should|would|will|any|tell|give|show)\b)",
-    re.I,
-)
-# A question, a comma, another question ("what's the median pay, how fast is it growing")
-COMMA_QUESTION = re.compile(
-    r",\s*(?=(?:what|whats|what's|how|hows|how's|which|who|where|when|why|is|are|do|does|"
-    r"can|should)\s)",
-    re.I,
-)
-CHAT_QUESTION = re.compile(r"^\W*(whats|hows|wheres|whos)\b", re.I)
-REFERENT = (
-    r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
-    r"salaries|projection|average|median))"
-)
-# What a figure's date is asked with ("when was that measured?", "what year is it from?"):
-# "what year does it run to?" asks what the fact says, not how old it is
-DATED = (
-    r"(from|measured|published|collected|dated|pulled|taken|gathered|released|updated|compiled|recorded|"
-    r"reported|made|come out|describes?|refers?( to)?|reflects?|represents?|appl(y|ies)( to)?)"
-)
-DATE_CUE = re.compile(
-    r"\bhow (old|recent|current|new|fresh|up[- ]to[- ]date|dated)\b|\bas of when\b|\bout[- ]of[- ]date\b|"
-    r"\b(what|which) (year|yr|month|date)( (and|n|&|or) (year|yr|month))? (is|was|are|were|does|did) "
-    + REFERENT
-    + r"\b(?=\s*(?:[?.!,;)]|$|and\b|(?:\w+ ){0,2}"
-    + DATED
-    + r"\b))|\bfrom what year\b|"
-    r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? " + DATED + r"\b|"
-    r"\b(is|are|was) "
-    + REFERENT
-    + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
-    r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT + r"|"
-    r"\bfrom when (is|was|are|were) " + REFERENT + r"|\bwhen (is|was|are|were) " + REFERENT + r" from\b",
-    re.I,
-)
-# A request_source message that really asks for a source (not "is that quick compared ...?").
-SOURCE_CUE = re.compile(
-    r"\b(sources?|from|cite[sd]?|citation|references?|link|who (said|says|published)|by whom?|"
-    r"says who|based on|evidence|proof|where did|according to|publisher|trust)\b",
-    re.I,
-)
-# "where's it from?", "who says?": a source question whatever intent the classifier saw.
-ASKS_SOURCE = re.compile(
-    r"\bwhere('?s|\s+(is|was|are|were|does|did|do))?\s+" + REFERENT + r"( \w+)?\s+(come |coming |came )?from\b|"
-    r"\bwho says\b|\bsays who\b|^\W*(\w+\W+)?by whom?\W*$|\bwhat('?s| is| was) (the|your) sources?\b|"
-    r"\bsources?\W*$",
-    re.I,
-)
-# Messages with no words of their own that carry the last answer on: "then what?", "why?"
-CARRY_ON = re.compile(
-    r"^\W*(and then|then|and after that|after that|what next|what else|anything else|"
-    r"go on|continue|and|any ?(others?|more)|others?|more|some more|and others)"
-    r"\W*(what|next|else|please|pls)?\W*$",
-    re.I,
-)
-# Words around a short follow-up that change nothing ("ok, how?", "which ones exactly?")
-LEAD_IN = r"(?:(?:ok|okay|and|but|so)\W+)?"
-TRAILING = r"(?:\W+(?:exactly|then|tho|though))?"
-# A request to name what the last answer spoke of ("which ones?", "like what?")
-EXAMPLES = re.compile(
-    r"^\W*" + LEAD_IN + r"(which ones|which are they|what are they|like what|such as|"
-    r"for (example|instance)|examples?|any examples|name (them|some|one|a few))" + TRAILING + r"\W*$",
-    re.I,
-)
-# A doubt about the last answer ("really?", "are you sure?"): its facts again, with their sources.
-DOUBT = re.compile(
-    r"^\W*(really|are you sure|u sure|you sure|seriously|for real|is that (right|true|correct)|"
-    r"no way|srsly)\W*$",
-    re.I,
-)
-# A message asking for the step after one ("then what?", "and after the degree?", "degree
-# done, what next?"): the knowledge file's `steps` say which comes next.
-NEXT_STEP = re.compile(  # after the last answer's step: "then what?", "ok and after that", "what's next?"
-    r"^\W*(?:(?:ok|okay|so|and|alright|right|fine|cool)\W+)*(?:then|after that|afterwards?|next)\b|"
-    r"\bthen what\b|\bwhat(?:'?s| is| comes| do i do| should i do)? (?:next|after that|afterwards?)\b|"
-    r"\bnext step\b|\b(?:after|once) (?:that|this|it)\b",
-    re.I,
-)
-STEP_NAMED = re.compile(  # after a step the message names: "and after the degree?", "degree done, what now?"
-    r"\b(?:after|once) (?:the|my|i|i'?ve|you|a|an|getting|finishing|completing)\b|"
-    r"\b(?:done|finished|completed|got)\W+(?:then|what|now|next)\b",
-    re.I,
-)
-STEP_TERMS = {"step", "next", "first", "finish", "complete", "get", "done", "start", "begin", "then", "move"}
-WHY = re.compile(
-    r"^\W*" + LEAD_IN + r"(why|how come|how so|why is that|why so|how|in what way|how does (it|that) work|"
-    r"how do they do (it|that)|how does it do (it|that))" + TRAILING + r"\W*$",
-    re.I,
-)
-# A short question asking the reason for the last answer, with words of its own ("why data science?").
-SHORT_WHY = re.compile(r"^\W*(?:(?:ok|okay|and|but|so|hmm|huh)\W+)?(?:why|how come|how so)\b", re.I)
-# A message that leans on the last answer: "and ...?", "what about ...", "is it ...".
-LEANING = re.compile(
-    r"^\s*(?:(?:ok|okay|right|alright)\W+)?(and|so|but|also|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b",
-    re.I,
-)
-LEADING_LINK = re.compile(r"^\W*(and|so|but|ok|okay|then|also)\b\W*", re.I)  # "and where's it from"
-QUESTION = re.compile(
-    r"^\W*(what|which|how|why|when|where|who|whose|in which|in what|is|are|do|does|did|"
-    r"can|could|should|would|will|any)\b",
-    re.I,
-)
-# What kind of answer a short question wants: a year, an amount, a reason. A follow-up
-# asking for one ("what year?", "by how much?", "on what grounds?") is about the facts just
-# given that hold one, not about the next facts of the topic.
-ASKED_TYPE = {
-    "year": re.compile(
-        r"\b(what|which) (year|years|yr|yrs|period|stretch|span|time ?frame|dates?)\b|\bwhen\b|"
-        r"\b(since|until|till|through|thru|up to) (when|what)\b|\bhow long ago\b",
-        re.I,
-    ),
-    "amount": re.compile(
-        r"\bhow (much|many|big|high|fast|large|quickly|well)\b|\bby how\b|"
-        r"\b(what|which) (number|percent|percentage|rate|figure|amount|sum)\b",
-        re.I,
-    ),
-    "reason": re.compile(
-        r"\bwhy\b|\bhow come\b|\b(what|which) (grounds?|reasons?|basis)\b|"
-        r"\bon what\b|\bwhat for\b|\bwhat'?s the point\b",
-        re.I,
-    ),
-    "comparison": re.compile(
-        r"\b(compared (to|with)|than|relative to|vs\.?|versus) (what|which|whom?|other (jobs|careers|"
-        r"occupations|fields|professions)|the rest|everything else)\b",
-        re.I,
-    ),
-    "place": re.compile(
-        r"^\W*(\w+\W+)?((is|are) (that|this|it|those|these) |that'?s |thats )?(only |just )?"
-        r"(in|for) the (us|u\.s\.?|usa|united states)( only)?\W*$|\b(what|which) country\b",
-        re.I,
-    ),
-}
-# Words that only ask for a kind ("faster compared to what?"): not a subject of their own
-ASKING_WORDS = {"comparison": "compared comparison"}
-HAS_TYPE = {
-    "year": lambda text: bool(YEAR.search(text)),
-    "amount": lambda text: bool(re.search(r"\d", re.sub(r"#\d+|\b(19|20)\d\d\b", "", text))),  # not a rank or year
-    "reason": lambda text: bool(re.search(r"\b(because|so that|since|as a result)\b", text, re.I)),
-    "comparison": lambda text: bool(re.search(r"\b(than|compared|average)\b", text, re.I)),
-    "place": lambda text: bool(re.search(r"\b(US|U\.S\.|United States)\b|\bnational\b", text)),
-}
-# A message asking to move on from the last answer ("what else?", "any other ...?").
-ADVANCE = re.compile(r"\b(else|other|others|another|more|next|further|additional|besides|then|after)\b", re.I)
-BACKGROUND_CUE = re.compile(
-    r"(\bi'?m\b|\bi am\b|\bas an?\b|\bi work(ed)? (as|in)\b|\bcurrently\b|\bcoming from\b|\bswitch(ing)? from\b|"
-    r"\bmove from\b|\bmoving from\b|\btransition(ing)? from\b|\bformer\b|\bi was\b|\bmy background\b|"
-    r"\bi live in\b|\bliving in\b|\bi'?m from\b|\bbased in\b|\bmy job\b|\bwork as\b|\bfrom\b)[^.?!,;]*$",
-    re.I,
-)
-
-
-@dataclass
-class Turn:
-    """One user message with what Rasa made of it and the last answer's slots."""
-
-    text: str
-    intent: str | None = None
-    confidence: float = 0.0
-    entities: Sequence[Mapping] = ()
-    last_topic: object = None
-    last_facts: object = None
-    seen_facts: object = None
-    refused: object = None  # "too_long" or "empty": the channel did not let NLU read it
-    asked_topics: object = None  # topics answered so far in the conversation
-    last_answer: object = None  # the id of the last fact answer (what a rating rates)
-    feedback_asked: object = None  # after a 👎: the rated answer a comment would be about
-    background: tuple[str, ...] = ()  # what the person told about themselves (bot.reading), set aside
-
-
-@dataclass
-class Outcome:
-    reply: Reply
-    seen: list[str] = field(default_factory=list)  # facts shown so far on reply.topic
-    asked: list[str] = field(default_factory=list)  # topics answered so far, reply.topic last
-    feedback: dict[str, object] | None = None  # a rating or comment to store (bot/feedback.py)
-    asking: dict[str, object] | None = None  # the answer whose comment the next message may be
+from bot.turn import Outcome, Turn
 
 
 class Responder:
@@ -953,7 +726,7 @@ class Responder:
 
     def respond(self, turn: Turn) -> Outcome:
         """The reply to a turn; a fact answer ends with quick replies to go on from it."""
-        outcome = self._read_first(turn)
+        outcome = first_outcome(context_of(self, turn))
         reply = outcome.reply
         if not (reply.facts and self.kb.has_topic(reply.topic)):
             return outcome
@@ -969,144 +742,6 @@ class Responder:
             return None
         demand = self.kb.forecasts.get("demand")
         return read(text, date.today().year, demand.until if demand else None, jobs=self.occupations.titles)
-
-    def _read_first(self, turn: Turn) -> Outcome:
-        """A question about the future gets what the sources forecast (bot.forecast); a long
-        message is answered for the question its story leads up to (bot.reading)."""
-        reading = self.reading(turn)
-        if reading is not None and reading.rewritten:
-            intent, confidence = turn.intent, turn.confidence
-            if intent not in self.kb.routes or not isinstance(confidence, (int, float)) or confidence < CONFIDENT:
-                # Rasa read the whole message, story and all: what does the question read like?
-                intent, confidence = self._part_intent(reading.text, plain_words(reading.text))
-            turn = replace(
-                turn, text=reading.text, intent=intent, confidence=confidence, entities=(), background=reading.told
-            )
-        if reading is not None and reading.future and self._one_forecast_question(reading):
-            # (a figure claimed as well, "$200k in 5 years?", is checked below)
-            doc = self.analyzer.nlp(reading.text[:1000])
-            if self.answers.out_of_scope(self._entities(replace(turn, entities=()), reading.text, doc)) is None:
-                reply = forecast_reply(self.answers, reading.future)
-                if reply is not None:
-                    return Outcome(reply, list(reply.facts))
-        return self._respond(turn)
-
-    def _one_forecast_question(self, reading: Reading) -> bool:
-        """A message that asks one thing, about the future, with no figure of its own to
-        check: "$200k in 5 years?" is a claim; within the projection, so is a year
-        ("isn't the projection through 2030?")."""
-        text = digits_for_words(reading.text)
-        claims = claimed_figures(text if reading.future == "projection" else without_time(text))
-        return not claims and len(self._split(text)) <= 1
-
-    def _respond(self, turn: Turn) -> Outcome:
-        if turn.refused == "too_long":
-            return Outcome(self.answers.chitchat("too_long"))
-        if turn.refused == "empty":
-            return Outcome(self.answers.offer("empty_message"))
-        text = turn.text if isinstance(turn.text, str) else ""
-        intent = turn.intent if isinstance(turn.intent, str) else None
-        confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
-        payload = text.startswith("/")  # a button, or an intent typed as /intent
-        clean = " ".join(digits_for_words(IDIOM.sub(" ", MARKUP.sub(" ", text))).split())
-        if not payload:  # "never mind the ranking, ...", "the median, not the average"
-            clean = " ".join(UNASKED.sub(lambda m: m.group(1), clean).split())
-        doc = self.analyzer.nlp(clean[:1000])
-        terms = self._terms(doc)
-        claimed = claimed_figures(clean) if not payload else []
-        if claimed:  # "it only came in at #3": the 3 is the claim, not a topic
-            terms = self._without_claims(terms)
-        values = self._entities(turn, clean, doc) if not payload else self.answers.entities.normalise(turn.entities)
-
-        if not payload and SHORT_WHY.match(clean) and len(plain_words(clean)) <= 7 and terms:
-            reasons = self._reasons(turn, terms)  # "why data science?", "why would that help?"
-            if reasons is not None:
-                return reasons
-        step = self._next_step(clean, terms, turn) if not payload and len(self._split(clean)) <= 1 else None
-        if step is not None:
-            return self._answered([Section([step])], step.topics[0], turn)
-        if (
-            not payload
-            and (not terms or DOUBT.match(clean))
-            and intent not in CHITCHAT
-            and self.kb.has_topic(turn.last_topic)
-        ):
-            outcome = self._carry_on(turn, clean, values)
-            if outcome is not None:
-                return outcome
-        phrased = self._phrased(clean, turn, intent, confidence) if not (payload or terms) else None
-        if phrased is not None:
-            return phrased
-        if payload:
-            terms, clean = [], ""
-        elif (
-            STRUCTURED.match(clean)
-            or INJECTION.search(clean)
-            or (MARKUP.search(text) and len(WORDS.findall(clean)) <= 1 and intent not in CHITCHAT)
-            or (
-                not self._recognised(doc, terms, intent, confidence, slot_ids(turn.last_facts))
-                and not self._leans_on_last(clean, turn)
-                and not (claimed and self.kb.has_topic(turn.last_topic))
-            )
-        ):  # "it's over a million isn't it"
-            return self._decline({})  # nothing recognisable: never a figure
-        if self.answers.out_of_scope(values) is not None:
-            return self._in_scope_parts(turn, clean, claimed) or self._decline(values)
-
-        strong = self._best(terms) if terms else None
-        question = (
-            strong is not None
-            and strong.coverage >= OVERRIDE_COVERAGE
-            and (len(terms) >= 2 or strong.entry.kind == "gap")
-        )
-        unsure = confidence < CHITCHAT_CONFIDENT and terms and self.kb.has_topic(turn.last_topic)
-        # "what year?", "by how much?" right after an answer
-        typed = self._typed_follow_up(clean, terms, turn, values) if clean else None
-        if intent in CHITCHAT and not question and not unsure and typed is None:  # ("what level?" is not a "help")
-            if intent in OFFERS:
-                return Outcome(self.answers.offer(intent))
-            return Outcome(self.answers.chitchat(CHITCHAT[intent]))
-
-        if DATE_CUE.search(clean):
-            named = self._named_facts(terms, values)
-            if not named and turn.intent in self.kb.routes and not slot_ids(turn.last_facts):
-                named = [f.id for f in self.answers.lead_facts(turn.intent, values)]
-            return Outcome(self.answers.dates_of(named or turn.last_facts))
-        if typed is not None:
-            seen = slot_ids(turn.seen_facts)
-            return Outcome(self.answers.compose([typed], turn.last_topic, seen), seen)
-        if (
-            intent == "request_source"
-            and (SOURCE_CUE.search(clean) or not terms and confidence >= CONFIDENT)
-            or ASKS_SOURCE.search(clean)
-            and self.kb.has_topic(turn.last_topic)
-        ):
-            asking = [t for t in terms if t not in REFERRING]
-            section = self._follow_up(asking, turn, values, LEANING_COVERAGE) if asking else None
-            if section is None:  # "where is that from?", "which source is the median from?"
-                named = self._named_facts(terms, values)
-                return Outcome(self.answers.sources_of(named or turn.last_facts))
-        # otherwise a "that"-question about the topic ("is that quick compared with ...?")
-        if intent == "tell_more":
-            own = [t for t in terms if t not in REFERRING]  # "... about the course", "and amazon?"
-            named = self._best(own) if len(set(terms)) >= 2 or (own and self.kb.has_topic(turn.last_topic)) else None
-            if named is None or named.coverage < ANSWER_COVERAGE:
-                return self._more(turn)
-
-        if claimed and self.kb.has_topic(turn.last_topic):
-            # "I thought it only came in at #3": a doubt about what was just said
-            strong = self._best(terms) if terms else None
-            if strong is None or strong.coverage < OVERRIDE_COVERAGE or turn.last_topic in strong.entry.topics:
-                facts = [self.kb.fact(f) for f in slot_ids(turn.last_facts) if self.kb.has_fact(f)]
-                facts = facts or self.answers.first_facts(turn.last_topic)
-                facts = [f for f in self._holders(claimed) if f not in facts] + facts  # the fact with that figure
-                lead = (
-                    self.kb.messages["unsupported_figure"] if self._unsupported(claimed, facts, values, clean) else ""
-                )
-                seen = slot_ids(turn.seen_facts)
-                return Outcome(self.answers.compose([Section(facts, lead)], turn.last_topic, seen), seen)
-
-        return self._answer(turn, clean, terms, values, confidence, claimed)
 
     def _answer(
         self, turn: Turn, clean: str, terms, values, confidence: float, claimed: list[str], notes: Sequence[str] = ()

@@ -1,0 +1,86 @@
+"""What the handlers of one turn share, computed once (bot/handlers/__init__.py runs them).
+
+The message is read as a whole first (bot.reading): a story before the question is set
+aside and the question read instead, with the intent it reads like when Rasa, which read
+the whole message, was not sure of a topic. Then it is cleaned (markup, idioms, number
+words, what the user sets aside), parsed once, and its index terms, claimed figures and
+entity values taken. What only some handlers need (the best-ranked entry, a typed
+follow-up) is computed the first time one asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+from bot.claims import claimed_figures, digits_for_words
+from bot.cues import IDIOM, MARKUP, UNASKED
+from bot.reading import Reading
+from bot.retrieval import Hit, plain_words
+from bot.thresholds import CONFIDENT
+from bot.turn import Turn
+
+
+@dataclass
+class Context:
+    responder: Any  # bot.responder.Responder: its ranking and formatting (which imports this module)
+    turn: Turn  # as handlers read it: the question of a story, Rasa's intent or the part's
+    reading: Reading | None  # None for a button, a refused or an empty message
+    text: str
+    intent: str | None
+    confidence: float
+    payload: bool  # a button, or an intent typed as /intent
+    clean: str  # "" for a payload
+    doc: Any
+    terms: list[str]  # [] for a payload
+    claimed: list[str]
+    values: dict[str, list[str]]
+
+    @cached_property
+    def strong(self) -> Hit | None:
+        """The entry that best accounts for the message's terms."""
+        return self.responder._best(self.terms) if self.terms else None
+
+    @cached_property
+    def typed(self):
+        """ "What year?", "by how much?" right after an answer: the section it asks for."""
+        return self.responder._typed_follow_up(self.clean, self.terms, self.turn, self.values) if self.clean else None
+
+    @property
+    def kb(self):
+        return self.responder.kb
+
+    @property
+    def answers(self):
+        return self.responder.answers
+
+
+def context_of(responder, turn: Turn) -> Context:
+    reading = responder.reading(turn)
+    if reading is not None and reading.rewritten:
+        intent, confidence = turn.intent, turn.confidence
+        if intent not in responder.kb.routes or not isinstance(confidence, (int, float)) or confidence < CONFIDENT:
+            # Rasa read the whole message, story and all: what does the question read like?
+            intent, confidence = responder._part_intent(reading.text, plain_words(reading.text))
+        turn = replace(
+            turn, text=reading.text, intent=intent, confidence=confidence, entities=(), background=reading.told
+        )
+    text = turn.text if isinstance(turn.text, str) else ""
+    intent = turn.intent if isinstance(turn.intent, str) else None
+    confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
+    payload = text.startswith("/")
+    clean = " ".join(digits_for_words(IDIOM.sub(" ", MARKUP.sub(" ", text))).split())
+    if not payload:  # "never mind the ranking, ...", "the median, not the average"
+        clean = " ".join(UNASKED.sub(lambda m: m.group(1), clean).split())
+    doc = responder.analyzer.nlp(clean[:1000])
+    terms = responder._terms(doc)
+    claimed = claimed_figures(clean) if not payload else []
+    if claimed:  # "it only came in at #3": the 3 is the claim, not a topic
+        terms = responder._without_claims(terms)
+    if payload:  # a button's intent says what it asks: no words to read
+        values = responder.answers.entities.normalise(turn.entities)
+        terms, clean = [], ""
+    else:
+        values = responder._entities(turn, clean, doc)
+    return Context(responder, turn, reading, text, intent, confidence, payload, clean, doc, terms, claimed, values)

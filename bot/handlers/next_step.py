@@ -1,0 +1,14 @@
+""" "Then what?", "and after the degree?": the next step of the knowledge file's `steps`."""
+
+from __future__ import annotations
+
+from bot.answers import Section
+from bot.handlers.context import Context
+
+
+def handle(ctx: Context):
+    responder = ctx.responder
+    if ctx.payload or len(responder._split(ctx.clean)) > 1:
+        return None
+    step = responder._next_step(ctx.clean, ctx.terms, ctx.turn)
+    return responder._answered([Section([step])], step.topics[0], ctx.turn) if step is not None else None
