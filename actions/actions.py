@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.feedback import METADATA_KEY, load_feedback, new_answer_id, record
 from bot.knowledge import KnowledgeError
-from bot.responder import Outcome, Turn
+from bot.turn import Outcome, Turn
 
 try:
     RESPONDER = load_feedback()

@@ -27,8 +27,11 @@ from dataclasses import replace
 
 from bot.answers import Reply, slot_ids
 from bot.claims import claimed_figures
+from bot.cues import FOLLOW_UPS
 from bot.reading import asks
-from bot.responder import CHITCHAT_CONFIDENT, FOLLOW_UPS, Outcome, Responder, Turn
+from bot.responder import Responder
+from bot.thresholds import CHITCHAT_CONFIDENT
+from bot.turn import Outcome, Turn
 
 RATINGS = {"feedback_good": "up", "feedback_bad": "down"}
 METADATA_KEY = "careerbot"  # the bot event's metadata entry that record() fills

@@ -1,6 +1,6 @@
 """The one custom action, in rasa-sdk's own test style: a Tracker and a CollectingDispatcher.
 
-The action only translates: tracker -> bot.responder.Turn, Outcome -> message and slot
+The action only translates: tracker -> bot.turn.Turn, Outcome -> message and slot
 events. These tests check that translation on real turns; what the responder decides
 is tested in tests/test_responder.py.
 """

@@ -9,7 +9,7 @@ from actions.actions import RESPONDER as SERVED
 from bot.answers import human_date
 from bot.claims import digits_for_words
 from bot.grounding import numbers_in, stated_facts
-from bot.responder import Turn
+from bot.turn import Turn
 from tests.conftest import ANSWERS, ungrounded
 
 KB = ANSWERS.kb

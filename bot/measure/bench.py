@@ -40,7 +40,8 @@ from bot.measure.answer_eval import SETS_DIR, load_cases
 from bot.measure.common import QUESTIONS, percentile, rss_mib
 from bot.ops.launcher import Servers, free_port
 from bot.ops.launcher import post_rest as post
-from bot.responder import Turn, load_responder
+from bot.responder import load_responder
+from bot.turn import Turn
 
 ROUNDS = 10
 CLIENTS, CONCURRENT_S = 8, 10.0  # answered/s: 8 conversations at once for 10 s

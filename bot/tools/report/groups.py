@@ -161,7 +161,7 @@ class Grouper:
     def group(self, questions: Sequence[Question]) -> list[Group]:
         """The questions in groups, largest first, each with its closest facts and intent
         and a suggestion."""
-        from bot.responder import MARKUP  # what the bot drops before reading a message
+        from bot.cues import MARKUP  # what the bot drops before reading a message
 
         folded = [" ".join(re.findall(r"\w+", MARKUP.sub(" ", q.text).lower())) or q.text for q in questions]
         texts = list(dict.fromkeys(folded))  # each wording once, case and punctuation aside
