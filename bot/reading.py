@@ -29,6 +29,14 @@ QUESTION_START = re.compile(
     r"can|could|should|would|will|any|isn't|aren't|don't|doesn't)\b",
     re.I,
 )
+AUXILIARIES = {
+    "is", "are", "am", "do", "does", "did", "can", "could", "should", "would", "will", "isn't", "aren't",
+    "don't", "doesn't",
+}  # fmt: skip
+SUBJECTS = {
+    "i", "you", "they", "it", "we", "he", "she", "there", "ml", "machine", "ai", "data", "this", "that", "these",
+    "those", "someone", "anyone", "people", "employers", "companies", "most", "many",
+}  # fmt: skip
 # A sentence that asks without a question mark ("I want to know which skills I need").
 ASKING = re.compile(
     r"\b(?:(?:want|wanna|would like|'d like|need) to (?:know|understand|ask|find out)|i'?m (?:wondering|curious)|"
@@ -130,10 +138,18 @@ def sentences_of(text: str) -> list[str]:
 
 
 def asks(sentence: str) -> bool:
-    """True for a sentence that asks something."""
-    return sentence.rstrip().endswith("?") or bool(
-        QUESTION_START.match(sentence) or ASKING.search(sentence) or EMBEDDED_QUESTION.search(sentence)
-    )
+    """True for a sentence that asks something ("no idea where to begin" asks where to)."""
+    if sentence.rstrip().endswith("?") or ASKING.search(sentence) or EMBEDDED_QUESTION.search(sentence):
+        return True
+    if START_CUE.search(sentence):
+        return True
+    start = QUESTION_START.match(sentence)
+    if start is None:
+        return False
+    # "Did a coding bootcamp last year." tells; "can i do it without a degree" asks
+    verb = start.group(0).split()[-1].lower()
+    following = sentence[start.end() :].split()[:1]
+    return verb not in AUXILIARIES or bool(following and following[0].lower().strip(",.") in SUBJECTS)
 
 
 def without_time(text: str) -> str:
@@ -184,8 +200,12 @@ def _background(sentence: str, jobs=None) -> bool:
     if asks(sentence) or ML_WORDS.search(sentence):
         return False
     mine = FIRST_PERSON.search(sentence) and not re.search(r"\b(?:we|our|us)\b", sentence, re.I)
-    named = jobs is not None and jobs(sentence)
-    return bool(BACKGROUND.search(sentence) or (named and (mine or len(sentence.split()) <= 6)))
+    named = jobs is not None and bool(jobs(sentence))
+    # a fragment: "no degree.", "Retail store manager, 37, Wisconsin.", "Background: 41, CPA"
+    fragment = len(sentence.split()) <= 6 or bool(re.match(r"^\W*background\b", sentence, re.I)) or named
+    return bool(
+        (BACKGROUND.search(sentence) and (mine or fragment)) or (named and (mine or len(sentence.split()) <= 6))
+    )
 
 
 def _with_the_question(sentences: list[str], told: list[str]) -> list[str]:
@@ -206,8 +226,9 @@ def _with_the_question(sentences: list[str], told: list[str]) -> list[str]:
 
 
 def _asked(sentence: str) -> str:
-    """A short "where do I even begin?" asks where to start; anything else as it is."""
-    if START_CUE.search(sentence) and len(sentence.split()) <= 8:
+    """ "No idea where to begin", "where do I even begin?" ask where to start; anything else
+    is as it is ("where do I start with the Stanford course?" asks about the course)."""
+    if START_CUE.search(sentence) and (not QUESTION_START.match(sentence) or len(sentence.split()) <= 8):
         return START_QUESTION
     return sentence
 

@@ -85,3 +85,8 @@ def test_sentences_and_questions():
     assert sentences_of("I'm 22.  I live in Ohio!\nWhat now?") == ["I'm 22.", "I live in Ohio!", "What now?"]
     assert asks("I want to know which skills I need") and asks("so what's next") and asks("why?")
     assert not asks("I have a chemistry degree.")
+
+
+def test_a_statement_that_starts_like_a_question_is_still_a_statement():
+    assert not asks("Did a coding bootcamp last year.")
+    assert asks("can i do it without a degree") and asks("no idea where to begin")

@@ -254,6 +254,45 @@ def test_a_story_then_a_question_gets_the_answer_to_the_question(text, intent, w
 
 
 @pytest.mark.parametrize(
+    "text, step, note",
+    [
+        (  # no degree, a bootcamp: the first step, and that the sources don't cover bootcamps
+            "Long story short: dropped out of college at 20, drove trucks for 12 years. Did a coding bootcamp "
+            "last year. no idea where to begin",
+            "degree_bachelor",
+            "bootcamps",
+        ),
+        (  # a degree in a field the sources don't name: said plainly, then what they do say
+            "I'm a high school teacher in Georgia, 38, chemistry degree from UGA. How would someone like me "
+            "become a machine learning engineer?",
+            "degree_bachelor",
+            "chemistry",
+        ),
+        (  # a CS degree and work with data: the step after those
+            "I have a CS degree from Purdue and 2 years as a data analyst. What are the next steps for me?",
+            "degree_advanced",
+            None,
+        ),
+    ],
+)
+def test_a_story_then_where_do_i_start_says_where_they_seem_to_be_and_what_comes_next(text, step, note):
+    outcome = say(text, "ask_how_to_start", 0.5)
+    reply = outcome.reply.text
+    ids = fact_ids(outcome)
+    assert ids[0] == KB.steps[0][0] and step in ids  # the whole path, then their step, cited
+    assert KB.messages["advice"].split("(")[0].strip() in reply
+    if note == "bootcamps":
+        assert KB.messages["gap"].replace("{detail}", KB.gap("bootcamps").detail).split(".")[0] in reply
+    elif note:
+        assert f"they don't say whether {note} counts" in reply
+
+
+def test_advice_is_not_given_about_another_job():
+    outcome = say("how do i become a registered nurse? i have a biology degree", "ask_how_to_start")
+    assert not outcome.reply.facts and outcome.reply.kind == "decline"
+
+
+@pytest.mark.parametrize(
     "text, intent",
     [
         ("how much will ML engineers earn in 5 years?", "ask_pay"),

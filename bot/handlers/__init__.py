@@ -4,24 +4,26 @@ them need is on the Context, computed once per turn (context.py).
 
  1 refused     too long or empty: the channel did not let the NLU read it
  2 future      a question about the future: what the sources forecast (bot.forecast)
- 3 reasons     "why data science?" after an answer: the reason the sources give
- 4 next_step   "then what?", "and after the degree?": the next step of the way in
- 5 carry_on    no words of its own: "why?", "really?", "which ones?", "more", "and in Texas?"
- 6 phrased     a question of stop words only: the closest phrasing
- 7 junk        nothing recognisable: declined, never a figure
- 8 scope       another country or job: the parts about this career, the rest declined
- 9 chitchat    greetings, thanks, goodbye, help, "are you a bot?"
-10 dates       "how old is that figure?"
-11 typed       "what year?", "by how much?" right after an answer
-12 sources     "where is that from?"
-13 tell_more   "tell me more"
-14 doubt       a figure pushed against what was just said
-15 answer      the question, in parts, from the facts the retriever ranks (or a gap)
+ 3 advice      a story, then "where do I start?": where they seem to be on the path, what's next
+ 4 reasons     "why data science?" after an answer: the reason the sources give
+ 5 next_step   "then what?", "and after the degree?": the next step of the way in
+ 6 carry_on    no words of its own: "why?", "really?", "which ones?", "more", "and in Texas?"
+ 7 phrased     a question of stop words only: the closest phrasing
+ 8 junk        nothing recognisable: declined, never a figure
+ 9 scope       another country or job: the parts about this career, the rest declined
+10 chitchat    greetings, thanks, goodbye, help, "are you a bot?"
+11 dates       "how old is that figure?"
+12 typed       "what year?", "by how much?" right after an answer
+13 sources     "where is that from?"
+14 tell_more   "tell me more"
+15 doubt       a figure pushed against what was just said
+16 answer      the question, in parts, from the facts the retriever ranks (or a gap)
 """
 
 from __future__ import annotations
 
 from bot.handlers import (
+    advice,
     answer,
     carry_on,
     chitchat,
@@ -43,6 +45,7 @@ from bot.handlers.context import Context, context_of
 HANDLERS = (
     refused,
     future,
+    advice,
     reasons,
     next_step,
     carry_on,
