@@ -40,6 +40,7 @@ def turn_of(tracker: Tracker) -> Turn:
         refused=metadata.get("refused") if isinstance(metadata, dict) else None,
         last_answer=tracker.get_slot("last_answer"),
         feedback_asked=tracker.get_slot("feedback_asked"),
+        known_background=tracker.get_slot("background"),
     )
 
 
@@ -60,6 +61,8 @@ def events_of(outcome: Outcome, turn: Turn, answer_id: str | None) -> Events:
         events.append(SlotSet("feedback", outcome.feedback))
     if outcome.asking is not None or turn.feedback_asked is not None:
         events.append(SlotSet("feedback_asked", outcome.asking))
+    if outcome.background is not None:  # what a story told of the person's education and work
+        events.append(SlotSet("background", outcome.background))
     return events
 
 

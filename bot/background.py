@@ -16,6 +16,7 @@ NO_DEGREE = re.compile(
     r"\bhigh school diploma\b|\bged\b|\bonly (?:got |have )?(?:my |a )?high school\b|\bnever went to college\b",
     re.I,
 )
+DEGREES = ("none", "bootcamp", "bachelor", "master", "phd")
 BOOTCAMP = re.compile(r"\bboot ?camp\b", re.I)
 LEVELS = (
     ("phd", re.compile(r"\bph\.? ?d\b|\bdoctorate\b", re.I)),
@@ -63,6 +64,25 @@ class Background:
     degree: str | None = None  # "none", "bootcamp", "bachelor", "master", "phd"
     field: str | None = None  # "computer science", "chemistry", ...
     data_work: bool = False  # works (or worked) with data: the path's second step
+
+    def as_slot(self) -> dict[str, object]:
+        return {"degree": self.degree, "field": self.field, "data_work": self.data_work}
+
+    @classmethod
+    def from_slot(cls, value: object) -> Background:
+        """The slot as the action set it; anything else (user text cannot set it) is nothing known."""
+        if not isinstance(value, dict):
+            return cls()
+        degree, field = value.get("degree"), value.get("field")
+        return cls(
+            degree if degree in DEGREES else None,
+            field if field in FIELDS else None,
+            value.get("data_work") is True,
+        )
+
+    def updated(self, newer: Background) -> Background:
+        """What is known after a later turn tells more (what it tells wins)."""
+        return Background(newer.degree or self.degree, newer.field or self.field, newer.data_work or self.data_work)
 
     @property
     def known(self) -> bool:

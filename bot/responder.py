@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from bot.answering import Answering
 from bot.answers import Answers, slot_ids
+from bot.background import Background, background_of
 from bot.choosing import Choosing
 from bot.cues import (
     ASKED_TYPE,
@@ -71,7 +72,12 @@ class Responder(Understanding, Choosing, FollowUps, Answering):
 
     def respond(self, turn: Turn) -> Outcome:
         """The reply to a turn; a fact answer ends with quick replies to go on from it."""
-        outcome = first_outcome(context_of(self, turn))
+        ctx = context_of(self, turn)
+        outcome = first_outcome(ctx)
+        if ctx.turn.background:  # a story: what it tells of the person, kept for later turns
+            told = Background.from_slot(turn.known_background).updated(background_of(ctx.turn.background))
+            if told.known:
+                outcome = replace(outcome, background=told.as_slot())
         reply = outcome.reply
         if not (reply.facts and self.kb.has_topic(reply.topic)):
             return outcome

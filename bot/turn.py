@@ -25,6 +25,7 @@ class Turn:
     last_answer: object = None  # the id of the last fact answer (what a rating rates)
     feedback_asked: object = None  # after a 👎: the rated answer a comment would be about
     background: tuple[str, ...] = ()  # what the person told about themselves (bot.reading), set aside
+    known_background: object = None  # the slot: what earlier turns told of it (bot.background.Background)
 
 
 @dataclass
@@ -34,3 +35,4 @@ class Outcome:
     asked: list[str] = field(default_factory=list)  # topics answered so far, reply.topic last
     feedback: dict[str, object] | None = None  # a rating or comment to store (bot/feedback.py)
     asking: dict[str, object] | None = None  # the answer whose comment the next message may be
+    background: dict[str, object] | None = None  # what this turn told of the person's education and work

@@ -331,3 +331,19 @@ def test_a_button_after_a_thumbs_down_is_no_comment():
     message, events = run(tracker("/ask_outlook", "ask_outlook", **before, feedback_asked=asked["feedback_asked"]))
     slots = slot_events(events)
     assert "feedback" not in slots and slots["feedback_asked"] is None and slots["last_topic"] == "outlook"
+
+
+def test_what_a_story_tells_of_the_person_is_kept_for_advice_later():
+    story = "I'm 29, a chemist in New Jersey, MS in analytical chemistry. What do ML engineers earn?"
+    _, events = run(tracker(story, "out_of_scope", 0.5))
+    kept = slot_events(events)["background"]
+    assert kept == {"degree": "master", "field": "chemistry", "data_work": False}
+    assert "New Jersey" not in str(kept) and "29" not in str(kept)  # what it means, never their words
+    message, events = run(tracker("ok so what are the next steps for me?", "ask_how_to_start", 0.9, background=kept))
+    assert "they don't say whether chemistry counts" in message["text"]
+    assert "background" not in slot_events(events)  # nothing new told: the slot stays as it is
+
+
+def test_a_background_slot_not_set_by_the_action_means_nothing_known():
+    _, events = run(tracker("what are the next steps for me?", "ask_how_to_start", 0.9, background="I'm a CS grad"))
+    assert "background" not in slot_events(events)

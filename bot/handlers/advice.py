@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from bot.answers import Section
-from bot.background import background_of
+from bot.background import Background, background_of
 from bot.cues import NEXT_STEP
 from bot.handlers.context import Context
 from bot.reading import START_QUESTION
@@ -37,13 +37,14 @@ def next_facts(kb, background) -> list[str]:
 
 def handle(ctx: Context):
     turn, kb = ctx.turn, ctx.kb
-    if not turn.background or len(kb.steps) < 3 or "advice" not in kb.messages:
+    earlier = Background.from_slot(turn.known_background)
+    if not (turn.background or earlier.known) or len(kb.steps) < 3 or "advice" not in kb.messages:
         return None
     if not (ctx.text == START_QUESTION or ASKS_THE_WAY.search(ctx.text) or NEXT_STEP.search(ctx.text)):
         return None
     if ctx.answers.out_of_scope(ctx.values) is not None:
         return None  # "how do I become a registered nurse? I have a biology degree"
-    background = background_of(turn.background)
+    background = earlier.updated(background_of(turn.background)) if turn.background else earlier
     if not background.known:
         return None
     facts = [kb.fact(f) for f in next_facts(kb, background) if kb.has_fact(f)]
