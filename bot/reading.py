@@ -72,6 +72,13 @@ ML_WORDS = re.compile(
     r"\b(?:machine[- ]learning|ml|mle|mles|ai|artificial intelligence|data science)\b",
     re.I,
 )
+# "sorry no, I meant the job outlook": the user corrects their own last message; what follows
+# the cue is the question ("not postings", set aside, is for bot.cues.UNASKED to drop).
+CORRECTION = re.compile(
+    r"^\W*(?:(?:sorry|oops|whoops|my bad|no|nope|actually|wait|typo|scratch that|correction|ok|okay)\W+)*"
+    r"(?:i meant|i mean|meant|what i meant (?:was|is)|i wanted to ask(?: about)?)\s+",
+    re.I,
+)
 FIRST_PERSON = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|i'?d|my|me|myself)\b", re.I)
 # What says who the person is: an age, years of experience, a degree or school, a place
 # they live or come from, a job they do or did ("Chemist here", "Retail store manager, 37").
@@ -190,6 +197,9 @@ def read(text: str, this_year: int, horizon: int | None = None, jobs=None) -> Re
             reading = Reading(" ".join(kept), tuple(sentences), tuple(told), implied=not told)
     elif (len(sentences) >= 2 or START_CUE.search(text)) and _wants_this_career(sentences):
         reading = Reading(START_QUESTION, tuple(sentences), tuple(told), implied=True)
+    corrected = CORRECTION.sub("", reading.text, count=1)
+    if corrected != reading.text and corrected.strip():  # "sorry, I meant the median, not the average"
+        reading = Reading(corrected, reading.sentences, reading.told, True)
     subject = future_subject(reading.text, this_year, horizon)
     return Reading(reading.text, reading.sentences, reading.told, reading.implied, subject)
 

@@ -90,3 +90,16 @@ def test_sentences_and_questions():
 def test_a_statement_that_starts_like_a_question_is_still_a_statement():
     assert not asks("Did a coding bootcamp last year.")
     assert asks("can i do it without a degree") and asks("no idea where to begin")
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("sorry no, I meant the job growth projection, not postings", "the job growth projection, not postings"),
+        ("actually scratch that, I meant the job outlook", "the job outlook"),
+        ("oops, I meant the median, not the average", "the median, not the average"),
+    ],
+)
+def test_a_correction_of_the_last_message_asks_what_it_corrects_to(text, asked):
+    reading = read_(text)
+    assert reading.text == asked and reading.rewritten
