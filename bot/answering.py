@@ -40,10 +40,18 @@ from bot.turn import Outcome, Turn
 
 class Answering:
     def _answer(
-        self, turn: Turn, clean: str, terms, values, confidence: float, claimed: list[str], notes: Sequence[str] = ()
+        self,
+        turn: Turn,
+        clean: str,
+        terms,
+        values,
+        confidence: float,
+        claimed: list[str],
+        notes: Sequence[str] = (),
+        texts: list[str] | None = None,
     ) -> Outcome:
         prior = self._topic_of(turn.intent, confidence)
-        texts = self._split(clean)  # split once: the parts' terms, words and text
+        texts = self._split(clean) if texts is None else texts  # the parts' terms, words and text
         parts = self._parts(texts) if clean else [terms]
         if claimed:
             parts = [self._without_claims(part) for part in parts]

@@ -7,4 +7,6 @@ from bot.handlers.context import Context
 
 
 def handle(ctx: Context):
-    return ctx.responder._answer(ctx.turn, ctx.clean, ctx.terms, ctx.values, ctx.confidence, ctx.claimed)
+    return ctx.responder._answer(
+        ctx.turn, ctx.clean, ctx.terms, ctx.values, ctx.confidence, ctx.claimed, texts=ctx.parts
+    )

@@ -43,6 +43,11 @@ class Context:
         return self.responder._best(self.terms) if self.terms else None
 
     @cached_property
+    def parts(self) -> list[str]:
+        """The questions of the message (bot.understanding's split), split once."""
+        return self.responder._split(self.clean)
+
+    @cached_property
     def typed(self):
         """ "What year?", "by how much?" right after an answer: the section it asks for."""
         return self.responder._typed_follow_up(self.clean, self.terms, self.turn, self.values) if self.clean else None

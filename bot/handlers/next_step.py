@@ -8,7 +8,7 @@ from bot.handlers.context import Context
 
 def handle(ctx: Context):
     responder = ctx.responder
-    if ctx.payload or len(responder._split(ctx.clean)) > 1:
+    if ctx.payload or len(ctx.parts) > 1:
         return None
     step = responder._next_step(ctx.clean, ctx.terms, ctx.turn)
     return responder._answered([Section([step])], step.topics[0], ctx.turn) if step is not None else None
