@@ -128,7 +128,8 @@ test: lint $(MODEL) $(WEB_DEV_STAMP)
 	UPDATE_SCREENSHOTS= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 
 # The edit loop: the same linting, then every test not marked `servers` (needs a server or
-# process) or `slow` (the held-out answer sets, scored in process: 30 s of one core), each
+# process) or `slow` (the held-out answer sets scored in process, 30 s of one core, and a few
+# other checks of seconds of CPU), each
 # file on one worker (the groups of `make test` would leave one worker most of the work).
 check: lint $(MODEL) $(WEB_DEV_STAMP)
 	$(PY) -m pytest -m "not servers and not slow" -q -n $(PYTEST_WORKERS) --dist loadfile

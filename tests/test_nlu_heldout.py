@@ -78,11 +78,13 @@ def result(request, agent):
     return found
 
 
+@pytest.mark.slow  # the held-out NLU gates, as the answer gates: make test
 def test_intent_macro_f1_meets_the_gate(result):
     print(f"held-out macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}\n{result['report']}")
     assert result["macro_f1"] >= GATE, f"macro-F1 {result['macro_f1']:.3f} < {GATE}\n{result['report']}"
 
 
+@pytest.mark.slow  # the held-out NLU gates, as the answer gates: make test
 def test_every_intent_meets_the_floor(result):
     low = {i: round(f1, 3) for i, f1 in result["per_intent"].items() if f1 < PER_INTENT_FLOOR}
     assert not low, f"intents under F1 {PER_INTENT_FLOOR}: {low}"

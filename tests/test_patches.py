@@ -342,6 +342,7 @@ def stock_module_of(ufunc) -> str:
     return original(skops_utils, "whichmodule")(ufunc, ufunc.__name__)
 
 
+@pytest.mark.slow  # seconds of one core: make test, not the edit loop
 def test_skops_finds_the_module_of_every_type_it_trusts_as_pickle_does(applied):
     import types
 
@@ -472,6 +473,7 @@ def event_replies():
     return replies
 
 
+@pytest.mark.slow  # seconds of one core: make test, not the edit loop
 def test_the_quick_check_passes_exactly_the_replies_rasas_whole_check_passes(applied):
     from jsonschema import ValidationError
 
