@@ -17,7 +17,8 @@ TRAIN_DATA := data/nlu data/rules.yml
 WEB_STAMP := web/node_modules/.packages
 WEB_DEV_STAMP := web/node_modules/.dev-packages
 DEV_STAMP := $(VENV)/.dev-installed
-TRAIN_INPUTS := config.yml domain.yml data/rules.yml $(wildcard data/nlu/*.yml) $(SPACY_MODEL)/meta.json
+TRAIN_INPUTS := config.yml domain.yml data/rules.yml $(wildcard data/nlu/*.yml) $(SPACY_MODEL)/meta.json \
+  data/knowledge.yml bot/part_intents.py bot/second_opinion.py
 
 # Rasa 3.6 needs Python 3.10. PYTHON=... overrides; otherwise try the usual places,
 # running each candidate (a pyenv shim may exist and still fail).
@@ -90,7 +91,7 @@ web: $(WEB_STAMP)
 $(MODEL): $(TRAIN_INPUTS)
 	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
 	  --out models --fixed-model-name career
-	$(PY) -m bot.part_intents
+	$(PY) -m bot.second_opinion
 	@touch $@
 
 train: $(MODEL)

@@ -33,6 +33,7 @@ from bot.thresholds import (
     LONE_WORD_PHRASE,
     OVERRIDE_COVERAGE,
     PLAIN_SIMILARITY,
+    SECOND_OPINION,
     SHORT,
 )
 from bot.turn import Outcome, Turn
@@ -218,6 +219,16 @@ class Answering:
             )
             clear = found and (hit.coverage >= OVERRIDE_COVERAGE or about_us)
             return self._section_for_hit(hit) if clear else None
+        unsure = not found and terms and isinstance(turn.text, str) and not turn.text.startswith("/")
+        if (
+            unsure
+            and self.second_opinion is not None
+            and not (self.kb.has_topic(turn.last_topic) and len(terms) <= SHORT)
+        ):
+            # the ranker is unsure: what do the n-grams say? ("a normal salary around here")
+            opinion, sureness = self.second_opinion.classify(turn.text)
+            if sureness >= SECOND_OPINION:
+                return self._with_prior(terms, opinion, values) if opinion in self.kb.routes else None
         like = self.retriever.intent(terms)  # the training example it reads most like
         if like is not None and like.coverage >= INTENT_COVERAGE and like.coverage >= found + INTENT_MARGIN:
             if like.entry.id in self.kb.routes:

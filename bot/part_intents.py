@@ -54,12 +54,14 @@ def examples_hash(examples: dict[str, list[str]]) -> str:
     return hashlib.sha256(json.dumps(examples, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def load_part_intents(examples: dict[str, list[str]], cache_dir: Path | None = None) -> PartIntents:
+def load_part_intents(
+    examples: dict[str, list[str]], cache_dir: Path | None = None, name: str = "part_intents"
+) -> PartIntents:
     """The classifier for these examples: from cache_dir if fitted on them before, else
-    fitted now (and kept there when cache_dir is writable)."""
+    fitted now (and kept there, as `name`-<hash>.pkl, when cache_dir is writable)."""
     if cache_dir is None:
         return PartIntents.fit(examples)
-    path = Path(cache_dir) / f"part_intents-{examples_hash(examples)}.pkl"
+    path = Path(cache_dir) / f"{name}-{examples_hash(examples)}.pkl"
     if path.exists():
         try:
             with path.open("rb") as handle:
@@ -71,7 +73,7 @@ def load_part_intents(examples: dict[str, list[str]], cache_dir: Path | None = N
     classifier = PartIntents.fit(examples)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("part_intents-*.pkl"):
+        for old in path.parent.glob(f"{name}-*.pkl"):
             old.unlink()
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         with temporary.open("wb") as handle:
@@ -80,10 +82,3 @@ def load_part_intents(examples: dict[str, list[str]], cache_dir: Path | None = N
     except OSError:
         pass  # a read-only models/ still answers, fitting at each start
     return classifier
-
-
-if __name__ == "__main__":  # `make train`: fit once, so that servers and tests start without fitting
-    from bot import DATA_DIR, PROJECT_ROOT
-    from bot.retrieval import load_examples
-
-    load_part_intents(load_examples(DATA_DIR / "nlu"), PROJECT_ROOT / "models")

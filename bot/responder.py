@@ -47,9 +47,11 @@ class Responder(Understanding, Choosing, FollowUps, Answering):
         retriever: Retriever,
         part_intents: PartIntents | None = None,
         occupations: Occupations | None = None,
+        second_opinion: PartIntents | None = None,
     ):
         self.answers = answers
         self.part_intents = part_intents
+        self.second_opinion = second_opinion  # bot.second_opinion: asked where the ranker is unsure
         self.occupations = occupations or load_occupations()
         self.kb = answers.kb
         self.retriever = retriever
@@ -93,10 +95,13 @@ def load_responder(answers: Answers | None = None, ranker: str = "bm25") -> Resp
     from bot.answers import load_answers
     from bot.part_intents import load_part_intents
     from bot.retrieval import load_examples
+    from bot.second_opinion import load_second_opinion
     from bot.spacy_pipeline import load
 
     answers = answers or load_answers()
     analyzer = Analyzer(load(), answers.kb.synonym_map())
     examples = load_examples(DATA_DIR / "nlu")
     part_intents = load_part_intents(examples, PROJECT_ROOT / "models")
-    return Responder(answers, Retriever(answers.kb, analyzer, ranker, examples), part_intents, load_occupations())
+    opinion = load_second_opinion(answers.kb, examples, PROJECT_ROOT / "models")
+    retriever = Retriever(answers.kb, analyzer, ranker, examples)
+    return Responder(answers, retriever, part_intents, load_occupations(), opinion)

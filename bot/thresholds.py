@@ -17,6 +17,7 @@ INTENT_MARGIN = 0.2  # ... over the best fact's coverage (facts are preferred)
 PLAIN_SIMILARITY = 0.6  # for a question of stop words only to take a training example's intent
 LEANING_COVERAGE = 0.6  # for a message leaning on the last answer to stay on its topic
 CONFIDENT = 0.6  # an intent this sure is a topic prior
+SECOND_OPINION = 0.7  # where no entry holds enough of a question: the n-gram classifier this sure decides
 CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
 SHORT = 5  # a message with at most this many content words may be a follow-up
 LONE_WORD_PHRASE = 0.75  # for one word of an off-topic message to find a fact: a phrase this close
