@@ -85,6 +85,13 @@ INJECTION = re.compile(
 )
 # Idioms that ask for nothing ("what is ML in the first place?")
 IDIOM = re.compile(r"\b(in the first place|at the end of the day|to be honest|by the way|btw|tbh)\b", re.I)
+# Chat's "2" and "4" for "to" and "for" ("any course 2 start with?", "good 4 beginners?"): words, not figures.
+CHAT_TO = re.compile(
+    r"(?<=[a-z] )2(?= (?:start|become|get|learn|be|do|go|know|work|study|begin|find|apply|land|break|switch|move|"
+    r"make|pick|take|read|watch|earn)\b)",
+    re.I,
+)
+CHAT_FOR = re.compile(r"(?<=[a-z] )4(?= (?:me|u|you|beginners?|newbies?|noobs?|ml|mle|an?|the|someone|people)\b)", re.I)
 # (what a script or style element holds is code, not words: "<script>salary</script>")
 MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|<[^>]*>|&[a-z]+;|\{\{.*?\}\}", re.I | re.S)
 LETTERS = re.compile(r"[A-Za-z]{2,}")
@@ -122,9 +129,8 @@ DATE_CUE = re.compile(
     + DATED
     + r"\b))|\bfrom what year\b|"
     r"\bwhen (is|was|were|did) " + REFERENT + r"\b( \w+)? " + DATED + r"\b|"
-    r"\b(is|are|was) "
-    + REFERENT
-    + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b|"
+    r"\b(is|are|was) " + REFERENT + r"( \w+)? (still )?(recent|current|new|old|outdated|up[- ]to[- ]date|fresh|dated)\b"
+    r"(?! (?:york|jersey|mexico|hampshire|orleans|haven|england|zealand|delhi)\b)|"
     r"\bthis year'?s\b|\b(latest|current|recent) (data|numbers|figures)\b|\bdate (of|on) " + REFERENT + r"|"
     r"\bfrom when (is|was|are|were) " + REFERENT + r"|\bwhen (is|was|are|were) " + REFERENT + r" from\b",
     re.I,

@@ -63,7 +63,8 @@ START_CUE = re.compile(
 # Wanting this career ("I want to become an ML engineer", "thinking about machine learning").
 GOAL = re.compile(
     r"\b(?:want|wanna|hope|plan|trying|try|would like|'d like|dream|aim)\b[^.?!]{0,40}"
-    r"\b(?:be|become|get into|switch|move|pivot|shift|transition|break into|work)\b|"
+    r"\b(?:be|become|get into|go (?:back )?into|switch|move|pivot|shift|transition|break into|work|aim (?:for|at))\b|"
+    r"\bkeep (?:seeing|hearing|reading) (?:about )?|\baim(?:ing)? (?:for|at)\b|"
     r"\b(?:thinking (?:about|of)|considering|interested in|looking (?:at|into)|pivot(?:ing)?|switch(?:ing)?|"
     r"transition(?:ing)?|hooked|fascinat\w+)\b",
     re.I,
@@ -79,14 +80,39 @@ CORRECTION = re.compile(
     r"(?:i meant|i mean|meant|what i meant (?:was|is)|i wanted to ask(?: about)?)\s+",
     re.I,
 )
+# A wish to know, said as a statement ("I need to know if it's worth it"): beside a real
+# question it is the person's story, not another question.
+WONDERING = re.compile(
+    r"^\W*(?:\w+\W+){0,8}?(?:i|i'?m|im)\W+(?:\w+\W+){0,2}?(?:want|need|would like|'d like|wonder|wondering|curious)"
+    r"\b(?:\s+to\s+(?:know|understand|find out))?\s+(?:if|whether|that|she|he|they|it|my|this|is)\b",
+    re.I,
+)
+# What a question said as a wish asks ("... I want to know what they earn"): what follows.
+WANTS_TO_KNOW = re.compile(
+    r"\b(?:want|need|would like|'d like|wanna)\s+to\s+(?:know|understand|find out|ask)\s+(?:about\s+)?"
+    r"(?=(?:what|how|which|where|when|why|whether|if|the|their|ml|machine)\b)",
+    re.I,
+)
+# Where the person lives, as the question says it ("what's the pay around here?").
+HERE = re.compile(
+    r"\b(?:around here|over here|here|in my (?:area|state|city|region|town)|where i live|locally|near me)\b", re.I
+)
+# A figure the person gives of their own pay ("I make about 58k"): background, not a claim.
+OWN_PAY = re.compile(
+    r"\b(?:i|i'?m|im)\s+(?:currently\s+)?(?:make|earn|making|earning|paid|get paid|bring in)\b|\bmy (?:salary|pay)\b|"
+    r"(?:,|\band|\bbut)\s+(?:make|earn)\s+(?:about|around|roughly|like|only|just)?\s*[$~]?\d",
+    re.I,
+)
 FIRST_PERSON = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|i'?d|my|me|myself)\b", re.I)
 # What says who the person is: an age, years of experience, a degree or school, a place
 # they live or come from, a job they do or did ("Chemist here", "Retail store manager, 37").
 BACKGROUND = re.compile(
     r"\b\d{2} ?(?:yo|y/o|y\.o\.|years? old|yrs? old)\b|,\s*\d{2}\s*(?:,|\.|$)|\b(?:i'?m|i am|im) \d{2}\b|"
-    r"\b\d+\+? ?(?:years?|yrs?)\b|\b(?:degree|diploma|bachelor'?s?|master'?s?|phd|b\.?sc?|m\.?sc|ba|bs|ms|mba|ged|"
+    r"\b(?:\d+\+?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty) ?(?:years?|yrs?)\b|"
+    r"^\W*[\w.-]+(?: [\w.-]+)? here\b|\b(?:degree|diploma|bachelor'?s?|master'?s?|phd|b\.?sc?|m\.?sc|ba|bs|ms|mba|ged|"
     r"associate'?s|major(?:ed|ing)?|student|grad|graduate[ds]?|college|university|school|bootcamp|freshman|sophomore)\b|"
-    r"\b(?:i (?:live|lived|work|worked|teach|taught|studied|study|graduated|finished|completed|drove|spent|run)|"
+    r"\b(?:i (?:live|lived|work|worked|teach|taught|studied|study|graduated|finished|completed|drove|spent|run|"
+    r"write|manage|managed|do|did|have|had|got|make|earn|use|build|built|love|enjoy|enjoyed)|"
     r"i'?m (?:a|an|from|in|based|living|currently|working|studying)|i am (?:a|an|from|in|based|living|working)|"
     r"im (?:a|an|from|in)|i'?ve been|ive been|based in|living in|i'?m from|former|retired|here\W*$)\b",
     re.I,
@@ -187,15 +213,19 @@ def read(text: str, this_year: int, horizon: int | None = None, jobs=None) -> Re
     the sources forecast demand to; `jobs(sentence)`: whether it names an occupation)."""
     sentences = sentences_of(text)
     questions = [s for s in sentences if asks(s)]
+    if any(s.rstrip().endswith("?") for s in questions):  # "I need to know if it's worth it. What do they make?"
+        questions = [s for s in questions if not WONDERING.search(s) or s.rstrip().endswith("?")]
     told = [s for s in sentences if s not in questions and _background(s, jobs)]
     reading = Reading(text, tuple(sentences))
-    if any(AMOUNT.search(s) for s in told):
+    if any(AMOUNT.search(s) and not OWN_PAY.search(s) for s in told):
         pass  # a told sentence with an amount may be a claim to check: "I read they make $500k."
     elif questions:
-        kept = [_asked(s) for s in _with_the_question(sentences, told)]
+        kept = [_asked(s) for s in _with_the_question(sentences, told, questions)]
         if told or kept != [s for s in sentences if s not in told]:
             reading = Reading(" ".join(kept), tuple(sentences), tuple(told), implied=not told)
-    elif (len(sentences) >= 2 or START_CUE.search(text)) and _wants_this_career(sentences):
+    elif (len(sentences) >= 2 or START_CUE.search(text)) and (
+        _wants_this_career(sentences) or told and ML_WORDS.search(text)
+    ):  # a story, then "I keep seeing ML engineering come up": where to start
         reading = Reading(START_QUESTION, tuple(sentences), tuple(told), implied=True)
     corrected = CORRECTION.sub("", reading.text, count=1)
     if corrected != reading.text and corrected.strip():  # "sorry, I meant the median, not the average"
@@ -218,19 +248,20 @@ def _background(sentence: str, jobs=None) -> bool:
     )
 
 
-def _with_the_question(sentences: list[str], told: list[str]) -> list[str]:
-    """What stays with the question when a story is set aside: the questions, what the
-    person says about this career, and the sentence a short question leans on ("My goal
-    is a job that pays well. Does ML engineering qualify?")."""
-    if not told:
+def _with_the_question(sentences: list[str], told: list[str], questions: list[str]) -> list[str]:
+    """What stays with the question when a story is set aside: the questions, and the
+    sentence a short question leans on ("My goal is a job that pays well. Does ML
+    engineering qualify?"); what else the person says about this career ("everyone at my
+    firm talks about AI") is set aside with the story."""
+    if not told and questions == [s for s in sentences if asks(s)]:
         return sentences
     kept = []
     for index, sentence in enumerate(sentences):
         if sentence in told:
             continue
         following = sentences[index + 1] if index + 1 < len(sentences) else ""
-        leaned_on = following and asks(following) and len(following.split()) <= 6
-        if asks(sentence) or ML_WORDS.search(sentence) or leaned_on:
+        leaned_on = following and following in questions and len(following.split()) <= 6
+        if sentence in questions or leaned_on:
             kept.append(sentence)
     return kept
 
@@ -240,7 +271,8 @@ def _asked(sentence: str) -> str:
     is as it is ("where do I start with the Stanford course?" asks about the course)."""
     if START_CUE.search(sentence) and (not QUESTION_START.match(sentence) or len(sentence.split()) <= 8):
         return START_QUESTION
-    return sentence
+    wish = WANTS_TO_KNOW.search(sentence)  # "Before I commit to a master's, I want to know what they earn."
+    return sentence[wish.end() :] if wish else sentence
 
 
 def _wants_this_career(sentences: list[str]) -> bool:

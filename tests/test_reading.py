@@ -103,3 +103,39 @@ def test_a_statement_that_starts_like_a_question_is_still_a_statement():
 def test_a_correction_of_the_last_message_asks_what_it_corrects_to(text, asked):
     reading = read_(text)
     assert reading.text == asked and reading.rewritten
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        (  # a wish to know, beside a real question, is the story's
+            "I've been a diesel mechanic for 19 years. I need to know if it's worth it. "
+            "Roughly what does someone in machine learning make?",
+            "Roughly what does someone in machine learning make?",
+        ),
+        (  # what the person says of this career, not leaned on by a short question, is set aside
+            "CPA here, nine years in audit. Everyone at my firm is talking about AI. "
+            "Is machine learning engineering a field that's genuinely expanding?",
+            "Is machine learning engineering a field that's genuinely expanding?",
+        ),
+        (  # a question said as a wish, after a clause of the story: what it asks
+            "I teach 5th grade in Houston. Before I commit to a master's I want to know what ML engineers earn in Texas.",
+            "what ML engineers earn in Texas.",
+        ),
+    ],
+)
+def test_only_what_the_message_asks_is_read_as_its_question(text, asked):
+    assert read_(text).text == asked
+
+
+def test_the_persons_own_pay_is_their_story_not_a_claim_to_check():
+    reading = read_("I'm a teacher, been teaching 7 years and make about 58k. What do ML engineers earn?")
+    assert reading.text == "What do ML engineers earn?"
+    assert "58k" in reading.told[0]
+
+
+def test_a_story_that_only_mentions_this_career_asks_where_to_start():
+    reading = read_(
+        "I'm 45. I managed retail stores for twenty years. I keep seeing machine learning engineer come up."
+    )
+    assert reading.text == START_QUESTION and reading.implied

@@ -1119,3 +1119,21 @@ def test_a_figure_saying_who_is_meant_is_not_a_claim():
     outcome = say("and someone senior with like 10 yrs?", "ask_entry_level", 0.66, last_topic="pay", last_facts=lead)
     assert KB.messages["unsupported_figure"] not in outcome.reply.text
     assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", KB.gap("senior_pay").detail))
+
+
+def test_around_here_is_the_place_the_story_names():
+    outcome = say("I'm in the Seattle area. What's a normal ML engineer salary around here?", "ask_pay", 0.5)
+    assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "Seattle"))
+
+
+@pytest.mark.parametrize("text", ["any gud course 2 start with?", "which course is good 4 beginners?"])
+def test_chats_2_and_4_are_words_not_figures_to_check(text):
+    outcome = say(text, "ask_courses", 0.95)
+    assert KB.messages["unsupported_figure"] not in outcome.reply.text
+    assert outcome.reply.topic == "courses"
+
+
+def test_a_place_named_new_is_not_a_question_about_how_new_a_figure_is():
+    outcome = say("what is the salary nationally, and what is it in New York specifically?", "out_of_scope", 0.96)
+    assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "New York"))
+    assert outcome.reply.topic == "pay"

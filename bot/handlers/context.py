@@ -15,8 +15,8 @@ from functools import cached_property
 from typing import Any
 
 from bot.claims import claimed_figures, digits_for_words
-from bot.cues import IDIOM, MARKUP, UNASKED
-from bot.reading import Reading
+from bot.cues import CHAT_FOR, CHAT_TO, IDIOM, MARKUP, UNASKED
+from bot.reading import HERE, Reading
 from bot.retrieval import Hit, plain_words
 from bot.thresholds import CONFIDENT
 from bot.turn import Turn
@@ -75,7 +75,8 @@ def context_of(responder, turn: Turn) -> Context:
     intent = turn.intent if isinstance(turn.intent, str) else None
     confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
     payload = text.startswith("/")
-    clean = " ".join(digits_for_words(IDIOM.sub(" ", MARKUP.sub(" ", text))).split())
+    clean = IDIOM.sub(" ", MARKUP.sub(" ", text))
+    clean = " ".join(digits_for_words(CHAT_FOR.sub("for", CHAT_TO.sub("to", clean))).split())
     if not payload:  # "never mind the ranking, ...", "the median, not the average"
         clean = " ".join(UNASKED.sub(lambda m: m.group(1), clean).split())
     doc = responder.analyzer.nlp(clean[:1000])
@@ -88,4 +89,10 @@ def context_of(responder, turn: Turn) -> Context:
         terms, clean = [], ""
     else:
         values = responder._entities(turn, clean, doc)
+        if reading is not None and reading.told and HERE.search(clean) and not values.get("us_place"):
+            # "I'm in the Seattle area. What's the pay around here?": the place the story names
+            told = " ".join(reading.told)
+            place = responder._entities(Turn(told), told, responder.analyzer.nlp(told)).get("us_place")
+            if place:
+                values = {**values, "us_place": place}
     return Context(responder, turn, reading, text, intent, confidence, payload, clean, doc, terms, claimed, values)
