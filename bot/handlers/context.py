@@ -18,7 +18,6 @@ from bot.claims import claimed_figures, digits_for_words
 from bot.cues import CHAT_FOR, CHAT_TO, IDIOM, MARKUP, UNASKED
 from bot.reading import HERE, Reading
 from bot.retrieval import Hit, plain_words
-from bot.thresholds import CONFIDENT
 from bot.turn import Turn
 
 
@@ -64,10 +63,8 @@ class Context:
 def context_of(responder, turn: Turn) -> Context:
     reading = responder.reading(turn)
     if reading is not None and reading.rewritten:
-        intent, confidence = turn.intent, turn.confidence
-        if intent not in responder.kb.routes or not isinstance(confidence, (int, float)) or confidence < CONFIDENT:
-            # Rasa read the whole message, story and all: what does the question read like?
-            intent, confidence = responder._part_intent(reading.text, plain_words(reading.text))
+        # Rasa read the whole message, story and all: what does the question alone read like?
+        intent, confidence = responder._part_intent(reading.text, plain_words(reading.text))
         turn = replace(
             turn, text=reading.text, intent=intent, confidence=confidence, entities=(), background=reading.told
         )
