@@ -119,7 +119,7 @@ BACKGROUND = re.compile(
 )
 
 # When a question looks beyond what the sources report.
-YEAR = re.compile(r"\b(20[2-9]\d)\b")
+YEAR = re.compile(r"\b(20[2-9]\d)(?:s|'s)?\b")  # ("the early 2030s")
 AFTER_YEAR = re.compile(r"\b(?:after|beyond|past|post)[- ](20[2-9]\d)\b", re.I)  # "after 2031": 2032 on
 # AI taking the job over: no projection answers that, whatever year is named.
 REPLACE = r"\b(?:replace[ds]?|replacing|obsolete|automated away|take over|taking over|make (?:\w+ ){0,4}disappear)\b"
@@ -129,12 +129,19 @@ FUTURE = re.compile(
     r"\b(?:\d+|five|ten|fifteen|twenty) (?:years?|yrs?) (?:from now|down the (?:road|line)|later|out|ahead)\b|"
     r"\bnext (?:decade|few years|\d+ years|ten years|five years)\b|"
     r"\bin the (?:future|long run|long term|coming years|years (?:ahead|to come)|next decade)\b|"
+    r"\b(?:over|in|for) the long (?:haul|run|term)\b|\bby the end of (?:this|the|next) (?:decade|year)\b|"
+    r"\b(?:expected|projected|predicted|forecast|likely|set) to (?:keep|continue|rise|increase|grow|go up|go down|"
+    r"climb|drop|fall|expand|shrink|level off|plateau|stay|remain)\b|"
+    r"\bwhat will (?:\w+ ){0,4}be\b|\bhow (?:much|high|far|fast) (?:will|could|might|would) (?:\w+ ){0,4}"
+    r"(?:climb|rise|grow|go|get|increase|drop|fall)\b|\bwill there (?:still |even )?be\b|"
+    r"\bwhen (?:she|he|i|they|we|you) (?:graduates?|finish(?:es)?|get (?:out|done)|(?:is|am|are) done)\b|"
     r"\bfuture[- ]proof\b|\blong[- ]term\b|\bby the time i\b|\bgoing forward\b|\bdown the (?:road|line)\b|"
     r"\bwill (?:\w+ ){0,6}(?:still|ever|always|keep|continue|go up|go down|rise|increase|grow|drop|fall|"
     r"decline|shrink|disappear|exist|earn|make|pay|get paid|be (?:around|needed|in demand|replaced|automated|"
     r"obsolete|higher|lower|worth|saturated|relevant|paid|making|earning))\b|"
     r"\bby then\b|\bnext year\b|\b(?:disappear|go away|die out|dry up|get worse|become obsolete)\b|"
-    r"\bgoing to (?:\w+ ){0,3}(?:rise|increase|grow|drop|fall|go up|go down|crash|disappear|be|get)\b|" + REPLACE,
+    r"\b(?:going to|gonna|about to) (?:\w+ ){0,3}(?:rise|increase|grow|expand|drop|fall|go up|go down|crash|"
+    r"disappear|level off|plateau|slow|shrink|decline|boom|keep|continue|stay|remain|be|get)\b|" + REPLACE,
     re.I,
 )
 PAY_WORDS = re.compile(

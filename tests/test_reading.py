@@ -72,7 +72,16 @@ def test_a_message_without_a_story_to_set_aside_is_read_as_it_is(text):
         ("will there be jobs in 2030?", "projection"),  # within the projection: it answers that
         ("will AI replace ML engineers before I graduate in 2030?", "demand"),  # no projection answers that
         ("will the job growth keep going after 2031?", "demand"),
+        ("What does the hiring forecast look like heading into the early 2030s?", "projection"),
+        ("If she goes into ML, will there be jobs waiting when she graduates?", "demand"),
+        ("Is this field going to keep expanding or is it about to level off?", "demand"),
+        ("Over the long haul, is ML engineering a growing career?", "demand"),
+        ("Is ML engineer pay expected to keep going up?", "pay"),
+        ("How high could ML engineer pay climb by the end of this decade?", "pay"),
+        ("When the projection ends in 2031, what will median pay be?", "pay"),
         ("what do ML engineers earn?", None),
+        ("what year does the BLS job forecast run to?", None),
+        ("how do I get started?", None),
         ("will I need a degree?", None),
         ("what did they earn in 2021?", None),
     ],

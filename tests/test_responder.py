@@ -1137,3 +1137,9 @@ def test_a_place_named_new_is_not_a_question_about_how_new_a_figure_is():
     outcome = say("what is the salary nationally, and what is it in New York specifically?", "out_of_scope", 0.96)
     assert outcome.reply.text.startswith(KB.messages["local_figures"].replace("{place}", "New York"))
     assert outcome.reply.topic == "pay"
+
+
+def test_a_future_question_with_a_clause_of_when_is_still_one_question_about_the_future():
+    outcome = say("When that growth projection period ends in 2031, what will median pay be?", "ask_pay_median", 1.0)
+    assert outcome.reply.kind == "gap" and not outcome.reply.facts
+    assert not numbers_in(outcome.reply.text) - {"2031"}

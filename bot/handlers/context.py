@@ -11,6 +11,7 @@ follow-up) is computed the first time one asks.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -54,6 +55,16 @@ class Context:
     @property
     def kb(self):
         return self.responder.kb
+
+    @property
+    def this_year(self) -> int:
+        return date.today().year
+
+    @property
+    def horizon(self) -> int | None:
+        """The last year the sources forecast demand to (data/knowledge.yml `forecasts`)."""
+        demand = self.kb.forecasts.get("demand")
+        return demand.until if demand else None
 
     @property
     def answers(self):
