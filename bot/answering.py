@@ -4,6 +4,7 @@ country; a claimed figure checked against the facts given; a decline."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -37,6 +38,9 @@ from bot.thresholds import (
     SHORT,
 )
 from bot.turn import Outcome, Turn
+
+# A short part that names this career or the US is not about the place or job before it.
+MINE = re.compile(ML_WORDS.pattern + r"|\b(?:us|usa|u\.s\.?|united states|america|the states)\b", re.I)
 
 
 class Answering:
@@ -249,6 +253,8 @@ class Answering:
         for text in texts:
             doc = self.analyzer.nlp(text)
             scope = self.answers.out_of_scope(self._entities(Turn(text), text, doc))
+            if scope is None and outside is not None and len(text.split()) <= 4 and not MINE.search(text):
+                scope = outside  # "In Brazil, is the market good? Many vacancies?": still Brazil
             if scope is None:
                 kept.append(text)
             else:

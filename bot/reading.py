@@ -39,7 +39,7 @@ SUBJECTS = {
 }  # fmt: skip
 # A sentence that asks without a question mark ("I want to know which skills I need").
 ASKING = re.compile(
-    r"\b(?:(?:want|wanna|would like|'d like|need) to (?:know|understand|ask|find out)|i'?m (?:wondering|curious)|"
+    r"\b(?:(?:wants?|wanna|would like|'d like|needs?|wanted) to (?:know|understand|ask|find out)|i'?m (?:wondering|curious)|"
     r"wondering (?:if|whether|what|how|which|where)|curious (?:about|if|whether|what|how)|tell me|explain|"
     r"any (?:advice|tips|suggestions|recommendations?)|(?:please )?(?:recommend|advise|suggest)|"
     r"give me (?:a|some|the)|show me)\b",

@@ -1143,3 +1143,16 @@ def test_a_future_question_with_a_clause_of_when_is_still_one_question_about_the
     outcome = say("When that growth projection period ends in 2031, what will median pay be?", "ask_pay_median", 1.0)
     assert outcome.reply.kind == "gap" and not outcome.reply.facts
     assert not numbers_in(outcome.reply.text) - {"2031"}
+
+
+def test_a_short_part_after_one_about_another_country_is_about_that_country_too():
+    outcome = say("In Brazil, is good the job market for ML engineers? Many vacancies?", "ask_outlook", 0.68)
+    assert not outcome.reply.facts and "Brazil" in outcome.reply.text
+
+
+def test_someone_elses_question_about_their_own_job_is_about_that_job():
+    text = (
+        "My husband is an electrician and wants to know if there will be work for electricians. What's their outlook?"
+    )
+    outcome = say(text, "ask_outlook", 0.99)
+    assert not outcome.reply.facts and "electricians" in outcome.reply.text
