@@ -41,6 +41,7 @@ def turn_of(tracker: Tracker) -> Turn:
         last_answer=tracker.get_slot("last_answer"),
         feedback_asked=tracker.get_slot("feedback_asked"),
         known_background=tracker.get_slot("background"),
+        declined_topic=tracker.get_slot("declined_topic"),
     )
 
 
@@ -63,6 +64,8 @@ def events_of(outcome: Outcome, turn: Turn, answer_id: str | None) -> Events:
         events.append(SlotSet("feedback_asked", outcome.asking))
     if outcome.background is not None:  # what a story told of the person's education and work
         events.append(SlotSet("background", outcome.background))
+    if outcome.declined is not None or turn.declined_topic is not None:  # kept for the next message only
+        events.append(SlotSet("declined_topic", outcome.declined))
     return events
 
 

@@ -92,6 +92,13 @@ CHAT_TO = re.compile(
     re.I,
 )
 CHAT_FOR = re.compile(r"(?<=[a-z] )4(?= (?:me|u|you|beginners?|newbies?|noobs?|ml|mle|an?|the|someone|people)\b)", re.I)
+# This career or the US, named after a question about another job or country ("and ML
+# engineers?", "what about the US then?").
+OWN_SUBJECT = re.compile(
+    r"\b(?:machine[- ]learning|ml|mle|mles|ai|artificial intelligence|us|usa|u\.s\.?|united states|america|"
+    r"the states|here)\b",
+    re.I,
+)
 # (what a script or style element holds is code, not words: "<script>salary</script>")
 MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|<[^>]*>|&[a-z]+;|\{\{.*?\}\}", re.I | re.S)
 LETTERS = re.compile(r"[A-Za-z]{2,}")

@@ -26,6 +26,7 @@ class Turn:
     feedback_asked: object = None  # after a 👎: the rated answer a comment would be about
     background: tuple[str, ...] = ()  # what the person told about themselves (bot.reading), set aside
     known_background: object = None  # the slot: what earlier turns told of it (bot.background.Background)
+    declined_topic: object = None  # the slot: the topic of the last message, declined as another job's or country's
 
 
 @dataclass
@@ -36,3 +37,4 @@ class Outcome:
     feedback: dict[str, object] | None = None  # a rating or comment to store (bot/feedback.py)
     asking: dict[str, object] | None = None  # the answer whose comment the next message may be
     background: dict[str, object] | None = None  # what this turn told of the person's education and work
+    declined: str | None = None  # the topic of a question declined as another job's or country's

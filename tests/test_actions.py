@@ -156,7 +156,8 @@ def test_decline_has_no_figure_and_offers_questions(text, entities, expected):
     assert message["text"] == expected
     assert not numbers_in(message["text"])
     assert [b["payload"] for b in message["buttons"]] == [s.payload for s in KB.suggestions]
-    assert events == []
+    # no fact said, so nothing to follow up; only what a declined question about pay asked
+    assert [e["name"] for e in events] == (["declined_topic"] if "salar" in text else [])
 
 
 @pytest.mark.parametrize(
@@ -347,3 +348,26 @@ def test_what_a_story_tells_of_the_person_is_kept_for_advice_later():
 def test_a_background_slot_not_set_by_the_action_means_nothing_known():
     _, events = run(tracker("what are the next steps for me?", "ask_how_to_start", 0.9, background="I'm a CS grad"))
     assert "background" not in slot_events(events)
+
+
+@pytest.mark.parametrize(
+    "first, intent, then, lead",
+    [
+        ("what do pharmacists earn, just to compare", "out_of_scope", "ok fine, and ML engineers?", ""),
+        ("What's the ML engineer salary in the UK?", "ask_pay", "ok what about in the US then", ""),
+        ("What's the ML engineer salary in the UK?", "ask_pay", "and in Texas?", "Texas"),
+    ],
+)
+def test_after_a_question_about_another_job_or_country_and_ml_engineers_gets_the_same_topic(first, intent, then, lead):
+    message, events = run(tracker(first, intent, 0.87))
+    assert not stated_facts(message["text"], KB)
+    declined = slot_events(events)["declined_topic"]
+    assert declined == "pay"
+    message, events = run(tracker(then, "nlu_fallback", 0.4, declined_topic=declined))
+    assert "$" in message["text"] and "[1]" in message["text"] and lead in message["text"]
+    assert slot_events(events)["declined_topic"] is None  # for the next message only
+
+
+def test_without_a_decline_just_before_and_ml_engineers_is_not_taken_for_a_topic():
+    message, events = run(tracker("ok fine, and ML engineers?", "nlu_fallback", 0.4))
+    assert "$" not in message["text"] and "declined_topic" not in slot_events(events)
