@@ -57,7 +57,8 @@ class Answering:
     ) -> Outcome:
         prior = self._topic_of(turn.intent, confidence)
         texts = self._split(clean) if texts is None else texts  # the parts' terms, words and text
-        parts = self._parts(texts) if clean else [terms]
+        # (one part that is the whole message: its terms are the message's, parsed once)
+        parts = self._parts(texts) if clean and texts != [clean] else [terms]
         if claimed:
             parts = [self._without_claims(part) for part in parts]
         sections: list[Section] = []

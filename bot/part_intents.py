@@ -17,6 +17,7 @@ import os
 import pickle
 from pathlib import Path
 
+import scipy.sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
@@ -44,10 +45,18 @@ class PartIntents:
     def rankings(self, texts: list[str], top: int = 1) -> list[list[tuple[str, float]]]:
         """For each text (one batch), its `top` likeliest intents with their probabilities."""
         rankings = []
-        for probabilities in self.model.predict_proba(list(texts)):
+        for probabilities in self.probabilities(list(texts)):
             order = (-probabilities).argsort(kind="stable")[:top]  # ties: the first, as argmax
             rankings.append([(str(self.model.classes_[i]), float(probabilities[i])) for i in order])
         return rankings
+
+    def probabilities(self, texts: list[str]):
+        """The model's predict_proba, its two feature sets taken straight from their
+        vectorizers: sklearn's FeatureUnion adds about 1.8 ms a call (joblib's set-up) to
+        the 0.3 ms of the features themselves, and a part is read on most long messages."""
+        union, classifier = self.model.steps[0][1], self.model.steps[-1][1]
+        features = scipy.sparse.hstack([vectorizer.transform(texts) for _, vectorizer in union.transformer_list])
+        return classifier.predict_proba(features.tocsr())
 
 
 def examples_hash(examples: dict[str, list[str]]) -> str:

@@ -14,10 +14,14 @@ questions, coverage is.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy
+import scipy.sparse
 
 from bot.knowledge import Knowledge
 
@@ -258,7 +262,11 @@ class Analyzer:
                 self.phrases.setdefault(words[0], []).append((words, word))
 
     def terms(self, text: str) -> list[str]:
-        return self.terms_of(self.nlp(text))
+        return list(self._terms_cached(text)) if len(text) <= 80 else self.terms_of(self.nlp(text))
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 (one Analyzer per process: topic titles, short phrases)
+    def _terms_cached(self, text: str) -> tuple[str, ...]:
+        return tuple(self.terms_of(self.nlp(text)))
 
     def terms_table(self, texts: Iterable[str]) -> dict[str, list[str]]:
         """The terms of many texts, each distinct text parsed once, in batches (spaCy's
@@ -378,6 +386,14 @@ class Index:
                 frequency[term] = frequency.get(term, 0) + 1
         n = len(corpus)
         self._idf = {t: math.log(1 + n / f) for t, f in frequency.items()}
+        # which entry holds which term, columns in sorted term order: coverages() sums each
+        # entry's share in the same order coverage() does, so both give the same floats
+        self._column = {t: i for i, t in enumerate(sorted(frequency))}
+        rows = [(i, self._column[t]) for i, terms in enumerate(self._sets) for t in terms]
+        self._holding = scipy.sparse.csr_matrix(
+            ([1.0] * len(rows), ([r for r, _ in rows], [c for _, c in rows])), shape=(n, len(self._column))
+        )
+        self._holding.sort_indices()
         self._unknown_idf = math.log(1 + n)  # a word no entry has weighs like the rarest
         self.vocabulary = frozenset(frequency)
         self.ranker = RANKERS[ranker](corpus)
@@ -389,6 +405,18 @@ class Index:
         total = sum(self._idf.get(t, self._unknown_idf) for t in unique)
         held = sum(self._idf[t] for t in unique if t in self._sets[index])
         return round(held / total, 9) if total else 0.0
+
+    def coverages(self, terms: Sequence[str]):
+        """coverage() of every entry at once (a numpy array, one per entry)."""
+        unique = sorted(set(terms))
+        total = sum(self._idf.get(t, self._unknown_idf) for t in unique)
+        if not total:
+            return numpy.zeros(len(self.entries))
+        weights = numpy.zeros(len(self._column))
+        for t in unique:
+            if t in self._column:
+                weights[self._column[t]] = self._idf[t]
+        return numpy.round(self._holding @ weights / total, 9)
 
     def phrase_scores(self, terms: Sequence[str]) -> dict[int, float]:
         """For each entry sharing a term with the question, how closely one of its phrases
@@ -434,12 +462,13 @@ class Index:
         kinds = set(kinds) if kinds is not None else None
         hits = []
         phrases = self.phrase_scores(terms)
+        coverages = self.coverages(terms)
         for index, entry in enumerate(self.entries):
             if scores[index] <= 0 or (kinds is not None and entry.kind not in kinds):
                 continue
             if wanted is not None and entry.id not in wanted:
                 continue
-            hits.append(Hit(entry, float(scores[index]), self.coverage(terms, index), phrases.get(index, 0.0)))
+            hits.append(Hit(entry, float(scores[index]), float(coverages[index]), phrases.get(index, 0.0)))
         hits.sort(key=lambda h: (-h.score, -h.coverage))
         # Among entries that hold as much of the question as the top one, the one with a
         # phrase saying just what the question says comes first ("is it any good?": the

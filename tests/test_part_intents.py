@@ -50,3 +50,8 @@ def test_a_broken_kept_file_is_refitted(tmp_path):
     path.write_bytes(b"not a pickle")
     assert load_part_intents(EXAMPLES, tmp_path).classify("hello")[0] == "greet"
     assert pickle.loads(path.read_bytes()) is not None
+
+
+def test_its_probabilities_are_the_fitted_pipelines_own(classifier):
+    texts = ["how much do they earn", "hello", "what does it involve", "zzz"]
+    assert classifier.probabilities(texts) == pytest.approx(classifier.model.predict_proba(texts))
