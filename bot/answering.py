@@ -23,7 +23,6 @@ from bot.cues import (
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
 from bot.reading import ML_WORDS
-from bot.retrieval import plain_words
 from bot.thresholds import (
     ANSWER_COVERAGE,
     CONFIDENT,
@@ -38,6 +37,7 @@ from bot.thresholds import (
     SHORT,
 )
 from bot.turn import Outcome, Turn
+from bot.words import plain_words
 
 # A short part that names this career or the US is not about the place or job before it.
 MINE = re.compile(ML_WORDS.pattern + r"|\b(?:us|usa|u\.s\.?|united states|america|the states)\b", re.I)

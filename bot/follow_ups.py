@@ -23,7 +23,6 @@ from bot.cues import (
     WHY,
 )
 from bot.knowledge import Fact
-from bot.retrieval import content_words
 from bot.thresholds import (
     ANSWER_COVERAGE,
     CHAT_PHRASE_SIMILARITY,
@@ -36,6 +35,7 @@ from bot.thresholds import (
     SHORT,
 )
 from bot.turn import Outcome, Turn
+from bot.words import content_words
 
 
 class FollowUps:

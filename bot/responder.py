@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.analyzer import Analyzer
 from bot.answering import Answering
 from bot.answers import Answers, slot_ids
 from bot.background import Background, background_of
@@ -32,7 +33,7 @@ from bot.follow_ups import FollowUps
 from bot.handlers import context_of, first_outcome
 from bot.occupations import Occupations, load_occupations
 from bot.part_intents import PartIntents
-from bot.retrieval import Analyzer, Retriever
+from bot.retrieval import Retriever
 from bot.turn import Outcome, Turn
 from bot.understanding import Understanding
 

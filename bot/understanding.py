@@ -27,13 +27,13 @@ from bot.cues import (
     WORDS,
 )
 from bot.reading import Reading, read
-from bot.retrieval import DOMAIN_STOP, plain_words
 from bot.thresholds import (
     CHITCHAT_CONFIDENT,
     CONFIDENT,
     SHORT,
 )
 from bot.turn import Turn
+from bot.words import DOMAIN_STOP, plain_words
 
 
 class Understanding:

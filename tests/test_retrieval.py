@@ -8,8 +8,10 @@ import spacy
 import yaml
 
 from bot import KNOWLEDGE_FILE, PROJECT_ROOT
+from bot.analyzer import Analyzer
 from bot.knowledge import load_knowledge
-from bot.retrieval import RANKERS, Analyzer, Retriever, load_examples
+from bot.rankers import RANKERS
+from bot.retrieval import Retriever, load_examples
 from tests.conftest import ANSWERS
 
 KB = ANSWERS.kb

@@ -18,8 +18,9 @@ from typing import Any
 from bot.claims import claimed_figures, digits_for_words
 from bot.cues import CHAT_FOR, CHAT_TO, IDIOM, MARKUP, UNASKED
 from bot.reading import HERE, Reading
-from bot.retrieval import Hit, plain_words
+from bot.retrieval import Hit
 from bot.turn import Turn
+from bot.words import plain_words
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.cues import SHORT_WHY
 from bot.handlers.context import Context
-from bot.retrieval import plain_words
+from bot.words import plain_words
 
 
 def handle(ctx: Context):

@@ -131,9 +131,10 @@ class Grouper:
 
     def __init__(self):
         from bot import DATA_DIR, PROJECT_ROOT
+        from bot.analyzer import Analyzer
         from bot.answers import load_answers
         from bot.part_intents import load_part_intents
-        from bot.retrieval import Analyzer, Retriever, load_examples
+        from bot.retrieval import Retriever, load_examples
         from bot.spacy_pipeline import load
 
         self.kb = load_answers().kb
@@ -150,7 +151,7 @@ class Grouper:
     def terms(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """Each text's terms (spaCy in batches); for one with none ("why?", "in the US
         only?"), its plain words, marked so they only meet each other's."""
-        from bot.retrieval import plain_words
+        from bot.words import plain_words
 
         found = []
         for text, doc in zip(texts, self.analyzer.nlp.pipe(texts, batch_size=256), strict=False):
