@@ -9,9 +9,11 @@ What a turn gets is decided by bot.handlers: an ordered list of small handlers (
 future, reasons, next step, carry on, phrased, junk, scope, chitchat, dates, typed
 follow-up, sources, tell more, doubt, answer), each given the turn's Context, computed once
 (the message read as a whole by bot.reading, cleaned, parsed; its terms, claims and
-entities). The ranking and formatting they share are the Responder's, in four parts:
-bot.understanding (reading a message), bot.choosing (choosing facts), bot.follow_ups
-(following up the last answer) and bot.answering (answering a question in parts).
+entities). The ranking and formatting they share are the Responder's, in seven parts:
+bot.understanding (reading a message), bot.choosing (choosing facts), bot.prior (a topic's
+facts with the intent as prior), bot.follow_ups (following up the last answer),
+bot.next_steps (going on from it), bot.answering (answering a question) and bot.parts
+(answering its parts).
 """
 
 from __future__ import annotations
@@ -31,14 +33,17 @@ from bot.cues import (
 )
 from bot.follow_ups import FollowUps
 from bot.handlers import context_of, first_outcome
+from bot.next_steps import NextSteps
 from bot.occupations import Occupations, load_occupations
 from bot.part_intents import PartIntents
+from bot.parts import Parts
+from bot.prior import Prior
 from bot.retrieval import Retriever
 from bot.turn import Outcome, Turn
 from bot.understanding import Understanding
 
 
-class Responder(Understanding, Choosing, FollowUps, Answering):
+class Responder(Understanding, Choosing, Prior, FollowUps, NextSteps, Answering, Parts):
     """What a turn gets: the first Outcome of bot.handlers' ordered list, with quick replies
     after a fact answer; the ranking and formatting the handlers share come from its parts."""
 
