@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.answers import Section, slot_ids
 from bot.claims import AMOUNT, CLAIM_CUE, SCALE, UNIT, YEAR, spelled_in
 from bot.cues import (
     ADVANCE,
@@ -17,6 +16,7 @@ from bot.cues import (
 )
 from bot.grounding import allowed_numbers, numbers_in
 from bot.knowledge import Fact
+from bot.reply import Section, slot_ids
 from bot.thresholds import (
     CONFIDENT,
     SHORT,

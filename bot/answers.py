@@ -9,93 +9,13 @@ each fact, then a numbered source list with links, one item a line and no blank 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from bot import settings
+from bot.citing import Citing
 from bot.entities import EntityNormaliser
-from bot.knowledge import Fact, Knowledge, Source
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-@dataclass(frozen=True)
-class OutOfScope:
-    """Why a question is out of scope: which message, and about what."""
-
-    message: str  # key in knowledge.messages
-    subject: str
-
-
-@dataclass(frozen=True)
-class Button:
-    title: str
-    payload: str
-
-
-@dataclass
-class Section:
-    """Facts to state, after an optional lead sentence of the bot's own (no figures)."""
-
-    facts: list[Fact]
-    lead: str = ""
-    general: bool = False  # a topic's lead facts, not facts picked for what was asked
-    gap: bool = False  # its lead says the sources lack what was asked
-    gap_id: str = ""  # the knowledge file's gap it says so for
-
-
-@dataclass
-class Reply:
-    text: str
-    buttons: list[Button] = field(default_factory=list)
-    topic: str | None = None  # the topic a fact answer was about
-    facts: list[str] = field(default_factory=list)  # ids of the facts stated, in order
-    # What the reply is, for the maintainer's report (stored with it): "answer" (cited
-    # facts), "gap" (facts after saying the sources lack what was asked), "decline",
-    # "follow_up" (the sources or dates of the last answer), "feedback" (to a rating or a
-    # comment), "chitchat" (the rest).
-    kind: str = "chitchat"
-    gaps: list[str] = field(default_factory=list)  # the known gaps it names
-    # a decline for scope: the knowledge file's message saying so (out_of_region,
-    # other_occupation) and what the question was about ("Germany", "nurses")
-    scope: tuple[str, str] | None = None
-
-
-def human_date(value: str) -> str:
-    """'2022-06' -> 'June 2022'; '2022-11-08' -> 'November 8, 2022'."""
-    parts = [int(p) for p in str(value).split("-")]
-    month = MONTHS[parts[1] - 1]
-    return f"{month} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
-
-
-def source_age(source: Source) -> str:
-    if source.accessed is not None:
-        return f"accessed {human_date(source.accessed.isoformat())}"
-    return str(source.date_note)
-
-
-def slot_ids(value: object) -> list[str]:
-    """The string ids in a slot value that should hold a list of ids; junk is dropped.
-
-    Slots can be set by users (`/intent{"last_facts": ...}`), so they may hold anything.
-    """
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [item for item in value if isinstance(item, str)]
-    return []
+from bot.knowledge import Fact, Knowledge
+from bot.reply import Button, OutOfScope, Reply, Section, slot_ids
 
 
 def _fill(template: str, **values: str) -> str:
@@ -104,52 +24,12 @@ def _fill(template: str, **values: str) -> str:
     return template
 
 
-class Answers:
+class Answers(Citing):
     def __init__(self, kb: Knowledge, entities: EntityNormaliser):
         self.kb = kb
         self.entities = entities
 
     # -- formatting ------------------------------------------------------------
-    def _sources_list(self, facts: Sequence[Fact]) -> list[str]:
-        """Source ids in order of first citation."""
-        order: list[str] = []
-        for fact in facts:
-            for source_id in fact.sources:
-                if source_id not in order:
-                    order.append(source_id)
-        return order
-
-    def _source_block(self, heading: str, facts: Sequence[Fact]) -> str:
-        """A heading line, then one numbered line per source, in order of first citation."""
-        lines = [self.kb.messages[heading]]
-        lines += [self._source_line(n, s, facts) for n, s in enumerate(self._sources_list(facts), 1)]
-        return "\n".join(lines)
-
-    def _source_line(self, number: int, source_id: str, facts: Sequence[Fact]) -> str:
-        source = self.kb.source(source_id)
-        line = f"[{number}] {source.publisher}: [{source.title}]({source.url}), {source_age(source)}"
-        dated = sorted({f.as_of for f in facts if source_id in f.sources and f.as_of})
-        if dated:
-            line += "; figure as of " + ", ".join(human_date(d) for d in dated)
-        return line
-
-    def _cite(self, sections: Sequence[Section]) -> str:
-        """Each section's lead, then its facts with [n] markers; one source list for all."""
-        facts = [f for section in sections for f in section.facts]
-        order = self._sources_list(facts)
-        sentences = []
-        for section in sections:
-            if section.lead:
-                sentences.append(section.lead)
-            for fact in section.facts:
-                body = fact.text.rstrip()
-                stop = body[-1] if body[-1] in ".!?" else "."
-                body = body[:-1] if body[-1] in ".!?" else body
-                if fact.as_of:
-                    body += f" (as of {human_date(fact.as_of)})"
-                markers = "".join(f"[{order.index(s) + 1}]" for s in fact.sources)
-                sentences.append(f"{body} {markers}{stop}")
-        return " ".join(sentences) + "\n" + self._source_block("sources_heading", facts)
 
     def suggestion_buttons(self) -> list[Button]:
         return [Button(s.title, s.payload) for s in self.kb.suggestions]
@@ -249,27 +129,6 @@ class Answers:
     def chitchat(self, message: str) -> Reply:
         return Reply(text=self.kb.messages[message])
 
-    def dates_of(self, fact_ids: object) -> Reply:
-        """How old the figures of these facts are: their `as_of`, or plainly that the
-        source gives no reference year, with the source's accessed date."""
-        facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
-        if not facts:
-            return self.with_suggestions(self.kb.messages["no_answer_yet"])
-        undated = [f for f in facts if not f.as_of and any(c.isdigit() for c in f.text)]
-        if not undated and not any(f.as_of for f in facts):
-            return self.sources_of(fact_ids)  # no figures: the source list has the dates
-        sections = []
-        for source_id in dict.fromkeys(s for f in undated for s in f.sources):
-            source = self.kb.source(source_id)
-            detail = self.message("no_reference_year", publisher=source.publisher, age=source_age(source))
-            sections.append(
-                Section([f for f in undated if source_id in f.sources], self.message("gap", detail=detail), gap=True)
-            )
-        dated = [f for f in facts if f.as_of]
-        if dated:
-            sections.insert(0, Section(dated, self.kb.messages["figure_dates"]))
-        return replace(self.compose(sections, None), kind="follow_up")
-
     def keyed(self, topic_facts: list[Fact], values: Mapping[str, list[str]]) -> list[Fact]:
         """Facts of the topic whose keys match an entity value, in domain.yml's label order."""
         for label in self.entities.labels:
@@ -298,19 +157,6 @@ class Answers:
             title = self.kb.topic(topic_id).title
             return self.with_suggestions(_fill(self.kb.messages["no_more"], topic=title))
         return self._topic_reply(topic_id, remaining[:1])
-
-    def sources_of(self, fact_ids: object) -> Reply:
-        """Where the facts of the last answer come from."""
-        facts = [self.kb.fact(f) for f in slot_ids(fact_ids) if self.kb.has_fact(f)]
-        if not facts:
-            return self.with_suggestions(self.kb.messages["no_answer_yet"])
-        return Reply(text=self._source_block("sources_of_last", facts), facts=[f.id for f in facts], kind="follow_up")
-
-
-def seen_after(seen: object, reply: Reply) -> list[str]:
-    """The facts shown so far on a topic, after `reply` (junk slot values dropped)."""
-    before = slot_ids(seen)
-    return before + [f for f in reply.facts if f not in before]
 
 
 def load_answers(knowledge_file=None, domain_file=None, patterns_file=None) -> Answers:

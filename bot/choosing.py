@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.answers import Section
 from bot.cues import (
     HAS_TYPE,
     REFERRING,
 )
 from bot.knowledge import Fact
+from bot.reply import Section
 from bot.retrieval import Hit
 from bot.thresholds import (
     ANSWER_COVERAGE,

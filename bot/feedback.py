@@ -25,10 +25,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from bot.answers import Reply, slot_ids
 from bot.claims import claimed_figures
 from bot.cues import FOLLOW_UPS
 from bot.reading import asks
+from bot.reply import Reply, slot_ids
 from bot.responder import Responder
 from bot.thresholds import CHITCHAT_CONFIDENT
 from bot.turn import Outcome, Turn

@@ -4,7 +4,6 @@ question about what was just said, "what year?" / "by how much?", "why?", "which
 
 from __future__ import annotations
 
-from bot.answers import Section, slot_ids
 from bot.cues import (
     CARRY_ON,
     DOUBT,
@@ -13,6 +12,7 @@ from bot.cues import (
     SHORT_WHY,
     WHY,
 )
+from bot.reply import Section, slot_ids
 from bot.thresholds import (
     ANSWER_COVERAGE,
     FOLLOW_UP_COVERAGE,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.answers import Answers, Reply, Section
+from bot.answers import Answers
+from bot.reply import Reply, Section
 
 
 def forecast_reply(answers: Answers, subject: str) -> Reply | None:

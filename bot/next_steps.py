@@ -4,7 +4,6 @@ read by its closest phrasing."""
 
 from __future__ import annotations
 
-from bot.answers import Section, slot_ids
 from bot.cues import (
     CARRY_ON,
     CHITCHAT,
@@ -18,6 +17,7 @@ from bot.cues import (
     STRUCTURED,
 )
 from bot.knowledge import Fact
+from bot.reply import Section, slot_ids
 from bot.thresholds import (
     ANSWER_COVERAGE,
     CHAT_PHRASE_SIMILARITY,

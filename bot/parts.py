@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.answers import Section
 from bot.cues import (
     COUNTING,
     DECLINE_INTENTS,
@@ -15,6 +14,7 @@ from bot.cues import (
     OWN_BACKGROUND,
 )
 from bot.reading import ML_WORDS
+from bot.reply import Section
 from bot.thresholds import (
     ANSWER_COVERAGE,
     CONFIDENT,

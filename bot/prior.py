@@ -3,7 +3,7 @@ lead facts, unless the question asks for a detail another fact or a known gap ho
 
 from __future__ import annotations
 
-from bot.answers import Section
+from bot.reply import Section
 from bot.thresholds import (
     ANSWER_COVERAGE,
     CROSS_TOPIC_COVERAGE,

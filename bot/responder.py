@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from bot.analyzer import Analyzer
 from bot.answering import Answering
-from bot.answers import Answers, slot_ids
+from bot.answers import Answers
 from bot.background import Background, background_of
 from bot.choosing import Choosing
 from bot.cues import (
@@ -38,6 +38,7 @@ from bot.occupations import Occupations, load_occupations
 from bot.part_intents import PartIntents
 from bot.parts import Parts
 from bot.prior import Prior
+from bot.reply import slot_ids
 from bot.retrieval import Retriever
 from bot.turn import Outcome, Turn
 from bot.understanding import Understanding

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.answers import Reply
+from bot.reply import Reply
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from bot.answers import slot_ids
 from bot.cues import (
     ABOUT_ME,
     ASKS_SOURCE,
@@ -27,6 +26,7 @@ from bot.cues import (
     WORDS,
 )
 from bot.reading import Reading, read
+from bot.reply import slot_ids
 from bot.thresholds import (
     CHITCHAT_CONFIDENT,
     CONFIDENT,

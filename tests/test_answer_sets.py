@@ -12,7 +12,7 @@ import functools
 
 import pytest
 
-from bot.answers import human_date
+from bot.citing import human_date
 from bot.measure.answer_eval import LOCKED, SETS_DIR, load_cases, run, run_in_process, summary
 from bot.measure.nlu_eval import near_duplicates, training_texts
 from tests.conftest import ANSWERS

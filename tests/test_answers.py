@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from bot import DOMAIN_FILE
-from bot.answers import human_date, seen_after, source_age
+from bot.citing import human_date, source_age
 from bot.entities import EntityNormaliser, load_patterns
 from bot.grounding import allowed_numbers, stated_body, stated_facts
+from bot.reply import seen_after
 from tests.conftest import ANSWERS, numbers_in, ungrounded
 from tests.support.seed_pins import SEED_ANSWERS
 

@@ -6,7 +6,7 @@ Fact ids name the expected facts (ids are stable references; wording is not pinn
 import pytest
 
 from actions.actions import RESPONDER as SERVED
-from bot.answers import human_date
+from bot.citing import human_date
 from bot.claims import digits_for_words
 from bot.grounding import numbers_in, stated_facts
 from bot.turn import Turn

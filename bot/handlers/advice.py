@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-from bot.answers import Section
 from bot.background import Background, background_of
 from bot.cues import NEXT_STEP
 from bot.handlers.context import Context
 from bot.reading import START_QUESTION
+from bot.reply import Section
 
 # The question asks the way in ("how would someone like me become one?", "main steps?").
 ASKS_THE_WAY = re.compile(

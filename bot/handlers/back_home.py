@@ -4,9 +4,9 @@ earn?"), a short message turning to this career or the US ("ok, and ML engineers
 
 from __future__ import annotations
 
-from bot.answers import Section
 from bot.cues import OWN_SUBJECT
 from bot.handlers.context import Context
+from bot.reply import Section
 from bot.thresholds import SHORT
 
 

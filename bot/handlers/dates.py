@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.answers import slot_ids
 from bot.cues import DATE_CUE
 from bot.handlers.context import Context
+from bot.reply import slot_ids
 from bot.turn import Outcome
 
 

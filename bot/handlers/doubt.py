@@ -3,8 +3,8 @@ that holds the figure, if any, then the facts just given; never the user's figur
 
 from __future__ import annotations
 
-from bot.answers import Section, slot_ids
 from bot.handlers.context import Context
+from bot.reply import Section, slot_ids
 from bot.thresholds import OVERRIDE_COVERAGE
 from bot.turn import Outcome
 

@@ -3,9 +3,9 @@ declined, never a figure."""
 
 from __future__ import annotations
 
-from bot.answers import slot_ids
 from bot.cues import CHITCHAT, INJECTION, MARKUP, STRUCTURED, WORDS
 from bot.handlers.context import Context
+from bot.reply import slot_ids
 
 
 def _unrecognised(ctx: Context) -> bool:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.answers import Section
 from bot.handlers.context import Context
+from bot.reply import Section
 
 
 def handle(ctx: Context):

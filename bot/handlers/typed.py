@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.answers import slot_ids
 from bot.handlers.context import Context
+from bot.reply import slot_ids
 from bot.turn import Outcome
 
 
