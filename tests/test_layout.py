@@ -67,3 +67,26 @@ def test_the_graph_is_read_from_the_sources():
 
 def test_no_module_imports_itself_through_others():
     assert cycles(imports()) == []
+
+
+# The answering core: bot/'s own modules with no Rasa import, and its handlers (issue 25's sizes).
+CORE = [
+    p
+    for p in [*(PROJECT_ROOT / "bot").glob("*.py"), *(PROJECT_ROOT / "bot" / "handlers").glob("*.py")]
+    if not any(
+        line.strip().startswith(("import rasa", "from rasa")) for line in p.read_text(encoding="utf-8").splitlines()
+    )
+]
+
+
+def test_the_answering_core_is_small_modules_of_small_classes():
+    assert len(CORE) > 30
+    too_long = {p.name: n for p in CORE if (n := len(p.read_text(encoding="utf-8").splitlines())) > 320}
+    classes = {
+        f"{p.name}:{node.name}": node.end_lineno - node.lineno + 1
+        for p in CORE
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+    }
+    assert too_long == {}
+    assert {name: n for name, n in classes.items() if n > 160} == {}
