@@ -84,8 +84,8 @@ class Responder(Understanding, Choosing, Prior, FollowUps, NextSteps, Answering,
         ctx = context_of(self, turn)
         outcome = first_outcome(ctx)
         if ctx.turn.background:  # a story: what it tells of the person, kept for later turns
-            told = Background.from_slot(turn.known_background).updated(background_of(ctx.turn.background))
-            if told.known:
+            told = Background.from_slot(turn.known_background).updated(self._background_of(ctx.turn.background))
+            if told != Background():
                 outcome = replace(outcome, background=told.as_slot())
         reply = outcome.reply
         if not (reply.facts and self.kb.has_topic(reply.topic)):
@@ -94,6 +94,13 @@ class Responder(Understanding, Choosing, Prior, FollowUps, NextSteps, Answering,
         if not reply.buttons:
             reply = replace(reply, buttons=self.answers.after_answer_buttons(reply.topic, outcome.seen, asked))
         return replace(outcome, reply=reply, asked=asked)
+
+    def _background_of(self, sentences: tuple[str, ...]) -> Background:
+        """What a story tells of the person, with the job and place it names."""
+        text = " ".join(sentences)[:1000]
+        jobs = self.occupations.titles(text)
+        places = [e.text for e in self.analyzer.nlp(text).ents if e.label_ in ("us_place", "country")]
+        return background_of(sentences, jobs[0].text.lower() if jobs else None, places[0] if places else None)
 
 
 def load_responder(answers: Answers | None = None, ranker: str = "bm25") -> Responder:
