@@ -95,7 +95,8 @@ WANTS_TO_KNOW = re.compile(
 )
 # Where the person lives, as the question says it ("what's the pay around here?").
 HERE = re.compile(
-    r"\b(?:around here|over here|here|in my (?:area|state|city|region|town)|where i live|locally|near me)\b", re.I
+    r"\b(?:around here|over here|here|there|in my (?:area|state|city|region|town)|where i live|locally|near me)\b",
+    re.I,
 )
 # A figure the person gives of their own pay ("I make about 58k"): background, not a claim.
 OWN_PAY = re.compile(
@@ -103,6 +104,14 @@ OWN_PAY = re.compile(
     r"(?:,|\band|\bbut)\s+(?:make|earn)\s+(?:about|around|roughly|like|only|just)?\s*[$~]?\d",
     re.I,
 )
+# What a fragment naming a job asks about, when it is not the person's own ("outlook for plumbers").
+ASKED_ABOUT = re.compile(
+    r"\b(?:outlook|salar\w*|pay|paid|earn\w*|wages?|income|demand|growth|growing|hiring|openings|prospects|"
+    r"how much|duties|future)\b",
+    re.I,
+)
+# A sentence that opens by saying who the person is ("I'm a nurse practitioner ...").
+IDENTITY = re.compile(r"^\W*(?:(?:hi|hey|hello|so|ok|well)\W+)*(?:i'?m|i am|im|i work as|i'?ve been) an?\b", re.I)
 FIRST_PERSON = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|i'?d|my|me|myself)\b", re.I)
 # What says who the person is: an age, years of experience, a degree or school, a place
 # they live or come from, a job they do or did ("Chemist here", "Retail store manager, 37").
@@ -227,7 +236,7 @@ def read(text: str, this_year: int, horizon: int | None = None, jobs=None) -> Re
     if any(AMOUNT.search(s) and not OWN_PAY.search(s) for s in told):
         pass  # a told sentence with an amount may be a claim to check: "I read they make $500k."
     elif questions:
-        kept = [_asked(s) for s in _with_the_question(sentences, told, questions)]
+        kept = [_asked(s) for s in _with_the_question(sentences, told, questions, jobs)]
         if told or kept != [s for s in sentences if s not in told]:
             reading = Reading(" ".join(kept), tuple(sentences), tuple(told), implied=not told)
     elif (len(sentences) >= 2 or START_CUE.search(text)) and (
@@ -242,12 +251,16 @@ def read(text: str, this_year: int, horizon: int | None = None, jobs=None) -> Re
 
 
 def _background(sentence: str, jobs=None) -> bool:
-    """A sentence that tells who the person is, and says nothing of this career (that one
-    stays with the question: "our ML engineers fascinate me. What do they do?")."""
-    if asks(sentence) or ML_WORDS.search(sentence):
+    """A sentence that tells who the person is: their job, age, degree, place, years ("I'm a
+    nurse practitioner in Idaho and weirdly drawn to AI"), not what others do in this career
+    ("our ML engineers fascinate me")."""
+    if asks(sentence):
+        return False
+    if ML_WORDS.search(sentence) and not (IDENTITY.match(sentence) and jobs is not None and jobs(sentence)):
         return False
     mine = FIRST_PERSON.search(sentence) and not re.search(r"\b(?:we|our|us)\b", sentence, re.I)
-    named = jobs is not None and bool(jobs(sentence))
+    # ("job outlook for plumbers pls" names a job to ask about it, not to say who one is)
+    named = jobs is not None and bool(jobs(sentence)) and (mine or not ASKED_ABOUT.search(sentence))
     # a fragment: "no degree.", "Retail store manager, 37, Wisconsin.", "Background: 41, CPA"
     fragment = len(sentence.split()) <= 6 or bool(re.match(r"^\W*background\b", sentence, re.I)) or named
     return bool(
@@ -255,20 +268,22 @@ def _background(sentence: str, jobs=None) -> bool:
     )
 
 
-def _with_the_question(sentences: list[str], told: list[str], questions: list[str]) -> list[str]:
+def _with_the_question(sentences: list[str], told: list[str], questions: list[str], jobs=None) -> list[str]:
     """What stays with the question when a story is set aside: the questions, and the
-    sentence a short question leans on ("My goal is a job that pays well. Does ML
-    engineering qualify?"); what else the person says about this career ("everyone at my
-    firm talks about AI") is set aside with the story."""
-    if not told and questions == [s for s in sentences if asks(s)]:
-        return sentences
+    sentence a short question leans on ("Our ML engineers fascinate me. What do they do?",
+    "My goal is a job that pays well. Does ML engineering qualify?"). With a story, what
+    else the person says about this career ("everyone at my firm talks about AI") is set
+    aside with it; without one, only a statement naming another job ("His counselor
+    suggested ML.") is."""
     kept = []
     for index, sentence in enumerate(sentences):
-        if sentence in told:
-            continue
         following = sentences[index + 1] if index + 1 < len(sentences) else ""
         leaned_on = following and following in questions and len(following.split()) <= 6
-        if sentence in questions or leaned_on:
+        if sentence in told and not (leaned_on and ML_WORDS.search(sentence)):
+            continue
+        if sentence in questions or leaned_on or AMOUNT.search(sentence):  # (a figure may be a claim to check)
+            kept.append(sentence)
+        elif not told and not (jobs is not None and jobs(sentence)):
             kept.append(sentence)
     return kept
 

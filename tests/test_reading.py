@@ -24,8 +24,23 @@ def test_a_story_before_the_question_is_background_and_the_question_is_what_is_a
     assert reading.rewritten and not reading.implied
 
 
-def test_what_the_person_says_about_this_career_stays_with_the_question():
+def test_who_the_person_is_is_their_story_and_what_they_say_of_this_career_stays_with_a_short_question():
     text = "I'm a UX designer at a startup and our ML engineers fascinate me. What do they actually do?"
+    reading = read_(text)
+    assert reading.text == text and "UX designer" in reading.told[0]  # ("they": the ML engineers)
+    reading = read_(
+        "I'm a nurse practitioner in Idaho and weirdly drawn to AI. How does someone become an ML engineer?"
+    )
+    assert reading.text == "How does someone become an ML engineer?" and "nurse" in reading.told[0]
+
+
+def test_without_a_story_only_a_statement_about_another_job_is_set_aside():
+    text = "My son is 17. His counselor suggested machine learning. Can you explain what the job involves?"
+    assert read_(text).text == "My son is 17. Can you explain what the job involves?"
+
+
+def test_a_statement_with_a_figure_stays_with_the_short_question_it_comes_with():
+    text = "My cousin says they make $300k. Is that true?"
     assert read_(text).text == text
 
 

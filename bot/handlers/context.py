@@ -98,9 +98,10 @@ def context_of(responder, turn: Turn) -> Context:
         terms, clean = [], ""
     else:
         values = responder._entities(turn, clean, doc)
-        if reading is not None and reading.told and HERE.search(clean) and not values.get("us_place"):
+        aside = [s for s in reading.sentences if s not in reading.text] if reading is not None else []
+        if aside and HERE.search(clean) and not values.get("us_place"):
             # "I'm in the Seattle area. What's the pay around here?": the place the story names
-            told = " ".join(reading.told)
+            told = " ".join(aside)
             place = responder._entities(Turn(told), told, responder.analyzer.nlp(told)).get("us_place")
             if place:
                 values = {**values, "us_place": place}
