@@ -99,6 +99,11 @@ OWN_SUBJECT = re.compile(
     r"the states|here)\b",
     re.I,
 )
+# "Are you a bot?" says whom it asks: you, or a bot, a person, ChatGPT ...
+ABOUT_THE_BOT = re.compile(
+    r"\b(?:you|u|ur|yourself|bot|robot|human|chatgpt|gpt|person|people|someone|somebody|machine\?|ai\?)",
+    re.I,
+)
 # (what a script or style element holds is code, not words: "<script>salary</script>")
 MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|<[^>]*>|&[a-z]+;|\{\{.*?\}\}", re.I | re.S)
 LETTERS = re.compile(r"[A-Za-z]{2,}")

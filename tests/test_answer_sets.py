@@ -61,6 +61,7 @@ MINIMUMS = {
     name: MINIMUM for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
 }
 MINIMUMS["heldout8"] = {"story-first": 40, "other-occupation": 25, "future": 25, "two-part": 20, "follow-up": 25}
+MINIMUMS["heldout9"] = {"story-first": 40, "other-occupation": 25, "future": 25, "follow-up": 30, "two-part": 15}
 
 
 def turns(name):
@@ -106,6 +107,7 @@ OVERLAP_AT_COMMIT = {
     "heldout6": {"training": 24, "asks": 11},
     "heldout7": {"training": 30, "asks": 20},
     "heldout8": {"training": 29, "asks": 13},
+    "heldout9": {"training": 22, "asks": 5},
 }
 
 

@@ -1156,3 +1156,11 @@ def test_someone_elses_question_about_their_own_job_is_about_that_job():
     )
     outcome = say(text, "ask_outlook", 0.99)
     assert not outcome.reply.facts and "electricians" in outcome.reply.text
+
+
+@pytest.mark.parametrize(
+    "text, kind", [("Realistically, is it a quick thing or a long haul?", None), ("r u human", "bot")]
+)
+def test_are_you_a_bot_needs_words_that_ask_about_the_bot(text, kind):
+    outcome = say(text, "bot_challenge", 0.68)
+    assert (outcome.reply.text == KB.messages["bot_challenge"]) == (kind == "bot")

@@ -3,7 +3,7 @@ really a question ("what level?" is not a "help")."""
 
 from __future__ import annotations
 
-from bot.cues import CHITCHAT, OFFERS
+from bot.cues import ABOUT_THE_BOT, CHITCHAT, OFFERS
 from bot.handlers.context import Context
 from bot.thresholds import CHITCHAT_CONFIDENT, OVERRIDE_COVERAGE
 from bot.turn import Outcome
@@ -12,6 +12,8 @@ from bot.turn import Outcome
 def handle(ctx: Context):
     if ctx.intent not in CHITCHAT:
         return None
+    if ctx.intent == "bot_challenge" and not ABOUT_THE_BOT.search(ctx.clean or ctx.text):
+        return None  # "Realistically, is it a quick thing or a long haul?" asks nothing of the bot
     strong = ctx.strong
     question = (
         strong is not None
