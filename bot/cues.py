@@ -101,7 +101,8 @@ OWN_SUBJECT = re.compile(
 )
 # "Are you a bot?" says whom it asks: you, or a bot, a person, ChatGPT ...
 ABOUT_THE_BOT = re.compile(
-    r"\b(?:you|u|ur|yourself|bot|robot|human|chatgpt|gpt|person|people|someone|somebody|machine\?|ai\?)",
+    r"\b(?:you|u|ur|yourself|bot|robot|human|chatgpt|gpt|person|people|someone|somebody|machine\?|ai\?|"
+    r"talking to|chatting with|who is this|who's this|whos this)",
     re.I,
 )
 # (what a script or style element holds is code, not words: "<script>salary</script>")

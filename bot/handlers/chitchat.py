@@ -8,11 +8,13 @@ from bot.handlers.context import Context
 from bot.thresholds import CHITCHAT_CONFIDENT, OVERRIDE_COVERAGE
 from bot.turn import Outcome
 
+SURE = 0.9  # "are you a bot?" read this surely needs no word saying so ("who's this?")
+
 
 def handle(ctx: Context):
     if ctx.intent not in CHITCHAT:
         return None
-    if ctx.intent == "bot_challenge" and not ABOUT_THE_BOT.search(ctx.clean or ctx.text):
+    if ctx.intent == "bot_challenge" and ctx.confidence < SURE and not ABOUT_THE_BOT.search(ctx.clean or ctx.text):
         return None  # "Realistically, is it a quick thing or a long haul?" asks nothing of the bot
     strong = ctx.strong
     question = (
