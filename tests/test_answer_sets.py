@@ -53,7 +53,13 @@ KB = ANSWERS.kb
 # under the pooled score when it was set, instead of a floor per set (whose 1-3 turns of slack
 # blocked restructuring more than they measured generalisation). Scoring is deterministic.
 # Set on 2026-12-07 at the start of issue 25: pooled 0.916 (1741/1901), heldout8 0.805 (165/205).
-POOLED_GATE = 0.896
+# heldout9 (237 scored turns), written blind the same way at the start of issue 25's second
+# session (from the article and a description of the users only) and copied in unread: 0.894
+# (212/237, in-process) on that session's first commit (2f15873), 0.924 (219/237) at its end,
+# the one reading after changes chosen on the dev set (which gained dev14, written the same way).
+# The same end reading: heldout8 0.893 (183/205; its third reading), the eight older sets pooled
+# 0.922 -> 0.925 (1759/1901). Raised then to two points under the nine sets pooled, 0.925 (1978/2138).
+POOLED_GATE = 0.905
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 # What each locked set was written to hold (scored turns per category, at least).
 MINIMUM = {"detail": 50, "two_part": 25, "follow_up": 25, "junk": 40, "pushed_figure": 15}
