@@ -141,7 +141,8 @@ class Parts:
             )
             clear = found and (hit.coverage >= OVERRIDE_COVERAGE or about_us)
             return self._section_for_hit(hit) if clear else None
-        unsure = not found and terms and isinstance(turn.text, str) and not turn.text.startswith("/")
+        # (a word the bot knows, at least: ":moneybag: :chart:" reads like pay to n-grams alone)
+        unsure = not found and self._known(terms) and isinstance(turn.text, str) and not turn.text.startswith("/")
         if (
             unsure
             and self.second_opinion is not None

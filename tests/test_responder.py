@@ -1164,3 +1164,8 @@ def test_someone_elses_question_about_their_own_job_is_about_that_job():
 def test_are_you_a_bot_needs_words_that_ask_about_the_bot(text, kind):
     outcome = say(text, "bot_challenge", 0.68)
     assert (outcome.reply.text == KB.messages["bot_challenge"]) == (kind == "bot")
+
+
+def test_the_second_opinion_is_not_asked_about_words_the_bot_does_not_know():
+    outcome = say(":briefcase: :moneybag: :chart_with_upwards_trend:", "nlu_fallback", 0.4)
+    assert not outcome.reply.facts and not numbers_in(outcome.reply.text)
