@@ -69,8 +69,10 @@ class Responder(Understanding, Choosing, Prior, FollowUps, NextSteps, Answering,
         self.has_type = dict(HAS_TYPE)
         self.kind_terms: dict[str, set] = {}
         for name, kind in self.kb.kinds.items():
-            self.asked_type[name] = re.compile(
-                r"\b(?:which|what|wat)\s+(?:" + "|".join(re.escape(w) for w in kind.asked) + r")\b", re.I
+            self.asked_type[name] = re.compile(  # ("in what?" right after "a bachelor's degree")
+                r"\b(?:which|what|wat)\s+(?:" + "|".join(re.escape(w) for w in kind.asked) + r")\b"
+                r"|^\W*(?:in|of) (?:what|which|wat)\W*$",
+                re.I,
             )
             self.has_type[name] = re.compile(
                 r"\b(?:" + "|".join(re.escape(w) for w in kind.named) + r")\b", re.I

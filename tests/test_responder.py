@@ -1169,3 +1169,8 @@ def test_are_you_a_bot_needs_words_that_ask_about_the_bot(text, kind):
 def test_the_second_opinion_is_not_asked_about_words_the_bot_does_not_know():
     outcome = say(":briefcase: :moneybag: :chart_with_upwards_trend:", "nlu_fallback", 0.4)
     assert not outcome.reply.facts and not numbers_in(outcome.reply.text)
+
+
+def test_in_what_right_after_the_degree_answer_asks_its_field():
+    outcome = say("in what?", "out_of_scope", 0.45, last_topic="education", last_facts=["degree_bachelor"])
+    assert "computer science" in outcome.reply.text and "[1]" in outcome.reply.text
