@@ -59,6 +59,9 @@ KB = ANSWERS.kb
 # the one reading after changes chosen on the dev set (which gained dev14, written the same way).
 # The same end reading: heldout8 0.893 (183/205; its third reading), the eight older sets pooled
 # 0.922 -> 0.925 (1759/1901). Raised then to two points under the nine sets pooled, 0.925 (1978/2138).
+# heldout10 (232 scored turns), written blind the same way at the end of that session for the
+# next piece of work and copied in unread: 0.888 (206/232) on commit after f2af433's three small
+# fixes (its "before" reading; no change has been chosen by it).
 POOLED_GATE = 0.905
 SETS = sorted(p.stem for p in SETS_DIR.glob("*.yml"))
 # What each locked set was written to hold (scored turns per category, at least).
@@ -68,6 +71,7 @@ MINIMUMS = {
 }
 MINIMUMS["heldout8"] = {"story-first": 40, "other-occupation": 25, "future": 25, "two-part": 20, "follow-up": 25}
 MINIMUMS["heldout9"] = {"story-first": 40, "other-occupation": 25, "future": 25, "follow-up": 30, "two-part": 15}
+MINIMUMS["heldout10"] = {"story-first": 40, "other-occupation": 25, "future": 25, "follow-up": 30, "two-part": 20}
 
 
 def turns(name):
@@ -114,6 +118,7 @@ OVERLAP_AT_COMMIT = {
     "heldout7": {"training": 30, "asks": 20},
     "heldout8": {"training": 29, "asks": 13},
     "heldout9": {"training": 22, "asks": 5},
+    "heldout10": {"training": 25, "asks": 6},
 }
 
 
