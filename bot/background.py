@@ -10,7 +10,7 @@ Used to tell someone where they seem to be on the path the sources describe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 NO_DEGREE = re.compile(
     r"\bno (?:college |university )?degree\b|\bwithout a degree\b|\bdropped out\b|\bdon'?t have a degree\b|"
@@ -82,15 +82,7 @@ class Background:
     place: str | None = None  # a US state or city, or a country (the entity patterns' value)
 
     def as_slot(self) -> dict[str, object]:
-        return {
-            "degree": self.degree,
-            "field": self.field,
-            "data_work": self.data_work,
-            "job": self.job,
-            "years": self.years,
-            "age": self.age,
-            "place": self.place,
-        }
+        return asdict(self)
 
     @classmethod
     def from_slot(cls, value: object) -> Background:

@@ -94,11 +94,8 @@ CHAT_TO = re.compile(
 CHAT_FOR = re.compile(r"(?<=[a-z] )4(?= (?:me|u|you|beginners?|newbies?|noobs?|ml|mle|an?|the|someone|people)\b)", re.I)
 # This career or the US, named after a question about another job or country ("and ML
 # engineers?", "what about the US then?").
-OWN_SUBJECT = re.compile(
-    r"\b(?:machine[- ]learning|ml|mle|mles|ai|artificial intelligence|us|usa|u\.s\.?|united states|america|"
-    r"the states|here)\b",
-    re.I,
-)
+THE_US = r"\b(?:us|usa|u\.s\.?|united states|america|the states)\b"
+OWN_SUBJECT = re.compile(r"\b(?:machine[- ]learning|ml|mle|mles|ai|artificial intelligence|here)\b|" + THE_US, re.I)
 # "Are you a bot?" says whom it asks: you, or a bot, a person, ChatGPT ...
 ABOUT_THE_BOT = re.compile(
     r"\b(?:you|u|ur|yourself|bot|robot|human|chatgpt|gpt|person|people|someone|somebody|machine\?|ai\?|"

@@ -12,6 +12,7 @@ from bot.cues import (
     DECLINE_INTENTS,
     NAMING,
     OWN_BACKGROUND,
+    THE_US,
 )
 from bot.reading import ML_WORDS
 from bot.reply import Section
@@ -32,7 +33,7 @@ from bot.turn import Outcome, Turn
 from bot.words import plain_words
 
 # A short part that names this career or the US is not about the place or job before it.
-MINE = re.compile(ML_WORDS.pattern + r"|\b(?:us|usa|u\.s\.?|united states|america|the states)\b", re.I)
+MINE = re.compile(ML_WORDS.pattern + "|" + THE_US, re.I)
 
 
 class Parts:

@@ -18,6 +18,7 @@ PLAIN_SIMILARITY = 0.6  # for a question of stop words only to take a training e
 LEANING_COVERAGE = 0.6  # for a message leaning on the last answer to stay on its topic
 CONFIDENT = 0.6  # an intent this sure is a topic prior
 SECOND_OPINION = 0.6  # where no entry holds enough of a question: the n-gram classifier this sure decides
+BOT_CHALLENGE_SURE = 0.9  # "are you a bot?" read this surely needs no word naming the bot ("who's this?")
 CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of its own
 SHORT = 5  # a message with at most this many content words may be a follow-up
 LONE_WORD_PHRASE = 0.75  # for one word of an off-topic message to find a fact: a phrase this close

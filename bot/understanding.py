@@ -42,8 +42,13 @@ class Understanding:
         text = turn.text if isinstance(turn.text, str) else ""
         if turn.refused or not text.strip() or text.lstrip().startswith("/"):
             return None
+        return read(text, date.today().year, self.horizon, jobs=self.occupations.titles)
+
+    @property
+    def horizon(self) -> int | None:
+        """The last year the sources forecast demand to (data/knowledge.yml `forecasts`)."""
         demand = self.kb.forecasts.get("demand")
-        return read(text, date.today().year, demand.until if demand else None, jobs=self.occupations.titles)
+        return demand.until if demand else None
 
     def _entities(self, turn: Turn, clean: str, doc) -> dict[str, list[str]]:
         """Canonical entity values, from Rasa and from our own pipeline; a country or an

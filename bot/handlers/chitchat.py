@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from bot.cues import ABOUT_THE_BOT, CHITCHAT, OFFERS
 from bot.handlers.context import Context
-from bot.thresholds import CHITCHAT_CONFIDENT, OVERRIDE_COVERAGE
+from bot.thresholds import BOT_CHALLENGE_SURE, CHITCHAT_CONFIDENT, OVERRIDE_COVERAGE
 from bot.turn import Outcome
-
-SURE = 0.9  # "are you a bot?" read this surely needs no word saying so ("who's this?")
 
 
 def handle(ctx: Context):
     if ctx.intent not in CHITCHAT:
         return None
-    if ctx.intent == "bot_challenge" and ctx.confidence < SURE and not ABOUT_THE_BOT.search(ctx.clean or ctx.text):
+    if (
+        ctx.intent == "bot_challenge"
+        and ctx.confidence < BOT_CHALLENGE_SURE
+        and not ABOUT_THE_BOT.search(ctx.clean or ctx.text)
+    ):
         return None  # "Realistically, is it a quick thing or a long haul?" asks nothing of the bot
     strong = ctx.strong
     question = (

@@ -63,9 +63,7 @@ class Context:
 
     @property
     def horizon(self) -> int | None:
-        """The last year the sources forecast demand to (data/knowledge.yml `forecasts`)."""
-        demand = self.kb.forecasts.get("demand")
-        return demand.until if demand else None
+        return self.responder.horizon
 
     @property
     def answers(self):
