@@ -4,7 +4,6 @@ SHELL := /bin/bash
 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export PYTHONDONTWRITEBYTECODE := 1
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -18,7 +17,7 @@ WEB_STAMP := web/node_modules/.packages
 WEB_DEV_STAMP := web/node_modules/.dev-packages
 DEV_STAMP := $(VENV)/.dev-installed
 TRAIN_INPUTS := config.yml domain.yml data/rules.yml $(wildcard data/nlu/*.yml) $(SPACY_MODEL)/meta.json \
-  data/knowledge.yml bot/part_intents.py bot/second_opinion.py
+  data/knowledge.yml bot/part_intents.py bot/second_opinion.py bot/analyzer.py bot/words.py
 
 # Rasa 3.6 needs Python 3.10. PYTHON=... overrides; otherwise try the usual places,
 # running each candidate (a pyenv shim may exist and still fail).
@@ -88,10 +87,13 @@ $(WEB_DEV_STAMP): $(WEB_STAMP)
 
 web: $(WEB_STAMP)
 
+# Rasa's training and what the responder builds from the same data (bot.built_cache: its
+# classifiers and index terms) at once, each on a core of its own.
 $(MODEL): $(TRAIN_INPUTS)
+	@$(PY) -m bot.responder & built=$$!; \
 	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
-	  --out models --fixed-model-name career
-	$(PY) -m bot.second_opinion
+	  --out models --fixed-model-name career || { kill $$built; exit 1; }; \
+	wait $$built
 	@touch $@
 
 train: $(MODEL)

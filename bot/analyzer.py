@@ -4,8 +4,14 @@ punctuation or places, with the knowledge file's synonyms (bot.retrieval indexes
 from __future__ import annotations
 
 import functools
+import json
+import sys
 from collections.abc import Iterable
+from hashlib import sha256
+from pathlib import Path
 
+from bot import words as word_rules
+from bot.built_cache import cached, content_hash
 from bot.words import DOMAIN_STOP, FILLER, LEMMA_FIXES, NOT_STOP, PLACE_LABELS, WORD
 
 
@@ -30,12 +36,36 @@ class Analyzer:
     def _terms_cached(self, text: str) -> tuple[str, ...]:
         return tuple(self.terms_of(self.nlp(text)))
 
-    def terms_table(self, texts: Iterable[str]) -> dict[str, list[str]]:
+    def terms_table(self, texts: Iterable[str], cache_dir: Path | None = None) -> dict[str, list[str]]:
         """The terms of many texts, each distinct text parsed once, in batches (spaCy's
         pipe): what building the indexes at start-up needs (a quarter of the knowledge
-        file's and the training data's texts are repeats)."""
+        file's and the training data's texts are repeats). With `cache_dir` (models/), kept
+        there under the hash of all they are made from (bot.built_cache): the texts, the
+        synonyms, this module's and bot.words' code and the spaCy pipeline's files."""
         unique = list(dict.fromkeys(texts))
-        return {text: self.terms_of(doc) for text, doc in zip(unique, self.nlp.pipe(unique), strict=True)}
+
+        def build() -> dict[str, list[str]]:
+            return {text: self.terms_of(doc) for text, doc in zip(unique, self.nlp.pipe(unique), strict=True)}
+
+        def read(path: Path) -> dict[str, list[str]] | None:
+            table = json.loads(path.read_text(encoding="utf-8"))
+            return table if isinstance(table, dict) and list(table) == unique else None
+
+        def write(table: dict[str, list[str]], path: Path) -> None:
+            path.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+
+        if cache_dir is None or self.nlp.path is None:
+            return build()
+        return cached(cache_dir, "terms", self._fingerprint(unique), ".json", build, read, write)
+
+    def _fingerprint(self, texts: list[str]) -> str:
+        """A hash of everything the terms of `texts` depend on."""
+        pipeline = Path(self.nlp.path)
+        files = {
+            str(p.relative_to(pipeline)): sha256(p.read_bytes()).hexdigest() for p in pipeline.rglob("*") if p.is_file()
+        }
+        code = [Path(module.__file__).read_text(encoding="utf-8") for module in (sys.modules[__name__], word_rules)]
+        return content_hash(texts, self.synonyms, sorted(self.stop_words), code, files)
 
     def terms_of(self, doc, skip: Iterable[int] = ()) -> list[str]:
         """The terms of a parsed text, without the tokens at the `skip` indexes."""

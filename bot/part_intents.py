@@ -11,9 +11,6 @@ examples and refitted only when they change.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import pickle
 from pathlib import Path
 
@@ -21,6 +18,8 @@ import scipy.sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
+
+from bot.built_cache import cached, content_hash
 
 
 class PartIntents:
@@ -60,34 +59,22 @@ class PartIntents:
 
 
 def examples_hash(examples: dict[str, list[str]]) -> str:
-    return hashlib.sha256(json.dumps(examples, sort_keys=True).encode()).hexdigest()[:16]
+    return content_hash(examples)
 
 
 def load_part_intents(
     examples: dict[str, list[str]], cache_dir: Path | None = None, name: str = "part_intents"
 ) -> PartIntents:
     """The classifier for these examples: from cache_dir if fitted on them before, else
-    fitted now (and kept there, as `name`-<hash>.pkl, when cache_dir is writable)."""
-    if cache_dir is None:
-        return PartIntents.fit(examples)
-    path = Path(cache_dir) / f"{name}-{examples_hash(examples)}.pkl"
-    if path.exists():
-        try:
-            with path.open("rb") as handle:
-                model = pickle.load(handle)
-            if isinstance(model, Pipeline):
-                return PartIntents(model)
-        except Exception:  # a stale or broken file: fit again below
-            pass
-    classifier = PartIntents.fit(examples)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(f"{name}-*.pkl"):
-            old.unlink()
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
+    fitted now (and kept there, as `name`-<hash>.pkl: bot.built_cache)."""
+
+    def read(path: Path) -> PartIntents | None:
+        with path.open("rb") as handle:
+            model = pickle.load(handle)
+        return PartIntents(model) if isinstance(model, Pipeline) else None
+
+    def write(classifier: PartIntents, path: Path) -> None:
+        with path.open("wb") as handle:
             pickle.dump(classifier.model, handle)
-        temporary.replace(path)
-    except OSError:
-        pass  # a read-only models/ still answers, fitting at each start
-    return classifier
+
+    return cached(cache_dir, name, examples_hash(examples), ".pkl", lambda: PartIntents.fit(examples), read, write)

@@ -117,7 +117,14 @@ def load_responder(answers: Answers | None = None, ranker: str = "bm25") -> Resp
     answers = answers or load_answers()
     analyzer = Analyzer(load(), answers.kb.synonym_map())
     examples = load_examples(DATA_DIR / "nlu")
-    part_intents = load_part_intents(examples, PROJECT_ROOT / "models")
-    opinion = load_second_opinion(answers.kb, examples, PROJECT_ROOT / "models")
-    retriever = Retriever(answers.kb, analyzer, ranker, examples)
+    models = PROJECT_ROOT / "models"  # what `make train` built from the data (bot.built_cache)
+    part_intents = load_part_intents(examples, models)
+    opinion = load_second_opinion(answers.kb, examples, models)
+    retriever = Retriever(answers.kb, analyzer, ranker, examples, models)
     return Responder(answers, retriever, part_intents, load_occupations(), opinion)
+
+
+# `make train`: what the responder loads from models/ (bot.built_cache) is built once there,
+# so that servers and tests start without building it.
+if __name__ == "__main__":
+    load_responder()

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy
 import scipy.sparse
@@ -176,7 +177,12 @@ class Retriever:
     question can be matched to a topic the way the intent classifier would."""
 
     def __init__(
-        self, kb: Knowledge, analyzer: Analyzer, ranker: str = "bm25", examples: dict[str, list[str]] | None = None
+        self,
+        kb: Knowledge,
+        analyzer: Analyzer,
+        ranker: str = "bm25",
+        examples: dict[str, list[str]] | None = None,
+        cache_dir: Path | None = None,
     ):
         self.kb = kb
         self.analyzer = analyzer
@@ -192,7 +198,7 @@ class Retriever:
             phrases.append([gap.detail, *gap.asks])
         examples = examples or {}
         terms = analyzer.terms_table(
-            [*texts, *(p for ps in phrases for p in ps), *(p for ps in examples.values() for p in ps)]
+            [*texts, *(p for ps in phrases for p in ps), *(p for ps in examples.values() for p in ps)], cache_dir
         )
         self.facts = Index(entries, texts, terms, ranker, phrases)
         entries, texts = [], []
@@ -256,8 +262,6 @@ def _closest(items, words: Sequence[str]):
 
 def load_examples(nlu_dir) -> dict[str, list[str]]:
     """{intent: [example, ...]} from Rasa NLU training files (data/nlu/*.yml)."""
-    from pathlib import Path
-
     from bot import parse_yaml
 
     examples: dict[str, list[str]] = {}

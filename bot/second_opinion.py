@@ -37,13 +37,3 @@ def opinion_examples(kb: Knowledge, examples: dict[str, list[str]]) -> dict[str,
 def load_second_opinion(kb: Knowledge, examples: dict[str, list[str]], cache_dir: Path | None = None) -> PartIntents:
     """Fitted once per change of the examples or asks, and kept in cache_dir (models/)."""
     return load_part_intents(opinion_examples(kb, examples), cache_dir, name="second_opinion")
-
-
-if __name__ == "__main__":  # `make train`: fit both classifiers once, so that servers and tests start without fitting
-    from bot import DATA_DIR, PROJECT_ROOT
-    from bot.answers import load_answers
-    from bot.retrieval import load_examples
-
-    examples = load_examples(DATA_DIR / "nlu")
-    load_part_intents(examples, PROJECT_ROOT / "models")
-    load_second_opinion(load_answers().kb, examples, PROJECT_ROOT / "models")

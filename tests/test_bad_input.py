@@ -43,7 +43,8 @@ CHANNELS = {"rest": 45, "socketio": 20, "slack": 15}  # the least number of case
 KB = ANSWERS.kb
 WEBHOOK = "/webhooks/rest/webhook"
 REPLY_WAIT = 30.0  # seconds for one reply
-QUIET = 1.5  # seconds of watching that no reply comes (socket.io `none`)
+QUIET = 1.5  # seconds of watching that no reply comes (socket.io `none`, `confirmed`)
+QUIET_REPLIES = ("none", "confirmed")
 # what a case may say (tests/bad_input/corpus.yml explains them)
 KEYS = {
     "id",
@@ -180,6 +181,7 @@ class Run:
         self.bot, self.slack = bot, slack
         self.statuses: list[int] = []  # of every HTTP request to the bot
         self.results: dict[str, list[str]] = {}  # "<channel>-<case id>": its problems
+        self.quiet: dict[str, list[str]] | None = None  # quiet_cases, once run
         self.logs_at_start = self.log_sizes()  # the bot is shared: only what this module made counts
 
     def request(
@@ -414,7 +416,7 @@ async def socketio_exchange(run: Run, case: dict) -> list[str]:
                 session = expand(case.get("session", "$SESSION"), names)
                 await client.join(session)
                 await client.sio.emit(event, data)
-            if case["reply"] in ("none", "confirmed"):
+            if case["reply"] in QUIET_REPLIES:
                 await asyncio.sleep(QUIET)
                 reply = web_reply(client.received())
             else:
@@ -435,7 +437,30 @@ async def socketio_exchange(run: Run, case: dict) -> list[str]:
 
 
 def socketio_case(run: Run, case: dict) -> list[str]:
+    if case["reply"] in QUIET_REPLIES:
+        if run.quiet is None:
+            run.quiet = quiet_cases(run)
+        return run.quiet[case["id"]]
     return asyncio.run(asyncio.wait_for(socketio_exchange(run, case), 3 * REPLY_WAIT))
+
+
+def quiet_cases(run: Run) -> dict[str, list[str]]:
+    """The problems of every socket.io case that watches QUIET seconds for a reply that must
+    not come, all run at once (each in its own connection and session), so that the module
+    waits QUIET once, not once per case; a traceback the bot logs meanwhile is each one's."""
+    cases = [case for case in CORPUS["socketio"] if case["reply"] in QUIET_REPLIES]
+    logs = run.log_sizes()
+
+    async def at_once() -> list:
+        exchanges = [asyncio.wait_for(socketio_exchange(run, case), 3 * REPLY_WAIT) for case in cases]
+        return await asyncio.gather(*exchanges, return_exceptions=True)
+
+    found = asyncio.run(at_once())
+    traceback = ["a traceback in the bot's log while the quiet cases ran"] if run.tracebacks_since(logs) else []
+    return {
+        case["id"]: (problems if isinstance(problems, list) else [repr(problems)]) + traceback
+        for case, problems in zip(cases, found, strict=True)
+    }
 
 
 # -- Slack -----------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ module (config.yml's `bot.rasa_ext.spacy_nlp.SpacyNLP` does) makes the name mean
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils import spacy_utils
 from rasa.nlu.utils.spacy_utils import SpacyModel
@@ -29,6 +31,15 @@ _LOADED: dict[str, SpacyModel] = {}
 class SpacyNLP(spacy_utils.SpacyNLP):
     @staticmethod
     def load_model(spacy_model_name: str) -> SpacyModel:
+        """Loaded as the action server loads it (bot.spacy_pipeline.load: without reading its
+        saved tokenizer again). Rasa's own check that the pipeline suits the installed spaCy
+        is left out: `make` builds it with that spaCy. A path that holds none gets Rasa's own
+        error, from Rasa's own loader."""
+        from bot.spacy_pipeline import load
+
         if spacy_model_name not in _LOADED:
-            _LOADED[spacy_model_name] = spacy_utils.SpacyNLP.load_model(spacy_model_name)
+            try:
+                _LOADED[spacy_model_name] = SpacyModel(model=load(Path(spacy_model_name)), model_name=spacy_model_name)
+            except OSError:
+                return spacy_utils.SpacyNLP.load_model(spacy_model_name)  # raises InvalidModelError
         return _LOADED[spacy_model_name]
