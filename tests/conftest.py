@@ -154,21 +154,32 @@ SERVER_FIXTURES = {"bot", "slack", "browser", "redis_server", "postgres_server",
 
 
 # The files that take longest (most of it starting servers), longest first: run first, so
-# that under `--dist loadgroup` neither worker is left with a long file at the end.
+# that under `--dist loadgroup` neither worker is left with a long file at the end (the
+# Makefile passes --no-loadscope-reorder, or pytest-xdist would order the groups by their
+# number of tests). The files of the shared group come first: together they take longest.
 LONGEST_FIRST = [
+    "test_bad_input",
+    "test_answer_sets",
+    "test_webchat",
+    "test_webchat_widget",
+    "test_patches",
+    "test_e2e_rest",
+    "test_slack_channel",
     "test_cluster",
     "test_shell",
     "test_faults",
-    "test_data_control",
-    "test_launcher",
     "test_report_e2e",
-    "test_bad_input",
-    "test_answer_sets",
-    "test_rasa_cli",
-    "test_slack_channel",
-    "test_e2e_rest",
-    "test_webchat",
+    "test_data_control",
+    "test_postgres",
+    "test_launcher",
+    "test_answers",
     "test_report",
+    "test_rasa_cli",
+    "test_recent",
+    "test_knowledge",
+    "test_lock_store",
+    "test_retrieval",
+    "test_slack_redis",
 ]
 
 
