@@ -90,6 +90,10 @@ class Occupations:
     def titles(self, text: str) -> list[Title]:
         """The other jobs `text` names, in order, none inside another or the bot's own."""
         words = [(m.start(), m.end(), m.group(0).lower().replace("-", " ")) for m in WORD.finditer(text)]
+        # a possessive is its word: "a pharmacist's pay"
+        words = [
+            (start, end - 2, word[:-2]) if word.endswith("'s") else (start, end, word) for start, end, word in words
+        ]
         tokens = [word for _, _, word in words]
         own = [(m.start(), m.end()) for m in OWN.finditer(text)]
         found: list[tuple[int, int, str]] = []

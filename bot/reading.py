@@ -283,8 +283,8 @@ def _with_the_question(sentences: list[str], told: list[str], questions: list[st
             continue
         if sentence in questions or leaned_on or AMOUNT.search(sentence):  # (a figure may be a claim to check)
             kept.append(sentence)
-        elif not told and not (jobs is not None and jobs(sentence)):
-            kept.append(sentence)
+        elif not told and not (jobs is not None and jobs(sentence) and not ASKED_ABOUT.search(sentence)):
+            kept.append(sentence)  # ("job outlook for plumbers pls" asks about that job)
     return kept
 
 

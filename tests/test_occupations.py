@@ -16,6 +16,7 @@ OCCUPATIONS = load_occupations()
         ("nurse practitioners salary", ["nurse practitioners"]),
         ("what do wind turbine technicians earn", ["wind turbine technicians"]),  # by rule
         ("is a UX designer paid more?", ["ux designers"]),
+        ("and a data scientist's salary?", ["data scientists"]),  # a job of its own, not the bot's
     ],
 )
 def test_other_jobs_are_found(text, names):

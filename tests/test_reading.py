@@ -146,6 +146,10 @@ def test_a_correction_of_the_last_message_asks_what_it_corrects_to(text, asked):
             "I teach 5th grade in Houston. Before I commit to a master's I want to know what ML engineers earn in Texas.",
             "what ML engineers earn in Texas.",
         ),
+        (  # a sentence without a question mark that asks about another job is kept with the question
+            "are electricians in demand? pay and outlook for electricians please",
+            "are electricians in demand? pay and outlook for electricians please",
+        ),
     ],
 )
 def test_only_what_the_message_asks_is_read_as_its_question(text, asked):
