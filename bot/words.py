@@ -73,6 +73,8 @@ FILLER = {
     "anyway",
     "ones",
     "usually",
+    "nationally",  # the figures are national ones: where a question asks, not what
+    "nationwide",
     "typically",
     "normally",
     "generally",

@@ -358,6 +358,8 @@ def test_a_question_beside_an_out_of_scope_one_is_answered_and_the_other_part_de
         ("what's the ML engineer salary in California?", "ask_pay", 0.9),
         # "how much" asks for an amount; the classifier reads the state as off-topic
         ("how much do they make in California?", "out_of_scope", 0.87),
+        # two parts, the national figure and the state's: "nationally" says where, not what
+        ("What's the salary nationally, and what is it in California?", "out_of_scope", 0.86),
     ],
 )
 def test_a_us_state_gets_national_figures_and_says_there_are_no_local_ones(text, intent, confidence):
