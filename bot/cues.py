@@ -121,6 +121,13 @@ COMMA_QUESTION = re.compile(
     re.I,
 )
 CHAT_QUESTION = re.compile(r"^\W*(whats|hows|wheres|whos)\b", re.I)
+# Questions without a question mark or a question word first, that a rating's words can hide
+# in: "automation of what exactly", "anything else that helps with that".
+ELLIPTICAL_QUESTION = re.compile(
+    r"\b(?:of|like|about|for|with|as|in|on|to|from|by) (?:what|which|who|whom)\b|"
+    r"^\W*(?:(?:and|so|ok|okay)\W+)?(?:anything|any other|something|what) (?:else|more)\b",
+    re.I,
+)
 REFERENT = (
     r"(that|this|it|those|these|the( \w+)? (figures?|numbers?|data|stats?|statistics?|salary|"
     r"salaries|projection|average|median))"

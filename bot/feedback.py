@@ -26,7 +26,7 @@ import uuid
 from dataclasses import replace
 
 from bot.claims import claimed_figures
-from bot.cues import FOLLOW_UPS
+from bot.cues import ELLIPTICAL_QUESTION, FOLLOW_UPS
 from bot.reading import asks
 from bot.reply import Reply, slot_ids
 from bot.responder import Responder
@@ -91,8 +91,8 @@ def rating_of(turn: Turn) -> str | None:
     if text.startswith("/"):
         return rating
     confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else 0.0
-    if asks(text) and not text.rstrip().endswith("!"):
-        return None  # "why would that help?" asks; it does not rate
+    if (asks(text) or ELLIPTICAL_QUESTION.search(text)) and not text.rstrip().endswith("!"):
+        return None  # "why would that help?", "anything else that helps?" ask; they do not rate
     return rating if confidence >= CHITCHAT_CONFIDENT and not claimed_figures(text) else None
 
 

@@ -702,6 +702,10 @@ def test_a_question_is_not_a_rating_even_when_it_reads_like_one():
 
     assert rating_of(Turn("why would that help?", "feedback_good", 0.9)) is None
     assert rating_of(Turn("that helped, thanks!", "feedback_good", 0.9)) == "up"
+    # questions without a question mark or a question word first
+    assert rating_of(Turn("anything else that would help with that", "feedback_good", 0.9)) is None
+    assert rating_of(Turn("good for what exactly", "feedback_good", 0.9)) is None
+    assert rating_of(Turn("great, exactly what I needed", "feedback_good", 0.9)) == "up"
 
 
 @pytest.mark.parametrize("text", ["which ones?", "like what?", "ok, examples?"])
