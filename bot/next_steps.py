@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.cues import (
     CARRY_ON,
     CHITCHAT,
+    COUNTING,
     DATE_CUE,
     FOLLOW_UPS,
     HAS_TYPE,
@@ -23,6 +24,7 @@ from bot.thresholds import (
     CHAT_PHRASE_SIMILARITY,
     CHITCHAT_CONFIDENT,
     CONFIDENT,
+    COUNT_PHRASE_SIMILARITY,
     PHRASE_SIMILARITY,
     PHRASE_WORDS,
     SHORT,
@@ -93,6 +95,8 @@ class NextSteps:
         entry, similarity = None, 0.0
         if self.kb.has_topic(turn.last_topic):
             entry, similarity = self.retriever.closest_phrase(words, self._entries_of(turn.last_topic))
+            if entry is not None and similarity >= COUNT_PHRASE_SIMILARITY and self._counts_alike(clean, entry):
+                similarity = max(similarity, PHRASE_SIMILARITY)  # "how many jobs is that?" after the outlook
         if chat and similarity < CHAT_PHRASE_SIMILARITY:
             return None
         if similarity < PHRASE_SIMILARITY:
@@ -109,3 +113,11 @@ class NextSteps:
         else:
             section = Section([self.kb.fact(entry.id)])
         return self._answered([section], section.facts[0].topics[0] if section.facts else entry.topics[0], turn)
+
+    def _counts_alike(self, clean: str, entry) -> bool:
+        """Whether a question asking how many or how much is close to a phrase of this entry
+        that asks the same ("how many jobs is that?" and the gap's "how many jobs are there")."""
+        if not COUNTING.search(clean):
+            return False
+        asks = self.kb.gap(entry.id).asks if entry.kind == "gap" else self.kb.fact(entry.id).asks
+        return any(COUNTING.search(phrase) for phrase in asks)

@@ -23,5 +23,6 @@ CHITCHAT_CONFIDENT = 0.55  # a greeting, thanks ... this sure needs no word of i
 SHORT = 5  # a message with at most this many content words may be a follow-up
 LONE_WORD_PHRASE = 0.75  # for one word of an off-topic message to find a fact: a phrase this close
 PHRASE_SIMILARITY = 0.6  # for a question of stop words only to take an `asks` phrase's fact
+COUNT_PHRASE_SIMILARITY = 0.35  # ... of the last answer's topic, where both ask how many or how much
 CHAT_PHRASE_SIMILARITY = 0.75  # ... and for one the classifier took for chitchat or "tell me more"
 PHRASE_WORDS = 3  # ... it needs this many words (not the domain's own, not fillers)

@@ -708,6 +708,18 @@ def test_a_question_is_not_a_rating_even_when_it_reads_like_one():
     assert rating_of(Turn("great, exactly what I needed", "feedback_good", 0.9)) == "up"
 
 
+@pytest.mark.parametrize("text", ["how many jobs is that?", "ok but how many openings is that exactly"])
+def test_how_many_after_an_answer_names_the_count_its_topic_lacks(text):
+    """A count asked of what was just said, in words of its own: the topic's gap that asks
+    how many, not the answer again."""
+    from bot.cues import COUNTING
+
+    lead = first("outlook")
+    gap = next(g for g in KB.gaps if g.topic == "outlook" and any(COUNTING.search(a) for a in g.asks))
+    outcome = say(text, "nlu_fallback", 0.4, last_topic="outlook", last_facts=lead, seen_facts=lead)
+    assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", gap.detail)), outcome.reply.text
+
+
 @pytest.mark.parametrize("text", ["which ones?", "like what?", "ok, examples?"])
 def test_which_ones_names_the_detail_the_facts_just_given_leave_unnamed(text):
     lead = first("entry_level")
