@@ -178,6 +178,7 @@ TRAILING = r"(?:\W+(?:exactly|then|tho|though))?"
 # A request to name what the last answer spoke of ("which ones?", "like what?")
 EXAMPLES = re.compile(
     r"^\W*" + LEAD_IN + r"(which ones|which are they|what are they|like what|such as|"
+    r"(?:which|what) (?:jobs|roles|positions|titles)(?: are they| are those)?|"
     r"for (example|instance)|examples?|any examples|name (them|some|one|a few))" + TRAILING + r"\W*$",
     re.I,
 )

@@ -720,7 +720,7 @@ def test_how_many_after_an_answer_names_the_count_its_topic_lacks(text):
     assert outcome.reply.text.startswith(KB.messages["gap"].replace("{detail}", gap.detail)), outcome.reply.text
 
 
-@pytest.mark.parametrize("text", ["which ones?", "like what?", "ok, examples?"])
+@pytest.mark.parametrize("text", ["which ones?", "like what?", "ok, examples?", "ok which jobs exactly?"])
 def test_which_ones_names_the_detail_the_facts_just_given_leave_unnamed(text):
     lead = first("entry_level")
     gap = next(g for g in KB.gaps if g.topic == "entry_level" and set(lead) & set(g.facts))
