@@ -92,14 +92,14 @@ class NextSteps:
         words = content_words(clean)
         if len(words) < PHRASE_WORDS:
             return None
-        entry, similarity = None, 0.0
+        entry, similarity, needed = None, 0.0, PHRASE_SIMILARITY
         if self.kb.has_topic(turn.last_topic):
             entry, similarity = self.retriever.closest_phrase(words, self._entries_of(turn.last_topic))
-            if entry is not None and similarity >= COUNT_PHRASE_SIMILARITY and self._counts_alike(clean, entry):
-                similarity = max(similarity, PHRASE_SIMILARITY)  # "how many jobs is that?" after the outlook
+            if entry is not None and similarity < needed and self._counts_alike(clean, entry):
+                needed = COUNT_PHRASE_SIMILARITY  # "how many jobs is that?" after the outlook: both count
         if chat and similarity < CHAT_PHRASE_SIMILARITY:
             return None
-        if similarity < PHRASE_SIMILARITY:
+        if similarity < needed:
             if LEANING.search(clean):  # "is that a lot?" with nothing said yet: about nothing
                 return None
             entry, similarity = self.retriever.closest_phrase(words)

@@ -64,6 +64,14 @@ class Title:
     name: str  # the plural the bot names it by ("pharmacists")
 
 
+def _word(match: re.Match) -> tuple[int, int, str]:
+    """A word's span and lower-case text; a possessive is its word ("a pharmacist's pay")."""
+    word, end = match.group(0).lower().replace("-", " "), match.end()
+    if word.endswith("'s"):
+        word, end = word[:-2], end - 2
+    return match.start(), end, word
+
+
 def plural(title: str) -> str:
     if title.endswith(("s", "sh", "ch", "x")):
         return title + "es"
@@ -89,11 +97,7 @@ class Occupations:
 
     def titles(self, text: str) -> list[Title]:
         """The other jobs `text` names, in order, none inside another or the bot's own."""
-        words = [(m.start(), m.end(), m.group(0).lower().replace("-", " ")) for m in WORD.finditer(text)]
-        # a possessive is its word: "a pharmacist's pay"
-        words = [
-            (start, end - 2, word[:-2]) if word.endswith("'s") else (start, end, word) for start, end, word in words
-        ]
+        words = [_word(match) for match in WORD.finditer(text)]
         tokens = [word for _, _, word in words]
         own = [(m.start(), m.end()) for m in OWN.finditer(text)]
         found: list[tuple[int, int, str]] = []

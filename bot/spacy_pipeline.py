@@ -32,7 +32,7 @@ def build(patterns_file: Path = PATTERNS_FILE) -> spacy.language.Language:
 def load(path: Path = DEFAULT_OUTPUT) -> spacy.language.Language:
     """The pipeline `make spacy` built. Its tokenizer is blank English's, which the pipeline
     makes anyway before reading the saved one, so it is not read again (0.3 s of each
-    start: 4,000 special cases; tests/test_spacy_nlp.py checks the two are the same)."""
+    start: 4,000 special cases; tests/test_spacy_pipeline.py checks the two are the same)."""
     return spacy.load(path, exclude=["tokenizer"])
 
 
