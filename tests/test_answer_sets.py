@@ -147,7 +147,6 @@ def test_the_held_out_set_is_large_enough(name):
         assert counts.get(category, 0) >= least, category
 
 
-@pytest.mark.slow  # 11 s of one core for the eight sets: make test, not the edit loop
 @pytest.mark.parametrize("name", sorted(OVERLAP_AT_COMMIT))
 def test_nothing_the_bot_learns_from_comes_from_a_held_out_set(name):
     heldout = [turn.user for _, turn in turns(name) if turn.expect != "context"]

@@ -31,27 +31,41 @@ def story_turns():
     return [step["user"].strip() for story in stories for step in story["steps"] if "user" in step]
 
 
-@pytest.mark.parametrize(
-    "a, b, same",
-    [
-        ("whats an mle do", "What's an MLE do?", True),  # case, punctuation, apostrophe
-        ("human or bot?", "human or bot", True),
-        ("what do ML engineers earn", "what do ML engineers make", True),  # one word replaced
-        ("what do ML engineers earn", "so what do ML engineers earn", True),  # one word added
-        (
-            "how much do machine learning engineers earn in the us per year",
-            "in the us per year how much do machine learning engineers earn",
-            True,
-        ),  # Jaccard 1
-        ("what do ML engineers earn", "what degree do I need", False),
-        ("hi", "bye", False),  # one word apart needs two shared words
-        ("hi friend", "hi bot", False),
-        ("hi there friend", "hi there bot", True),
-        ("tell me about pay", "where does that come from", False),
-    ],
-)
+NEAR_DUPLICATE_CASES = [
+    ("whats an mle do", "What's an MLE do?", True),  # case, punctuation, apostrophe
+    ("human or bot?", "human or bot", True),
+    ("what do ML engineers earn", "what do ML engineers make", True),  # one word replaced
+    ("what do ML engineers earn", "so what do ML engineers earn", True),  # one word added
+    (
+        "how much do machine learning engineers earn in the us per year",
+        "in the us per year how much do machine learning engineers earn",
+        True,
+    ),  # Jaccard 1
+    ("what do ML engineers earn", "what degree do I need", False),
+    ("hi", "bye", False),  # one word apart needs two shared words
+    ("hi friend", "hi bot", False),
+    ("hi there friend", "hi there bot", True),
+    ("tell me about pay", "where does that come from", False),
+]
+
+
+@pytest.mark.parametrize("a, b, same", NEAR_DUPLICATE_CASES)
 def test_near_duplicate(a, b, same):
     assert near_duplicate(a, b) is same
+
+
+def test_near_duplicates_finds_exactly_the_pairs_near_duplicate_does(training):
+    """Its pruning by shared words only skips pairs that cannot be near-duplicates: the same
+    pairs as checking every pair, on texts one word apart, reordered or unrelated."""
+    examples = sorted(set(training))[:600]
+    texts = []
+    for example in examples[::4]:
+        words = example.split()
+        texts += [" ".join(words[1:]), " ".join(words[::-1]), " ".join(["so"] + words[:-1])]
+    texts += [a for a, _, _ in NEAR_DUPLICATE_CASES]
+    others = examples + [b for _, b, _ in NEAR_DUPLICATE_CASES]
+    everything = [(text, other) for text in texts for other in sorted(set(others)) if near_duplicate(text, other)]
+    assert near_duplicates(texts, others) == everything and len(everything) > len(texts) // 2
 
 
 SETS = {"heldout": (HELDOUT_FILE, False), "heldout2": (HELDOUT_FILE.with_name("heldout2.yml"), True)}

@@ -62,16 +62,30 @@ def near_duplicate(a: str, b: str, jaccard: float = 0.8) -> bool:
     return bool(set_a | set_b) and len(set_a & set_b) / len(set_a | set_b) >= jaccard
 
 
-def near_duplicates(texts: list[str], training: list[str]) -> list[tuple[str, str]]:
-    """(text, training example) pairs that are near-duplicates."""
+def near_duplicates(texts: list[str], training: list[str], jaccard: float = 0.8) -> list[tuple[str, str]]:
+    """(text, training example) pairs that are near-duplicates (near_duplicate), checked only
+    where the distinct words they share allow it, which is cheap to count: one word apart
+    leaves at most one distinct word of either out of the other; a Jaccard of `jaccard`
+    needs that share of all their distinct words."""
     by_word: dict[str, list[str]] = {}
-    for example in training:
+    sizes = {example: len(set(normalise(example)) or {""}) for example in training}
+    for example in sizes:
         for word in set(normalise(example)) or {""}:
             by_word.setdefault(word, []).append(example)
     pairs = []
     for text in texts:
-        candidates = {e for w in set(normalise(text)) or {""} for e in by_word.get(w, [])}
-        pairs += [(text, e) for e in sorted(candidates) if near_duplicate(text, e)]
+        words = set(normalise(text)) or {""}
+        shared: dict[str, int] = {}
+        for word in words:
+            for example in by_word.get(word, ()):
+                shared[example] = shared.get(example, 0) + 1
+        near = []
+        for example, common in shared.items():
+            size = sizes[example]
+            one_apart = len(words) - common <= 1 and size - common <= 1
+            if one_apart or common >= jaccard * (len(words) + size - common) - 1e-9:  # then checked exactly
+                near.append(example)
+        pairs += [(text, e) for e in sorted(near) if near_duplicate(text, e, jaccard)]
     return pairs
 
 
