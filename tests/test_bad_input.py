@@ -16,6 +16,7 @@ import asyncio
 import http.client
 import json
 import re
+import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ KEYS = {
     "method",
     "path",
     "content_type",
+    "headers",
     "before",
     "actions_down",
     "event",
@@ -304,6 +306,7 @@ def rest_case(run: Run, case: dict) -> list[str]:
         problems.append(f"the message is not {case['length']} characters long")
     content_type = case.get("content_type", "application/json")
     headers = {"Content-Type": content_type} if content_type else {}
+    headers.update(case.get("headers", {}))
     with action_server_down(run.bot) if case.get("actions_down") else nullcontext():
         status, content = run.request(case.get("method", "POST"), case.get("path", WEBHOOK), body, headers)
     problems += check_http(case, status, content)
@@ -517,6 +520,29 @@ def test_bad_input_gets_the_expected_reply_and_the_conversation_goes_on(run, cha
     finally:
         run.results[f"{channel}-{case['id']}"] = problems
     assert not problems, "\n".join(problems)
+
+
+ACTION_SERVER_FRAMING = [
+    {"Content-Length": "-1"},
+    {"Content-Length": "abc"},
+    {"Content-Length": "29", "Transfer-Encoding": "chunked"},
+    {"Transfer-Encoding": "gzip"},
+]
+
+
+@pytest.mark.parametrize("headers", ACTION_SERVER_FRAMING, ids=lambda h: "+".join(f"{k}:{v}" for k, v in h.items()))
+def test_bad_framing_sent_to_the_action_server_is_refused_and_it_goes_on(run, headers):
+    """The action server refuses what the Rasa server refuses (bot/rasa_ext/framing.py): a
+    one-line JSON 400 (not rasa_sdk's 500), and the next question is answered through it."""
+    connection = http.client.HTTPConnection("127.0.0.1", run.bot.action_port, timeout=30)
+    try:
+        connection.request("POST", "/webhook", body=b'{"next_action": "action_respond"}', headers=headers)
+        response = connection.getresponse()
+        status, content = response.status, response.read()
+    finally:
+        connection.close()
+    assert status == 400 and list(json.loads(content)) == ["error"], content
+    assert FIGURE in run.ask_rest(f"framing-{uuid.uuid4().hex[:8]}", FOLLOW_UP).text
 
 
 def test_totals(run, request, capsys):

@@ -31,6 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import check_text, conversation_id, for_log, is_text
+from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class StrictRestInput(InputChannel):
                 logger.error("rest: handling %r failed: %s", for_log(message.text), for_log(str(error)))
             return response.json(collector.messages)
 
-        return webhook
+        return checking_framing(webhook)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

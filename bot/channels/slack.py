@@ -67,6 +67,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import settings
 from bot.channels import MARKDOWN_LINK
 from bot.channels.guard import check_text, conversation_id
+from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
 
@@ -761,7 +762,7 @@ class SlackAppInput(SlackInput):
             # outside the try: an error in the handlers is a bug, for Sanic to report (500)
             return await handle(content, on_new_message)
 
-        return slack_webhook
+        return checking_framing(slack_webhook)
 
 
 # The name credentials.yml uses; the launcher calls the channel by it ("Slack: off ...").

@@ -43,6 +43,7 @@ from sanic.response import HTTPResponse
 
 from bot import PROJECT_ROOT, settings
 from bot.channels.guard import check_text, conversation_id, for_log, is_text
+from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ class WebchatSocketIOInput(SocketIOInput):
             except Exception as error:  # noqa: BLE001 - one short line, not the user's whole text
                 logger.error("socket.io: handling %r failed: %s", for_log(checked.text), for_log(str(error)))
 
-        return socketio_webhook
+        return checking_framing(socketio_webhook)
 
 
 # rasa-webchat's styles begin with Google Fonts' stylesheet for "Inter" (11 copies in
@@ -335,4 +336,4 @@ class ChatPageInput(InputChannel):
                 return response.text(missing.format(name), status=503)
             return await response.file(path, headers=headers, mime_type=content_type)
 
-        return chat_page
+        return checking_framing(chat_page)

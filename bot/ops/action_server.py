@@ -14,14 +14,17 @@ import sys
 
 def main(argv=None) -> None:
     from rasa_sdk.__main__ import main as serve
+    from rasa_sdk.plugin import plugin_manager
 
     from bot import settings
+    from bot.rasa_ext.framing import ActionServerPlugin
 
     try:
         settings.check()
     except settings.SettingError as error:
         raise SystemExit(f"Cannot start the action server: {error}") from None
 
+    plugin_manager().register(ActionServerPlugin)  # bad body framing refused with 400
     sys.argv = ["rasa_sdk"] + list(sys.argv[1:] if argv is None else argv)
     serve()
 

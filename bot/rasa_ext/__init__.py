@@ -8,6 +8,9 @@ lock_store    Rasa's Redis lock store with atomic tickets (endpoints.yml)
 tracker_store Rasa's SQL tracker store, handing Rasa each conversation's recent turns
               kept in memory (endpoints.yml); recent: those turns
 action_call   Rasa's plugin hook for the action request: sent without the events
+framing       requests whose body framing Sanic mishandles (Content-Length: -1) refused
+              with 400 on both servers (a signal of each channel's blueprint; rasa_sdk's
+              plugin hook on the action server)
 patches/      the fixes no extension point serves, one module each, with its pins and why
 rasa_patched  importing it applies `patches` and registers `action_call`, once: what
               every Rasa process imports first
