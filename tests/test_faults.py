@@ -1,5 +1,6 @@
-"""Faults under `make run`'s launcher: a server killed with SIGKILL is restarted on its own,
-a killed launcher takes its servers with it, SIGTERM stops everything cleanly.
+"""Faults under `make run`'s launcher: a server killed with SIGKILL, or frozen for good, is
+restarted on its own, a killed launcher takes its servers with it, SIGTERM stops everything
+cleanly.
 
 The launchers run on free ports, started together at the module's start: the tests that
 break a server and see it restarted take turns on one (in file order; the last one stops
@@ -20,7 +21,7 @@ import pytest
 
 from bot import save_results
 from bot.channels.guard import conversation_id
-from bot.ops.launcher import GRACE, LABELS, post_rest, runs, stop_leftovers
+from bot.ops.launcher import GRACE, LABELS, LIVENESS_MISSES, post_rest, runs, stop_leftovers
 from tests.conftest import ANSWERS
 from tests.support.launcher_run import Launcher, port_open
 from tests.support.tracker_rows import stored_events
@@ -161,6 +162,28 @@ def test_killed_rasa_server_is_restarted_and_the_conversation_goes_on(launcher):
     assert "bls.gov" in text or "indeed.com" in text, text  # the tracker kept the last answer
     check_restarted_alone(launcher, pids, "rasa")
     record("rasa_server_kill", answering_after_s=up, follow_up_answered_after_s=answered)
+
+
+@pytest.mark.servers
+def test_a_server_that_stays_frozen_is_killed_and_restarted(launcher):
+    """Liveness: a server that is running but answers nothing (stopped with SIGSTOP, as a
+    server stuck in a loop) fails its health checks, is killed and restarted like a crash,
+    and the bot answers again by itself."""
+    pids = launcher.children()
+    frozen = time.monotonic()
+    os.kill(pids["actions"], signal.SIGSTOP)
+    try:
+        launcher.read_until(f"action server did not answer its health check {LIVENESS_MISSES} times in a row", 60)
+        killed_after = round(time.monotonic() - frozen, 1)
+        assert not alive(pids["actions"])
+    finally:
+        if alive(pids["actions"]):
+            os.kill(pids["actions"], signal.SIGCONT)
+    answering = seconds_until(lambda: ANSWER in reply_text(launcher.url, "after-freeze", QUESTION), frozen)
+    launcher.read_until("action server back up after", 60)
+    after = launcher.children()
+    assert after["rasa"] == pids["rasa"] and after["actions"] != pids["actions"]
+    record("action_server_stays_frozen", killed_after_s=killed_after, answering_again_after_s=answering)
 
 
 @pytest.mark.servers

@@ -41,6 +41,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -53,6 +54,10 @@ START_TIMEOUT = {"actions": 120, "rasa": 300}  # seconds until its health check 
 FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0  # restart back-off, in seconds
 SHARED_LOCK_LIFETIME = 10  # seconds a ticket in Redis lives (TICKET_LOCK_LIFETIME overrides)
 GRACE = 15.0  # seconds a server gets to exit after SIGTERM before it is killed
+# Liveness: a child that is up gets its health check every LIVENESS_EVERY seconds; one that
+# fails LIVENESS_MISSES in a row (each check waits up to 2 s for an answer) is frozen: it is
+# killed (SIGTERM, then SIGKILL after FROZEN_GRACE seconds) and restarted like a crash.
+LIVENESS_EVERY, LIVENESS_MISSES, FROZEN_GRACE = 5.0, 3, 3.0
 # What `rasa shell` gets as --credentials: without one it would read credentials.yml.
 SHELL_CREDENTIALS = Path(__file__).with_name("shell_credentials.yml")
 
@@ -310,6 +315,29 @@ class Watch:
     up_since: float = 0.0
     down_since: float = 0.0
     delay: float = FIRST_DELAY
+    misses: int = 0  # health checks failed in a row while up
+    check_at: float = 0.0  # when the next one is due
+    checking: Future | None = None  # the one under way
+
+
+def _liveness(watch: Watch, now: float, checks: ThreadPoolExecutor) -> str | None:
+    """Start the health check of a child that is up when it is due, read it once done: the
+    problem once LIVENESS_MISSES have failed in a row (None until then). The checks run on
+    `checks`' threads, so that a frozen child holds up nothing else."""
+    if watch.checking is None:
+        if now >= watch.check_at:
+            watch.checking = checks.submit(watch.healthy)
+        return None
+    if not watch.checking.done():
+        return None
+    answered = watch.checking.exception() is None and watch.checking.result()
+    watch.checking, watch.check_at = None, now + LIVENESS_EVERY
+    watch.misses = 0 if answered else watch.misses + 1
+    if watch.misses < LIVENESS_MISSES:
+        return None
+    watch.misses = 0
+    terminate([watch.process], grace=FROZEN_GRACE)
+    return f"did not answer its health check {LIVENESS_MISSES} times in a row; killed it"
 
 
 def supervise(watches: list[Watch], poll: float = 0.5, log: Callable[[str], None] | None = None) -> None:
@@ -317,45 +345,58 @@ def supervise(watches: list[Watch], poll: float = 0.5, log: Callable[[str], None
 
     A child that exits is restarted on its own after a delay that doubles with each
     restart (FIRST_DELAY up to MAX_DELAY) and starts over once the child has stayed up
-    STABLE_AFTER seconds; a restart counts as done when its health check answers. One
-    line on stderr (or `log`) per exit and per recovery. Everything runs on the calling
-    thread (call it from the main one, see die_with_parent), so one child's restart
-    never holds up noticing another's exit.
+    STABLE_AFTER seconds; a restart counts as done when its health check answers. A child
+    that is up but frozen (its health check unanswered LIVENESS_MISSES times in a row,
+    LIVENESS_EVERY seconds apart) is killed and restarted the same way. One line on stderr
+    (or `log`) per exit, kill and recovery. Everything but the health checks of children
+    that are up runs on the calling thread (call it from the main one, see
+    die_with_parent), so one child's restart never holds up noticing another's exit.
     """
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     now = time.monotonic()
     for watch in watches:
-        watch.up_since = now
-    while True:
-        now = time.monotonic()
-        for watch in watches:
-            code = watch.process.poll()
-            if watch.state == "waiting":
-                if now >= watch.at:
-                    watch.process = watch.respawn(watch.process)
-                    watch.state, watch.at = "starting", now + watch.start_timeout
-                continue
-            problem = None
-            if code is not None:
-                problem = f"exited with code {code}"
-                if watch.state == "starting":
-                    problem += " while starting"
-                elif now - watch.up_since >= STABLE_AFTER:
-                    watch.delay = FIRST_DELAY
-            elif watch.state == "starting":
-                if watch.healthy():
-                    watch.state, watch.up_since = "up", time.monotonic()
-                    log(f"{watch.label} back up after {watch.up_since - watch.down_since:.1f} s")
-                elif now >= watch.at:
-                    terminate([watch.process])
-                    problem = f"did not answer within {watch.start_timeout:g} s of starting"
-            if problem:
-                log(f"{watch.label} {problem}; restarting in {watch.delay:g} s")
-                if watch.state == "up":
-                    watch.down_since = now
-                watch.state, watch.at = "waiting", now + watch.delay
-                watch.delay = min(watch.delay * 2, MAX_DELAY)
-        time.sleep(poll)
+        watch.up_since, watch.check_at = now, now + LIVENESS_EVERY
+    checks = ThreadPoolExecutor(max_workers=len(watches) or 1, thread_name_prefix="liveness")
+    try:
+        while True:
+            for watch in watches:
+                _supervise_one(watch, time.monotonic(), checks, log)
+            time.sleep(poll)
+    finally:
+        checks.shutdown(wait=False, cancel_futures=True)  # a check under way ends within its timeout
+
+
+def _supervise_one(watch: Watch, now: float, checks: ThreadPoolExecutor, log: Callable[[str], None]) -> None:
+    """One look at one child (see supervise)."""
+    code = watch.process.poll()
+    if watch.state == "waiting":
+        if now >= watch.at:
+            watch.process = watch.respawn(watch.process)
+            watch.state, watch.at = "starting", now + watch.start_timeout
+        return
+    problem = None
+    if code is not None:
+        problem = f"exited with code {code}"
+        if watch.state == "starting":
+            problem += " while starting"
+        elif now - watch.up_since >= STABLE_AFTER:
+            watch.delay = FIRST_DELAY
+    elif watch.state == "starting":
+        if watch.healthy():
+            watch.state, watch.up_since = "up", time.monotonic()
+            watch.misses, watch.checking, watch.check_at = 0, None, watch.up_since + LIVENESS_EVERY
+            log(f"{watch.label} back up after {watch.up_since - watch.down_since:.1f} s")
+        elif now >= watch.at:
+            terminate([watch.process])
+            problem = f"did not answer within {watch.start_timeout:g} s of starting"
+    else:
+        problem = _liveness(watch, now, checks)
+    if problem:
+        log(f"{watch.label} {problem}; restarting in {watch.delay:g} s")
+        if watch.state == "up":
+            watch.down_since = now
+        watch.state, watch.at = "waiting", now + watch.delay
+        watch.delay = min(watch.delay * 2, MAX_DELAY)
 
 
 class Servers:

@@ -154,7 +154,7 @@ class Redis(Service):
         import redis
 
         try:
-            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5).ping())
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=2).ping())
         except redis.ConnectionError:
             return False
 
