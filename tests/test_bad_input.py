@@ -263,7 +263,7 @@ def sender_in(body: bytes | None) -> str | None:
     """The conversation a request body names, if the bot takes it as one."""
     try:
         sender = json.loads(body or b"").get("sender")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return sender if is_text(sender) and sender.strip() and len(sender) <= 128 else None
 

@@ -12,6 +12,10 @@ The same rules on REST, the web chat (socket.io) and Slack:
 - Only the bot's own button payloads pass as typed intents ("/ask_pay"): Rasa's
   `/intent{"slot": ...}` syntax is read as plain words (bot/rasa_ext/patches/typed_intents.py).
 - User text in logs is cut to LOG_CHARS.
+- JSON a client sends (a REST body, socket.io data and customData, a Slack payload) may
+  nest arrays and objects at most MAX_JSON_DEPTH deep (read_json): deeper, Python's parser
+  raised RecursionError (a 500), and what it did parse made Rasa's event fingerprint
+  recurse without end (no reply at all).
 - Text must be valid Unicode: JSON's "\\ud83d" decodes to a lone surrogate, which
   UTF-8, the tracker store and spaCy refuse (an id holding one made Rasa's SQL tracker
   store exit the server). In a message it becomes U+FFFD; an id holding one is not an id.
@@ -19,6 +23,7 @@ The same rules on REST, the web chat (socket.io) and Slack:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +33,36 @@ from bot import settings
 LOG_CHARS = 200
 REQUEST_MAX_BYTES = settings.default("SANIC_REQUEST_MAX_SIZE")  # larger bodies get 413 (a message is a few KB)
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_JSON_DEPTH = 32  # arrays and objects inside one another (a message needs 3)
+
+
+def nested_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests arrays and objects more than `limit` deep (looked at
+    without recursion, so any depth is safe to ask about)."""
+    todo = [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        inside = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if inside is None:
+            continue
+        if depth > limit:
+            return True
+        todo.extend((child, depth + 1) for child in inside)
+    return False
+
+
+def read_json(raw: str | bytes) -> Any:
+    """JSON text (str or UTF-8 bytes) parsed; ValueError with a one-line reason when it is
+    not JSON or nests deeper than MAX_JSON_DEPTH."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} deep") from None
+    except (ValueError, UnicodeDecodeError) as error:  # UnicodeDecodeError is a ValueError
+        raise ValueError(f"not JSON ({error})") from None
+    if nested_too_deep(value):
+        raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} deep")
+    return value
 
 
 def max_message_chars() -> int:

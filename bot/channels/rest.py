@@ -19,7 +19,6 @@ body with a 500 and a traceback, or a 200 with `[]` and an exception in the log:
 
 from __future__ import annotations
 
-import json
 import logging
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
@@ -30,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import check_text, conversation_id, for_log, is_text
+from bot.channels.guard import check_text, conversation_id, for_log, is_text, read_json
 from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
@@ -45,9 +44,10 @@ def bad_request(error: str, status: int = 400) -> HTTPResponse:
 def read_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, or ValueError with a one-line reason."""
     try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("the body must be a JSON object") from None
+        body = read_json(request.body or b"")
+    except ValueError as error:
+        reason = str(error) if "nested" in str(error) else "not JSON"
+        raise ValueError(f"the body must be a JSON object ({reason})") from None
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
     sender = body.get("sender")

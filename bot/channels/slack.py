@@ -66,7 +66,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import settings
 from bot.channels import MARKDOWN_LINK
-from bot.channels.guard import check_text, conversation_id
+from bot.channels.guard import check_text, conversation_id, read_json
 from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
@@ -504,9 +504,9 @@ class UnreadableRequest(ValueError):
 def _json_object(raw: Any) -> dict[str, Any]:
     """JSON text (str or UTF-8 bytes) that must hold an object."""
     try:
-        value = json.loads(raw)
-    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
-        raise UnreadableRequest(f"not JSON ({error})") from error
+        value = read_json(raw)
+    except ValueError as error:  # not JSON, not UTF-8, nested too deep
+        raise UnreadableRequest(str(error)) from error
     if not isinstance(value, dict):
         raise UnreadableRequest(f"JSON {type(value).__name__}, not an object")
     return value

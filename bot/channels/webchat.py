@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import html
 import inspect
-import json
 import logging
 import re
 import uuid
@@ -42,7 +41,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import PROJECT_ROOT, settings
-from bot.channels.guard import check_text, conversation_id, for_log, is_text
+from bot.channels.guard import MAX_JSON_DEPTH, check_text, conversation_id, for_log, is_text, nested_too_deep, read_json
 from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
@@ -166,6 +165,9 @@ class WebchatSocketIOInput(SocketIOInput):
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 logger.warning("socket.io: a message event without a text message was ignored")
                 return
+            if nested_too_deep(data):
+                logger.warning("socket.io: a message event nested more than %d deep was ignored", MAX_JSON_DEPTH)
+                return
             output_channel = WebchatOutput(sio, self.bot_message_evt)
             if self.session_persistence:
                 session = _text_of(data.get("session_id"))
@@ -184,7 +186,7 @@ class WebchatSocketIOInput(SocketIOInput):
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
-                    metadata = json.loads(metadata)
+                    metadata = read_json(metadata)
                 except ValueError:
                     metadata = {}
             if not isinstance(metadata, dict):
