@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,14 @@ def origins(raw: str) -> list[str]:
     return [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
 
 
+def public_url(raw: str) -> str:
+    """The origin (scheme://host[:port]) of an http(s) URL; any path is dropped."""
+    parts = urllib.parse.urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("an http(s) URL like https://careers.example.org")
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}".lower()
+
+
 def switch(raw: str) -> bool:
     if raw.lower() not in ("on", "off"):
         raise ValueError("on or off")
@@ -105,6 +114,7 @@ SETTINGS = [
     Setting("ACTION_URL", None, "(the local action server)"),
     Setting("ACTION_TIMEOUT", 2.5, "2.5", positive),
     Setting("MAX_MESSAGE_CHARS", 2000, "2000", whole(1)),
+    Setting("BOT_PUBLIC_URL", None, "http://127.0.0.1:`BOT_PORT`", public_url),
     Setting("WEB_ALLOWED_ORIGINS", [], "(none)", origins),
     Setting("TRACKER_RETENTION_DAYS", None, "(none: keep forever)", days),
     Setting("SENDER_HASH_KEY", None, "(a random key in `state/sender-hash.key`)"),

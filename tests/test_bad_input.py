@@ -296,7 +296,7 @@ def check_http(case: dict, status: int, content: bytes) -> list[str]:
 
 def rest_case(run: Run, case: dict) -> list[str]:
     sender = f"bad-{case['id']}"
-    names = {"$SENDER": sender}
+    names = {"$SENDER": sender, "$OWN": run.bot.url}
     told = False
     for text in case.get("before", []):
         told |= FIGURE in run.ask_rest(sender, text).text
@@ -306,7 +306,7 @@ def rest_case(run: Run, case: dict) -> list[str]:
         problems.append(f"the message is not {case['length']} characters long")
     content_type = case.get("content_type", "application/json")
     headers = {"Content-Type": content_type} if content_type else {}
-    headers.update(case.get("headers", {}))
+    headers.update(expand(case.get("headers", {}), names))
     with action_server_down(run.bot) if case.get("actions_down") else nullcontext():
         status, content = run.request(case.get("method", "POST"), case.get("path", WEBHOOK), body, headers)
     problems += check_http(case, status, content)

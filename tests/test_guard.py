@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bot.channels.guard import MAX_JSON_DEPTH, check_text, is_text, nested_too_deep, read_json
+from bot.channels.guard import MAX_JSON_DEPTH, browser_origin_allowed, check_text, is_text, nested_too_deep, read_json
 
 
 def test_a_lone_surrogate_is_not_text():
@@ -45,3 +45,57 @@ def test_nested_too_deep_looks_without_recursion():
     for _ in range(100_000):  # far past Python's recursion limit
         value = [value]
     assert nested_too_deep(value) and not nested_too_deep(value, limit=100_001)
+
+
+@pytest.mark.parametrize(
+    "public, origin, allowed",
+    [
+        (None, None, True),  # no Origin: not a browser page
+        (None, "http://127.0.0.1:5005", True),
+        (None, "http://localhost:5005", True),
+        (None, "http://LOCALHOST:5005/", True),
+        (None, "http://127.0.0.1:5006", False),
+        (None, "https://127.0.0.1:5005", False),
+        (None, "http://allowed.example", True),
+        (None, "http://evil.example", False),
+        (None, "null", False),
+        ("https://careers.example.org/chat", "https://careers.example.org", True),
+        ("https://careers.example.org", "http://127.0.0.1:5005", False),
+        ("https://careers.example.org", "https://careers.example.org.evil.example", False),
+    ],
+)
+def test_browser_origin_allowed(monkeypatch, public, origin, allowed):
+    monkeypatch.setenv("BOT_PORT", "5005")
+    monkeypatch.setenv("WEB_ALLOWED_ORIGINS", "http://allowed.example")
+    monkeypatch.setenv("BOT_PUBLIC_URL", public or "")
+    assert browser_origin_allowed(origin) is allowed
+
+
+def test_the_web_chat_origin_check_does_not_trust_the_host_header(monkeypatch):
+    """A page whose name rebinds to the bot's address sends that name as Origin and Host."""
+    from bot.channels.webchat import origin_allowed
+
+    monkeypatch.setenv("BOT_PUBLIC_URL", "http://127.0.0.1:5005")
+    forged = {"HTTP_HOST": "evil.example:5005", "wsgi.url_scheme": "http"}
+    assert not origin_allowed("http://evil.example:5005", forged)
+    assert origin_allowed("http://127.0.0.1:5005", forged)
+
+
+@pytest.mark.parametrize(
+    "raw, origin",
+    [
+        ("https://careers.example.org", "https://careers.example.org"),
+        ("https://Careers.Example.org:8443/chat/", "https://careers.example.org:8443"),
+        ("http://user@host.example", "http://host.example"),
+        ("careers.example.org", None),
+        ("ftp://files.example", None),
+    ],
+)
+def test_bot_public_url_is_read_as_an_origin(raw, origin):
+    from bot import settings
+
+    if origin is None:
+        with pytest.raises(settings.SettingError, match="BOT_PUBLIC_URL must be an http"):
+            settings.value("BOT_PUBLIC_URL", {"BOT_PUBLIC_URL": raw})
+    else:
+        assert settings.value("BOT_PUBLIC_URL", {"BOT_PUBLIC_URL": raw}) == origin

@@ -121,6 +121,25 @@ def test_a_remote_action_server_is_not_started_here(tmp_path):
     assert (here.local_actions, elsewhere.local_actions) == (True, False)
 
 
+@pytest.mark.parametrize(
+    "host, public, notice",
+    [("127.0.0.1", "", False), ("0.0.0.0", "", True), ("0.0.0.0", "https://careers.example.org", False)],
+)
+def test_the_servers_know_the_bots_public_url(tmp_path, monkeypatch, host, public, notice):
+    """Browser pages may use the bot from BOT_PUBLIC_URL's origin, by default its loopback
+    address; exposed without one, the launcher says where the web chat opens."""
+    from bot.ops.launcher import Servers
+
+    monkeypatch.setenv("BOT_PUBLIC_URL", public)
+    servers = Servers(port := free_port(), free_port(), host=host, tracker_db=tmp_path / "t.db")
+    try:
+        servers.rasa_args("run", port, host)
+        assert servers.env["BOT_PUBLIC_URL"] == (public or f"http://127.0.0.1:{port}")
+        assert any("BOT_PUBLIC_URL" in n for n in servers.notices) is notice
+    finally:
+        servers.stop()
+
+
 def test_free_ports_are_outside_the_ephemeral_range_never_repeated_and_free(monkeypatch):
     import socket
 

@@ -16,6 +16,10 @@ The same rules on REST, the web chat (socket.io) and Slack:
   nest arrays and objects at most MAX_JSON_DEPTH deep (read_json): deeper, Python's parser
   raised RecursionError (a 500), and what it did parse made Rasa's event fingerprint
   recurse without end (no reply at all).
+- A request from a browser page (it carries an Origin) is taken only from the bot's own
+  origin (BOT_PUBLIC_URL) or one in WEB_ALLOWED_ORIGINS (browser_origin_allowed), never
+  judged by the Host header, which a page that rebinds its name to the bot's address
+  forges along with its Origin.
 - Text must be valid Unicode: JSON's "\\ud83d" decodes to a lone surrogate, which
   UTF-8, the tracker store and spaCy refuse (an id holding one made Rasa's SQL tracker
   store exit the server). In a message it becomes U+FFFD; an id holding one is not an id.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +79,29 @@ def for_log(text: object) -> str:
     text = text if isinstance(text, str) else repr(text)
     text = " ".join(text.split())
     return text if len(text) <= LOG_CHARS else f"{text[:LOG_CHARS]}... ({len(text)} characters)"
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def own_origins() -> set[str]:
+    """The origins the bot itself is opened at: BOT_PUBLIC_URL's (default
+    http://127.0.0.1:BOT_PORT); a loopback one under both its names."""
+    public = settings.value("BOT_PUBLIC_URL") or f"http://127.0.0.1:{settings.value('BOT_PORT')}"
+    parts = urllib.parse.urlsplit(public)
+    if parts.hostname not in LOOPBACK_NAMES:
+        return {public}
+    port = f":{parts.port}" if parts.port else ""
+    return {f"{parts.scheme}://{name}{port}" for name in LOOPBACK_NAMES}
+
+
+def browser_origin_allowed(origin: str | None) -> bool:
+    """A request's Origin header: none (not sent by a browser page), the bot's own
+    (own_origins) or one in WEB_ALLOWED_ORIGINS."""
+    if not origin:
+        return True
+    origin = origin.strip().rstrip("/").lower()
+    return origin in own_origins() or origin in {o.lower() for o in settings.value("WEB_ALLOWED_ORIGINS")}
 
 
 def is_text(value: object) -> bool:

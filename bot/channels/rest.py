@@ -29,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import check_text, conversation_id, for_log, is_text, read_json
+from bot.channels.guard import browser_origin_allowed, check_text, conversation_id, for_log, is_text, read_json
 from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,9 @@ class StrictRestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not browser_origin_allowed(request.headers.get("origin")):
+                # a page elsewhere (a text/plain POST needs no preflight) may not write here
+                return bad_request("requests from this page's origin are not allowed", status=403)
             try:
                 body = read_body(request)
             except ValueError as error:

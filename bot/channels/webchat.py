@@ -11,9 +11,9 @@ WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
     data at all), or whose message is not a string, is ignored with one log line; long
     and blank messages get a polite reply without NLU; the conversation id is
     "web:<session id>", so a REST or Slack client cannot address a web-chat conversation.
-  * the Origin of a socket.io connection must be the bot's own (scheme and Host of the
-    request) or one listed in WEB_ALLOWED_ORIGINS (comma-separated, for sites that embed
-    the widget); Rasa accepts any.
+  * the Origin of a socket.io connection must be the bot's own (BOT_PUBLIC_URL; never
+    judged by the request's Host) or one listed in WEB_ALLOWED_ORIGINS (comma-separated,
+    for sites that embed the widget); Rasa accepts any.
   * session persistence works with python-socketio >= 5.10: Rasa 3.6.21 calls
     `sio.enter_room(...)` without `await`, so the socket never joins the session's room and
     no reply reaches the browser (rasa#13027, "coroutine 'AsyncServer.enter_room' was never
@@ -41,7 +41,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import PROJECT_ROOT, settings
-from bot.channels.guard import MAX_JSON_DEPTH, check_text, conversation_id, for_log, is_text, nested_too_deep, read_json
+from bot.channels.guard import (
+    MAX_JSON_DEPTH,
+    browser_origin_allowed,
+    check_text,
+    conversation_id,
+    for_log,
+    is_text,
+    nested_too_deep,
+    own_origins,
+    read_json,
+)
 from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
@@ -113,12 +123,14 @@ def allowed_origins() -> list[str]:
 
 
 def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
-    """engine.io's check: the page's Origin is the bot's own or an allowed one."""
-    if not origin:
-        return True  # not a browser page (browsers always send Origin here)
-    host = environ.get("HTTP_HOST", "")
-    own = {f"{environ.get('wsgi.url_scheme', 'http')}://{host}", f"http://{host}", f"https://{host}"}
-    return origin.rstrip("/") in own or origin.rstrip("/") in allowed_origins()
+    """engine.io's check: the page's Origin is the bot's own or an allowed one
+    (bot.channels.guard.browser_origin_allowed; the request's Host is not looked at)."""
+    if browser_origin_allowed(origin):
+        return True
+    logger.warning(
+        "socket.io: refused a connection from %s (not BOT_PUBLIC_URL or WEB_ALLOWED_ORIGINS)", for_log(origin)
+    )
+    return False
 
 
 def _text_of(value: Any) -> str | None:
@@ -328,7 +340,10 @@ class ChatPageInput(InputChannel):
                 return response.raw(bundle, headers=headers, content_type=JS)
             if name == "demo":
                 template = (self.web_dir / "demo.html").read_text(encoding="utf-8")
-                origin = f"{request.scheme}://{request.host}"
+                # the origin the page was opened at if it is the bot's own, never a Host
+                # header's text otherwise (a forged Host would name where to load the script from)
+                opened_at, own = f"{request.scheme}://{request.host}".lower(), own_origins()
+                origin = opened_at if opened_at in own else sorted(own)[0]
                 return response.html(demo_page(template, origin), headers=headers)
             if name not in PAGE_FILES:
                 return response.text("Not found", status=404)

@@ -192,6 +192,8 @@ class Cluster:
             "REDIS_URL": self.redis_url,
             "SANIC_WORKERS": str(workers),
             "ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            # browser pages open the bot at the load balancer, not at a Rasa server's port
+            "BOT_PUBLIC_URL": settings.value("BOT_PUBLIC_URL", env) or f"http://127.0.0.1:{bot_port}",
         }
 
         def member(number: int, kind: str) -> Servers:

@@ -429,6 +429,10 @@ class Servers:
         self.log_dir = log_dir
         self.pid_file = pid_file
         self.env = base_env(action_port, self.tracker_db, extra_env)
+        # the origin browser pages may use the bot from (bot.channels.guard.own_origins)
+        self.public_url_set = bool(settings.value("BOT_PUBLIC_URL", self.env))
+        if not self.public_url_set:
+            self.env["BOT_PUBLIC_URL"] = f"http://127.0.0.1:{bot_port}"
         # ACTION_URL set elsewhere: the actions run there, and only Rasa starts here
         self.local_actions = settings.value("ACTION_URL", self.env) == local_action_url(action_port)
         self.processes: list[subprocess.Popen] = []
@@ -531,6 +535,11 @@ class Servers:
         else:
             credentials = self._write(f"credentials.{port}.yml")
             self.notices = channel_credentials(self.credentials_source, credentials, self.env)
+            if host not in ("127.0.0.1", "localhost") and not self.public_url_set:
+                self.notices.append(
+                    f"Web chat: pages open only at http://127.0.0.1:{port}; set BOT_PUBLIC_URL to the "
+                    "address people open the bot at (its origin may use the web chat and REST)."
+                )
         sqlite = sqlite_path(settings.value("TRACKER_DB_URL", self.env))
         if sqlite is not None:
             write_ahead(sqlite)
