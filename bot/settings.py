@@ -118,6 +118,7 @@ SETTINGS = [
     Setting("WEB_ALLOWED_ORIGINS", [], "(none)", origins),
     Setting("TRACKER_RETENTION_DAYS", None, "(none: keep forever)", days),
     Setting("SENDER_HASH_KEY", None, "(a random key in `state/sender-hash.key`)"),
+    Setting("WEB_SESSION_KEY", None, "(a random key in `state/web-session.key`)"),
     # make cluster (the README's "Scale out")
     Setting("RASA_SERVERS", 2, "2", whole(1)),
     Setting("ACTION_SERVERS", 2, "2", whole(1)),

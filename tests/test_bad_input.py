@@ -348,9 +348,13 @@ class WebClient:
     async def confirmed(self) -> Any:
         return await asyncio.wait_for(self.confirms.get(), REPLY_WAIT)
 
-    async def join(self, session: str) -> None:
+    async def join(self, session: str | None = None) -> str:
+        """Ask for `session` (None: a new one); the session the bot confirms (a session it
+        did not give out is never joined: another is)."""
         await self.sio.emit("session_request", {"session_id": session})
-        assert await self.confirmed() == session
+        confirmed = await self.confirmed()
+        assert is_text(confirmed) and 0 < len(confirmed) <= 128, confirmed
+        return confirmed
 
     async def say(self, text: str, session: str) -> None:
         await self.sio.emit("user_uttered", {"message": text, "session_id": session})
@@ -403,21 +407,22 @@ async def socketio_exchange(run: Run, case: dict) -> list[str]:
             problems.append("the connection was " + ("accepted" if connected else "refused"))
         if connected:
             event = case.get("event", "user_uttered")
+            if event != "session_request":  # else the case is the join
+                session = await client.join(expand(case.get("session", "$SESSION"), names))
+                names["$SESSION"] = session  # the session the bot gave, as a client's own
             if "args" in case:
                 data: Any = tuple(expand(case["args"], names))
             elif "data_json" in case:
                 data = json.loads(expand(case["data_json"], names))
             else:
                 data = expand(case.get("data"), names)
-            if event == "session_request":  # the case is the join
+            if event == "session_request":
                 await client.sio.emit(event, data)
                 session = await client.confirmed()
                 if not (is_text(session) and 0 < len(session) <= 128):
                     problems.append(f"not a usable session id: {session!r}")
                     session = None
             else:
-                session = expand(case.get("session", "$SESSION"), names)
-                await client.join(session)
                 await client.sio.emit(event, data)
             if case["reply"] in QUIET_REPLIES:
                 await asyncio.sleep(QUIET)
@@ -430,8 +435,7 @@ async def socketio_exchange(run: Run, case: dict) -> list[str]:
             client = WebClient()
             clients.append(client)
             assert await client.connect(run.bot.url, run.bot.url)
-            session = f"fresh-{case['id']}"
-            await client.join(session)
+            session = await client.join()
         await client.say(FOLLOW_UP, session)
         return problems + follow_up_problems(f"web session {session!r}", await client.replies_until_answered())
     finally:

@@ -169,10 +169,13 @@ def test_web_chat_works_through_the_load_balancer_on_polling(cluster):
         client.on("bot_uttered", answers.put)
         await client.connect(cluster.url, transports=["polling"], socketio_path="/socket.io")
         try:
-            await client.emit("session_request", {"session_id": "web-cluster-1"})
+            confirmed = asyncio.Queue()
+            client.on("session_confirm", confirmed.put)
+            await client.emit("session_request", {"session_id": None})
+            session = await asyncio.wait_for(confirmed.get(), 30)  # the bot gives out sessions
             texts = []
             for message in script(0, 6):
-                await client.emit("user_uttered", {"message": message, "session_id": "web-cluster-1"})
+                await client.emit("user_uttered", {"message": message, "session_id": session})
                 texts.append((await asyncio.wait_for(answers.get(), 30)).get("text", ""))
                 while not answers.empty():  # an answer may come as several messages
                     answers.get_nowait()

@@ -8,7 +8,6 @@ The embeddable bubble (/chat/widget.js) on other sites is tested in test_webchat
 import asyncio
 import threading
 import time
-import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -97,12 +96,13 @@ def test_nothing_else_is_served_under_chat(bot):
 
 
 async def say(url, session_id, text, replies=1, timeout=30.0):
-    """Connect, join `session_id`, say `text`, return the bot's messages, disconnect."""
+    """Connect, ask to join `session_id` (None: a new session), say `text` in the session
+    the bot confirms; that session and the bot's messages. Then disconnect."""
     import socketio
 
     client = socketio.AsyncClient()
-    confirmed, received = asyncio.Event(), asyncio.Queue()
-    client.on("session_confirm", lambda data: confirmed.set())
+    confirmed, received = asyncio.Queue(), asyncio.Queue()
+    client.on("session_confirm", confirmed.put)
 
     async def on_bot(data):
         await received.put(data)
@@ -112,9 +112,9 @@ async def say(url, session_id, text, replies=1, timeout=30.0):
     await client.connect(url, socketio_path="/socket.io", transports=["polling"])
     try:
         await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), timeout)
-        await client.emit("user_uttered", {"message": text, "session_id": session_id, "customData": {"language": "en"}})
-        return [await asyncio.wait_for(received.get(), timeout) for _ in range(replies)]
+        session = await asyncio.wait_for(confirmed.get(), timeout)
+        await client.emit("user_uttered", {"message": text, "session_id": session, "customData": {"language": "en"}})
+        return session, [await asyncio.wait_for(received.get(), timeout) for _ in range(replies)]
     finally:
         await client.eio.disconnect(abort=True)  # a clean polling close waits ~25 s
 
@@ -141,24 +141,63 @@ def run_async(coroutine, deadline=SOCKET_DEADLINE):
 
 
 def test_socketio_replies_arrive_and_a_session_survives_reconnecting(bot):
-    session = uuid.uuid4().hex
-    [answer] = run_async(say(bot.url, session, PAY_QUESTION))
+    session, [answer] = run_async(say(bot.url, None, PAY_QUESTION))
     assert "$131,490" in answer["text"]
     assert f"]({BLS}" in answer["text"]
     assert "  \n" in answer["text"]  # single newlines sent as Markdown hard breaks
 
-    # A new connection (another socket id) with the same session id: same conversation.
-    [sources] = run_async(say(bot.url, session, SOURCE_QUESTION))
+    # A new connection (another socket id) with the session the bot gave: same conversation.
+    again, [sources] = run_async(say(bot.url, session, SOURCE_QUESTION))
+    assert again == session
     assert sources["text"].startswith("That answer came from:")
     assert f"]({BLS}" in sources["text"]
 
     # Another session has no last answer to cite.
-    [fresh] = run_async(say(bot.url, uuid.uuid4().hex, SOURCE_QUESTION))
-    assert BLS not in fresh["text"]
+    other, [fresh] = run_async(say(bot.url, None, SOURCE_QUESTION))
+    assert other != session and BLS not in fresh["text"]
+
+
+async def intrude(url, victim: str, timeout=30.0) -> dict:
+    """The victim's socket joins its session and asks; a second socket asks to join a
+    session named like the victim's but not given to it, then sends into the victim's
+    session without joining it. What each socket was confirmed and received."""
+    import socketio
+
+    victim_socket, intruder = socketio.AsyncClient(), socketio.AsyncClient()
+    seen = {"victim": asyncio.Queue(), "intruder": asyncio.Queue()}
+    confirmed = {"victim": asyncio.Queue(), "intruder": asyncio.Queue()}
+    for name, client in (("victim", victim_socket), ("intruder", intruder)):
+        client.on("bot_uttered", seen[name].put)
+        client.on("session_confirm", confirmed[name].put)
+        await client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await victim_socket.emit("session_request", {"session_id": victim})
+        assert await asyncio.wait_for(confirmed["victim"].get(), timeout) == victim
+        number = victim.split(".")[0]
+        await intruder.emit("session_request", {"session_id": f"{number}.{'0' * 32}"})
+        given = await asyncio.wait_for(confirmed["intruder"].get(), timeout)
+        await intruder.emit("user_uttered", {"message": PAY_QUESTION, "session_id": victim})
+        await asyncio.sleep(3)  # an answer would have come by now
+        return {"given": given, "victim": seen["victim"].qsize(), "intruder": seen["intruder"].qsize()}
+    finally:
+        for client in (victim_socket, intruder):
+            await client.eio.disconnect(abort=True)
+
+
+def test_a_socket_cannot_join_or_write_into_a_session_it_was_not_given(bot):
+    session, _ = run_async(say(bot.url, None, PAY_QUESTION))
+    got = run_async(intrude(bot.url, session))
+    assert got["given"] != session and got["given"].split(".")[0] != session.split(".")[0]
+    assert (got["victim"], got["intruder"]) == (0, 0)
+    # and the conversation holds only what its owner said
+    again, [sources] = run_async(say(bot.url, session, SOURCE_QUESTION))
+    assert again == session and sources["text"].startswith("That answer came from:")
+    said = [e["text"] for e in stored_events(bot.tracker_db, conversation_id("web", session), "user")]
+    assert said == [PAY_QUESTION, SOURCE_QUESTION]
 
 
 def test_greeting_comes_with_suggestions_as_quick_replies(bot):
-    [greeting] = run_async(say(bot.url, uuid.uuid4().hex, "/greet"))
+    _, [greeting] = run_async(say(bot.url, None, "/greet"))
     assert greeting["text"].startswith(GREETING)
     replies = greeting["quick_replies"]
     assert len(replies) >= 3

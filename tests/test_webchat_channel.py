@@ -7,6 +7,7 @@ import json
 import re
 from importlib.metadata import version
 
+import pytest
 import yaml
 
 from bot import PROJECT_ROOT
@@ -18,6 +19,8 @@ from bot.channels.webchat import (
     WebchatSocketIOInput,
     demo_page,
     hard_breaks,
+    new_session,
+    session_is_ours,
     webchat_markdown,
     without_outside_imports,
 )
@@ -183,9 +186,42 @@ async def ignore(message):
 def test_session_request_awaits_enter_room():
     """rasa#13027: Rasa 3.6.21 calls the coroutine AsyncServer.enter_room without await."""
     handlers, rooms, sent = socketio_handlers(ignore)
-    asyncio.run(handlers["session_request"]("sid1", {"session_id": "abc"}))
-    assert rooms == [("sid1", "web:abc")]  # the room is the conversation id (bot.channels.guard)
-    assert sent == [("session_confirm", "abc", "sid1")]
+    session = new_session()
+    asyncio.run(handlers["session_request"]("sid1", {"session_id": session}))
+    assert rooms == [("sid1", f"web:{session}")]  # the room is the conversation id (bot.channels.guard)
+    assert sent == [("session_confirm", session, "sid1")]
+
+
+@pytest.mark.parametrize(
+    "named",
+    ["abc", "web-cluster-1", "{number}", "{number}.", "{number}." + "0" * 32, "{number}.{signature}x", "x.{signature}"],
+)
+def test_a_session_the_bot_did_not_give_out_is_not_joined(named):
+    """A client naming a session gets a new one unless the bot signed the one it names."""
+    handlers, rooms, sent = socketio_handlers(ignore)
+    number, signature = new_session().split(".")
+    asyncio.run(handlers["session_request"]("sid1", {"session_id": named.format(number=number, signature=signature)}))
+    [(_, given, _)] = sent
+    assert session_is_ours(given) and given.split(".")[0] != number and rooms == [("sid1", f"web:{given}")]
+
+
+def test_a_message_is_taken_only_for_the_session_its_socket_joined():
+    handled = []
+
+    async def on_new_message(message):
+        handled.append(message.sender_id)
+
+    handlers, _, _ = socketio_handlers(on_new_message)
+    mine, other = new_session(), new_session()
+    asyncio.run(handlers["session_request"]("sid1", {"session_id": mine}))
+    asyncio.run(handlers["user_uttered"]("sid1", {"message": "hi", "session_id": other}))  # signed, not joined
+    asyncio.run(handlers["user_uttered"]("sid2", {"message": "hi", "session_id": mine}))  # another socket
+    assert handled == []
+    asyncio.run(handlers["user_uttered"]("sid1", {"message": "hi", "session_id": mine}))
+    assert handled == [f"web:{mine}"]
+    asyncio.run(handlers["disconnect"]("sid1"))
+    asyncio.run(handlers["user_uttered"]("sid1", {"message": "hi", "session_id": mine}))
+    assert handled == [f"web:{mine}"]
 
 
 def test_events_without_data_are_taken_as_empty():
@@ -202,7 +238,7 @@ def test_events_without_data_are_taken_as_empty():
     assert handled == []
     asyncio.run(handlers["session_request"]("sid1"))
     [(event, session, room)] = sent
-    assert event == "session_confirm" and room == "sid1" and len(session) == 32  # a fresh id
+    assert event == "session_confirm" and room == "sid1" and session_is_ours(session)  # a fresh id
 
 
 def test_the_bundle_is_served_without_the_google_fonts_import():

@@ -14,6 +14,11 @@ WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
   * the Origin of a socket.io connection must be the bot's own (BOT_PUBLIC_URL; never
     judged by the request's Host) or one listed in WEB_ALLOWED_ORIGINS (comma-separated,
     for sites that embed the widget); Rasa accepts any.
+  * a session belongs to the client it was given to: the bot gives out session ids
+    signed with WEB_SESSION_KEY (new_session) and joins a socket only to a session it
+    signed (session_request; any other gets a new one), and takes a message only for the
+    session that socket joined. Rasa joins whatever id a client names, and takes messages
+    for sessions never joined, so any socket could read and write another's chat.
   * session persistence works with python-socketio >= 5.10: Rasa 3.6.21 calls
     `sio.enter_room(...)` without `await`, so the socket never joins the session's room and
     no reply reaches the browser (rasa#13027, "coroutine 'AsyncServer.enter_room' was never
@@ -25,6 +30,8 @@ WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import inspect
 import logging
@@ -133,6 +140,29 @@ def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
     return False
 
 
+def _signature(session_number: str) -> str:
+    from bot.storage.keys import key
+
+    return hmac.new(key("WEB_SESSION_KEY"), session_number.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def new_session() -> str:
+    """A web chat session id as the bot gives it out: a random number and its signature
+    (WEB_SESSION_KEY), so that a client cannot name a session the bot did not give it."""
+    number = uuid.uuid4().hex
+    return f"{number}.{_signature(number)}"
+
+
+def session_is_ours(session: str | None) -> bool:
+    """Whether `session` is an id new_session gave out (with this key)."""
+    number, _, signature = (session or "").partition(".")
+    return (
+        len(session or "") <= 128
+        and bool(number)
+        and hmac.compare_digest(signature.encode(), _signature(number).encode())
+    )
+
+
 def _text_of(value: Any) -> str | None:
     return value if is_text(value) else None
 
@@ -159,18 +189,30 @@ class WebchatSocketIOInput(SocketIOInput):
         # Registering a handler again for the same event and namespace replaces Rasa's.
         # An event may come with no data (`emit(event)`, or null) or several arguments:
         # the handlers take what comes (a missing `data` was a TypeError and a traceback).
+        joined: dict[str, str] = {}  # socket id -> the session it joined (session_request)
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session = _text_of(data.get("session_id"))
-            if not session or len(session) > 128:
-                data["session_id"] = session = uuid.uuid4().hex
+            if not session_is_ours(session):  # none yet, or not one this bot gave out
+                session = new_session()
+            data["session_id"] = session
             if self.session_persistence:
+                before = joined.get(sid)
+                if before is not None and before != session:
+                    left = sio.leave_room(sid, conversation_id("web", before), namespace=self.namespace)
+                    if inspect.isawaitable(left):
+                        await left
                 entered = sio.enter_room(sid, conversation_id("web", session), namespace=self.namespace)
                 if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
                     await entered
-            await sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace)
-            logger.debug(f"User {sid} joined session {data['session_id']}.")
+            joined[sid] = session
+            await sio.emit("session_confirm", session, room=sid, namespace=self.namespace)
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str, *_: Any) -> None:
+            joined.pop(sid, None)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
@@ -183,9 +225,9 @@ class WebchatSocketIOInput(SocketIOInput):
             output_channel = WebchatOutput(sio, self.bot_message_evt)
             if self.session_persistence:
                 session = _text_of(data.get("session_id"))
-                if not session or len(session) > 128:
+                if session is None or joined.get(sid) != session:
                     logger.warning(
-                        "socket.io: a message without a valid session_id was ignored "
+                        "socket.io: a message for a session this socket has not joined was ignored "
                         "(with session persistence the client sends session_request first)"
                     )
                     return

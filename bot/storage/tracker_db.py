@@ -10,14 +10,13 @@ both databases.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot import DEFAULT_TRACKER_DB, settings
+from bot import settings
 
 
 class TrackerDBError(RuntimeError):
@@ -106,25 +105,12 @@ def open_store(url: str | None = None, must_exist: bool = True) -> sa.engine.Eng
 
 
 def hash_key(env: Mapping[str, str] | None = None) -> bytes:
-    """The key sender ids are hashed with: SENDER_HASH_KEY, or a random key kept in
-    state/sender-hash.key (made on first use, readable by its owner only), so that the
-    same sender gets the same hash in every report and `make forget` takes that hash."""
-    key = settings.value("SENDER_HASH_KEY", env)
-    if key:
-        return key.encode()
-    path = DEFAULT_TRACKER_DB.parent / "sender-hash.key"
-    if not path.is_file():
-        import secrets
+    """The key sender ids are hashed with (bot.storage.keys: SENDER_HASH_KEY or
+    state/sender-hash.key), so that the same sender gets the same hash in every report and
+    `make forget` takes that hash."""
+    from bot.storage.keys import key
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it just now
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return key("SENDER_HASH_KEY", env)
 
 
 def sender_hash(sender_id: str, key: bytes) -> str:
