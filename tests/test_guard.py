@@ -1,10 +1,19 @@
 """bot/channels/guard.py: what every channel checks before a message reaches Rasa."""
 
+import asyncio
 import json
 
 import pytest
 
-from bot.channels.guard import MAX_JSON_DEPTH, browser_origin_allowed, check_text, is_text, nested_too_deep, read_json
+from bot.channels.guard import (
+    MAX_JSON_DEPTH,
+    browser_origin_allowed,
+    check_text,
+    handle_or_apologise,
+    is_text,
+    nested_too_deep,
+    read_json,
+)
 
 
 def test_a_lone_surrogate_is_not_text():
@@ -99,3 +108,28 @@ def test_bot_public_url_is_read_as_an_origin(raw, origin):
             settings.value("BOT_PUBLIC_URL", {"BOT_PUBLIC_URL": raw})
     else:
         assert settings.value("BOT_PUBLIC_URL", {"BOT_PUBLIC_URL": raw}) == origin
+
+
+@pytest.mark.parametrize("failure", [None, RuntimeError("boom"), asyncio.CancelledError()])
+def test_a_message_rasa_fails_on_gets_the_apology_unless_it_was_answered(failure):
+    """REST's use of handle_or_apologise: the apology only when handling failed and nothing
+    was said before the failure."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from tests.conftest import ANSWERS
+
+    collector = CollectingOutputChannel()
+    message = UserMessage("hi", collector, "rest:x", input_channel="rest")
+
+    async def rasa(_):
+        if failure is not None:
+            raise failure
+        await collector.send_text_message("rest:x", "an answer")
+
+    async def apologise(text):
+        if not collector.messages:
+            await collector.send_text_message("rest:x", text)
+
+    asyncio.run(handle_or_apologise(rasa, message, apologise))
+    expected = "an answer" if failure is None else ANSWERS.kb.messages["action_failed"]
+    assert [m["text"] for m in collector.messages] == [expected]

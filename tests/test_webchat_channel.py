@@ -24,6 +24,7 @@ from bot.channels.webchat import (
     webchat_markdown,
     without_outside_imports,
 )
+from tests.conftest import ANSWERS
 
 
 class FakeSio:
@@ -274,3 +275,19 @@ def test_the_demo_page_embeds_the_widget_from_the_given_origin_escaped():
     assert '<script src="http://bot.example:5005/chat/widget.js"></script>' in page
     assert "{{" not in page
     assert "<x>" not in demo_page(template, 'http://a"<x>')
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("fingerprint recursed"), asyncio.CancelledError()])
+def test_a_message_rasa_fails_on_gets_the_apology(failure):
+    """No silence when handling fails inside Rasa (an error, or the reply timing out)."""
+
+    async def failing(message):
+        raise failure
+
+    handlers, _, sent = socketio_handlers(failing)
+    session = new_session()
+    asyncio.run(handlers["session_request"]("sid1", {"session_id": session}))
+    asyncio.run(handlers["user_uttered"]("sid1", {"message": "hi", "session_id": session}))
+    said = [(data["text"], room) for event, data, room in sent if event == "bot_uttered"]
+    assert said and all(room == f"web:{session}" for _, room in said)
+    assert ANSWERS.kb.messages["action_failed"][:40] in " ".join(text for text, _ in said)

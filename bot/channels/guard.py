@@ -20,6 +20,9 @@ The same rules on REST, the web chat (socket.io) and Slack:
   origin (BOT_PUBLIC_URL) or one in WEB_ALLOWED_ORIGINS (browser_origin_allowed), never
   judged by the Host header, which a page that rebinds its name to the bot's address
   forges along with its Origin.
+- A message that gets no reply for an internal reason (an error while Rasa handles it, or
+  the reply timing out) is answered with the knowledge file's `action_failed` apology
+  (handle_or_apologise), never with silence.
 - Text must be valid Unicode: JSON's "\\ud83d" decodes to a lone surrogate, which
   UTF-8, the tracker store and spaCy refuse (an id holding one made Rasa's SQL tracker
   store exit the server). In a message it becomes U+FFFD; an id holding one is not an id.
@@ -27,13 +30,19 @@ The same rules on REST, the web chat (socket.io) and Slack:
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import re
 import urllib.parse
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot import settings
+
+logger = logging.getLogger(__name__)
 
 LOG_CHARS = 200
 REQUEST_MAX_BYTES = settings.default("SANIC_REQUEST_MAX_SIZE")  # larger bodies get 413 (a message is a few KB)
@@ -102,6 +111,30 @@ def browser_origin_allowed(origin: str | None) -> bool:
         return True
     origin = origin.strip().rstrip("/").lower()
     return origin in own_origins() or origin in {o.lower() for o in settings.value("WEB_ALLOWED_ORIGINS")}
+
+
+@functools.cache
+def apology() -> str:
+    """The knowledge file's `action_failed` message."""
+    from bot.knowledge import load_knowledge
+
+    return load_knowledge(settings.value("KNOWLEDGE_FILE")).messages["action_failed"]
+
+
+async def handle_or_apologise(
+    on_new_message: Callable[[Any], Awaitable[Any]], message: Any, apologise: Callable[[str], Awaitable[Any]]
+) -> None:
+    """Hand a UserMessage to Rasa; should that fail or time out, log one short line and
+    `apologise` with apology(), so that the user is not left without a reply."""
+    try:
+        await on_new_message(message)
+    except (Exception, CancelledError) as error:  # noqa: BLE001 - the user still gets a reply
+        reason = "the reply timed out" if isinstance(error, CancelledError) else for_log(str(error))
+        logger.error("%s: handling %r failed: %s", message.input_channel, for_log(message.text), reason)
+        try:
+            await apologise(apology())
+        except Exception as failed:  # noqa: BLE001 - the client is gone: nothing left to tell it
+            logger.error("%s: the apology could not be sent: %s", message.input_channel, for_log(str(failed)))
 
 
 def is_text(value: object) -> bool:

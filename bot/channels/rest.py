@@ -20,7 +20,6 @@ body with a 500 and a traceback, or a 200 with `[]` and an exception in the log:
 from __future__ import annotations
 
 import logging
-from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,7 +28,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import browser_origin_allowed, check_text, conversation_id, for_log, is_text, read_json
+from bot.channels.guard import (
+    browser_origin_allowed,
+    check_text,
+    conversation_id,
+    handle_or_apologise,
+    is_text,
+    read_json,
+)
 from bot.rasa_ext.framing import checking_framing
 
 logger = logging.getLogger(__name__)
@@ -102,12 +108,12 @@ class StrictRestInput(InputChannel):
                 return bad_request(str(error))
             collector = CollectingOutputChannel()
             message = user_message(body, collector)
-            try:
-                await on_new_message(message)
-            except CancelledError:
-                logger.error("rest: the reply timed out for %r", for_log(message.text))
-            except Exception as error:  # noqa: BLE001 - the client still gets an answer
-                logger.error("rest: handling %r failed: %s", for_log(message.text), for_log(str(error)))
+
+            async def apologise(text: str) -> None:
+                if not collector.messages:  # what was said before the failure stands
+                    await collector.send_text_message(message.sender_id, text)
+
+            await handle_or_apologise(on_new_message, message, apologise)
             return response.json(collector.messages)
 
         return checking_framing(webhook)

@@ -54,6 +54,7 @@ from bot.channels.guard import (
     check_text,
     conversation_id,
     for_log,
+    handle_or_apologise,
     is_text,
     nested_too_deep,
     own_origins,
@@ -254,10 +255,9 @@ class WebchatSocketIOInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=checked.metadata(metadata),
             )
-            try:
-                await on_new_message(message)
-            except Exception as error:  # noqa: BLE001 - one short line, not the user's whole text
-                logger.error("socket.io: handling %r failed: %s", for_log(checked.text), for_log(str(error)))
+            await handle_or_apologise(
+                on_new_message, message, lambda text: output_channel.send_text_message(sender_id, text)
+            )
 
         return checking_framing(socketio_webhook)
 
