@@ -402,3 +402,15 @@ def test_a_broken_knowledge_file_is_named_without_a_traceback(sqlite_url, tmp_pa
     code, html, out, err = run(tmp_path, capsys)
     assert code == 1 and html == ""
     assert err.startswith("report: cannot group the questions:") and str(broken) in err and "Traceback" not in err
+
+
+def test_bidirectional_controls_in_stored_text_are_shown_not_obeyed():
+    """A stored "\u202e" (right-to-left override) would display the rest of a question, or
+    the YAML suggested for it, reversed; the page shows each such control as its code point."""
+    from bot.tools.report.page import esc
+
+    controls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    shown = esc(f"what do <b>ML</b> engineers earn?{controls}")
+    assert not any(c in shown for c in controls)
+    assert shown.startswith("what do &lt;b&gt;ML&lt;/b&gt; engineers earn?&lt;U+061C&gt;&lt;U+200E&gt;")
+    assert shown.endswith("&lt;U+2069&gt;") and esc("مهندس") == "مهندس"  # right-to-left letters stay

@@ -4,12 +4,15 @@ Hand-written SVG rather than matplotlib: four bar charts need a few dozen lines,
 stays text (the page's own font, selectable, read by screen readers), each chart gets a
 <title> and <desc> and its numbers as a table, and nothing heavy is imported (matplotlib
 would add about a second to every run and its SVG is many times larger).
-Every text from the store is HTML-escaped where it is written (`esc`).
+Every text from the store is HTML-escaped where it is written (`esc`), its bidirectional
+controls shown as their code points: a stored "\u202e" would otherwise display a question,
+or the YAML to paste, reversed.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -52,8 +55,13 @@ code{background:#edf2f7;padding:0 3px;border-radius:3px}
 """
 
 
+# the explicit direction marks, embeddings, overrides and isolates of Unicode's bidi algorithm
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def esc(value: object) -> str:
-    return escape(str(value), quote=True)
+    shown = BIDI_CONTROLS.sub(lambda control: f"<U+{ord(control.group()):04X}>", str(value))
+    return escape(shown, quote=True)
 
 
 def day_name(day: int) -> str:
