@@ -445,3 +445,54 @@ def test_channel_messages_without_a_mention_are_ignored(bot, slack):
     send(bot, event("message", "what do machine learning engineers earn?", channel, user, "channel"))
     assert posts_before_barrier(bot, slack, channel, user) == []
     assert stored_user_texts(bot, user) == [BARRIER]
+
+
+def wrong(change):
+    """A signed DM event with `change` applied to the body (the event at body["event"])."""
+    body = dm("what do machine learning engineers earn?", unique("D"), unique("U"))
+    change(body)
+    return json.dumps(body).encode()
+
+
+WRONG_DELIVERIES = {
+    "user-lone-surrogate": lambda b: b["event"].update(user="\ud83d"),
+    "user-object": lambda b: b["event"].update(user={"id": "U1"}),
+    "channel-list": lambda b: b["event"].update(channel=["D1"]),
+    "channel-missing": lambda b: b["event"].pop("channel"),
+    "text-number": lambda b: b["event"].update(text=42),
+    "event-list": lambda b: b.update(event=[1]),
+    "authorizations-string": lambda b: b.update(authorizations="x"),
+    "authorizations-of-strings": lambda b: b.update(authorizations=["x"]),
+    "team-object": lambda b: b.update(team_id={"id": "T"}),
+    "ts-with-space": lambda b: b["event"].update(ts="1 2"),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_DELIVERIES)
+def test_a_delivery_with_fields_of_the_wrong_type_is_a_400(bot, name):
+    """Slack ids and field types are checked like REST senders: a one-line 400, never a 500,
+    a traceback, or a reply that never comes."""
+    before = log_of(bot).count("Traceback")
+    status, text = post(bot, wrong(WRONG_DELIVERIES[name]))
+    assert status == 400 and list(json.loads(text)) == ["error"], (status, text)
+    assert log_of(bot).count("Traceback") == before
+
+
+def test_a_button_value_that_is_not_text_is_a_400(bot):
+    form = urllib.parse.parse_qs(click(unique("U"), unique("D"), "/ask_pay").decode())
+    payload = json.loads(form["payload"][0])
+    payload["actions"][0]["value"] = {"x": 1}
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    status, text = post(bot, body, content_type="application/x-www-form-urlencoded")
+    assert status == 400 and list(json.loads(text)) == ["error"], (status, text)
+
+
+def test_deliveries_without_an_event_id_or_ts_are_answered_once(bot, slack):
+    """Such a delivery is known by a hash of what it says: its replay is not answered again."""
+    channel, user = unique("D"), unique("U")
+    body = dm("what do machine learning engineers earn?", channel, user)
+    del body["event_id"], body["event"]["ts"]
+    for _ in range(2):
+        assert post(bot, json.dumps(body).encode())[0] == 200
+    posts_before_barrier(bot, slack, channel, user)
+    assert stored_user_texts(bot, user).count("what do machine learning engineers earn?") == 1

@@ -42,6 +42,7 @@ Rasa's one Sanic worker.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import inspect
 import json
@@ -528,6 +529,52 @@ def read_interaction_payload(body: bytes) -> dict[str, Any]:
     return _json_object(form["payload"][0])
 
 
+# -- places and fields ---------------------------------------------------------------
+SLACK_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # team, channel, user ids and message ts
+
+
+def is_slack_id(value: object) -> bool:
+    return isinstance(value, str) and SLACK_ID.fullmatch(value) is not None
+
+
+def wrong_fields(body: dict[str, Any], event: dict[str, Any]) -> str | None:
+    """What is wrong with the types and ids of an event delivery, or None."""
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "authorizations is not a list of objects"
+    if event.get("text") is not None and not isinstance(event.get("text"), str):
+        return "the text is not a string"
+    for name in ("user", "channel", "thread_ts", "ts"):
+        if event.get(name) is not None and not is_slack_id(event[name]):
+            return f"the event's {name} is not a Slack id"
+    for value in (body.get("team_id"), event.get("team")):
+        if value is not None and not is_slack_id(value):
+            return "the team is not a Slack id"
+    return None
+
+
+def content_key(value: Any) -> str:
+    """A key for a delivery that names no event id or ts: a hash of what it says."""
+    encoded = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str).encode()
+    return "content-" + hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def _object(payload: dict[str, Any], name: str) -> dict[str, Any]:
+    value = payload.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _field(payload: dict[str, Any], name: str, key: str) -> Any:
+    return _object(payload, name).get(key)
+
+
+def unreadable(problem: str) -> HTTPResponse:
+    logger.warning("Unreadable Slack request: %s", problem)
+    return response.json({"error": f"Unreadable request: {problem}."}, status=HTTPStatus.BAD_REQUEST)
+
+
 # -- input ---------------------------------------------------------------------------
 class SlackAppInput(SlackInput):
     """Slack Events API + interactivity on /webhooks/slack/webhook."""
@@ -677,12 +724,17 @@ class SlackAppInput(SlackInput):
         self, body: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         event = body.get("event") or {}
+        if not isinstance(event, dict):
+            return unreadable("the event is not an object")
         kind, channel_type = event.get("type"), event.get("channel_type")
         is_dm = kind == "message" and channel_type == "im"
         if not (is_dm or kind == "app_mention"):
             # channel messages that do not mention the bot (message.channels, if someone
             # subscribes to it) are not for the bot; mentions arrive as app_mention
             return response.text("Not for the bot.")
+        problem = wrong_fields(body, event)
+        if problem:
+            return unreadable(problem)
         bot_ids = self._bot_ids(body)
         if (
             event.get("bot_id")
@@ -692,6 +744,8 @@ class SlackAppInput(SlackInput):
         ):
             return response.text("Bot message delivered.")
         channel = event.get("channel")
+        if not is_slack_id(channel):
+            return unreadable("the event has no channel")
         text = clean_user_text(event.get("text") or "", bot_ids, leading_mention=kind == "app_mention") or GREETING
         thread = self._reply_thread(event, is_dm)
         metadata = {
@@ -701,25 +755,36 @@ class SlackAppInput(SlackInput):
             "event_id": body.get("event_id"),
             "ts": event.get("ts"),
         }
-        keys = (body.get("event_id"), (channel, event.get("ts")))
+        # a delivery without an event id or ts is known by a hash of what it says
+        keys = (body.get("event_id") or content_key(body), (channel, event.get("ts") or content_key(event)))
         return await self._start(on_new_message, text, event["user"], channel, thread, metadata, keys)
 
     async def _handle_interaction(
         self, payload: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
+        actions = payload.get("actions")
+        if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)):
+            return response.text("Interaction ignored.")
         if not self._is_interactive_message(payload):
             return response.text("Interaction ignored.")
         action = payload["actions"][0]
-        text = self._get_interactive_response(action)
+        text = self._get_interactive_response(action) if isinstance(action, dict) else None
         if text is None:
             return response.text("User clicked link button")
-        user = (payload.get("user") or {}).get("id")
-        container = payload.get("container") or {}
-        message = payload.get("message") or {}
-        channel = (payload.get("channel") or {}).get("id") or container.get("channel_id")
+        if not isinstance(text, str):
+            return unreadable("the button's value is not a string")
+        user, container, message = (
+            _field(payload, "user", "id"),
+            _object(payload, "container"),
+            _object(payload, "message"),
+        )
+        channel = _field(payload, "channel", "id") or container.get("channel_id")
         if not user or not channel:
             return response.text("Interaction without user or channel.", status=HTTPStatus.BAD_REQUEST)
         thread = message.get("thread_ts") or container.get("thread_ts")
+        team = _field(payload, "team", "id") or ""
+        if not all(is_slack_id(value) for value in (user, channel, thread or "x", team or "x")):
+            return unreadable("a Slack id that is not one")
         metadata = {"out_channel": channel, "thread_id": thread, "users": [user], "action_ts": action.get("action_ts")}
         keys = (("action", user, action.get("action_ts"), action.get("action_id")),)
         return await self._start(on_new_message, text, user, channel, thread, metadata, keys)
