@@ -529,7 +529,7 @@ def read_interaction_payload(body: bytes) -> dict[str, Any]:
     return _json_object(form["payload"][0])
 
 
-# -- places and fields ---------------------------------------------------------------
+# -- ids and fields ------------------------------------------------------------------
 SLACK_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # team, channel, user ids and message ts
 
 
@@ -768,7 +768,7 @@ class SlackAppInput(SlackInput):
         if not self._is_interactive_message(payload):
             return response.text("Interaction ignored.")
         action = payload["actions"][0]
-        text = self._get_interactive_response(action) if isinstance(action, dict) else None
+        text = self._get_interactive_response(action)
         if text is None:
             return response.text("User clicked link button")
         if not isinstance(text, str):
