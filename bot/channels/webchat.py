@@ -30,6 +30,7 @@ WebchatSocketIOInput is Rasa's SocketIOInput with these changes:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import html
@@ -47,7 +48,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import PROJECT_ROOT, settings
+from bot import PROJECT_ROOT
 from bot.channels.guard import (
     MAX_JSON_DEPTH,
     browser_origin_allowed,
@@ -125,11 +126,6 @@ class WebchatOutput(SocketIOOutput):
             await self._send_message(recipient_id, message)
 
 
-def allowed_origins() -> list[str]:
-    """Origins besides the bot's own that may open the web chat (WEB_ALLOWED_ORIGINS)."""
-    return settings.value("WEB_ALLOWED_ORIGINS")
-
-
 def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
     """engine.io's check: the page's Origin is the bot's own or an allowed one
     (bot.channels.guard.browser_origin_allowed; the request's Host is not looked at)."""
@@ -141,10 +137,16 @@ def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
     return False
 
 
-def _signature(session_number: str) -> str:
+@functools.cache
+def _session_key() -> bytes:
+    """WEB_SESSION_KEY's key, read once per process (bot.storage.keys)."""
     from bot.storage.keys import key
 
-    return hmac.new(key("WEB_SESSION_KEY"), session_number.encode(), hashlib.sha256).hexdigest()[:32]
+    return key("WEB_SESSION_KEY")
+
+
+def _signature(session_number: str) -> str:
+    return hmac.new(_session_key(), session_number.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def new_session() -> str:

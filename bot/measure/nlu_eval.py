@@ -68,9 +68,9 @@ def near_duplicates(texts: list[str], training: list[str], jaccard: float = 0.8)
     leaves at most one distinct word of either out of the other; a Jaccard of `jaccard`
     needs that share of all their distinct words."""
     by_word: dict[str, list[str]] = {}
-    sizes = {example: len(set(normalise(example)) or {""}) for example in training}
-    for example in sizes:
-        for word in set(normalise(example)) or {""}:
+    distinct = {example: set(normalise(example)) or {""} for example in training}
+    for example, words in distinct.items():
+        for word in words:
             by_word.setdefault(word, []).append(example)
     pairs = []
     for text in texts:
@@ -81,7 +81,7 @@ def near_duplicates(texts: list[str], training: list[str], jaccard: float = 0.8)
                 shared[example] = shared.get(example, 0) + 1
         near = []
         for example, common in shared.items():
-            size = sizes[example]
+            size = len(distinct[example])
             one_apart = len(words) - common <= 1 and size - common <= 1
             if one_apart or common >= jaccard * (len(words) + size - common) - 1e-9:  # then checked exactly
                 near.append(example)
